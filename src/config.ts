@@ -1,0 +1,157 @@
+// Owns reading process.env (the only module that does): loads .env, validates every setting a
+// process needs once, and reports all problems in one message. Does not connect to anything.
+
+import { existsSync } from 'node:fs';
+import dotenv from 'dotenv';
+import { ShipTrackError } from './errors.js';
+import { LOG_LEVELS, type LogLevel } from './log.js';
+
+export type Role = 'web' | 'worker' | 'digest' | 'migrate' | 'register-commands' | 'status';
+
+export interface Config {
+  readonly role: Role;
+  readonly databaseUrl: string;
+  readonly databasePoolMax: number;
+  readonly migrateOnStart: boolean;
+  readonly logLevel: LogLevel;
+  readonly discordApiBase: string;
+  /** Non-enumerable: never serialised, never logged. Empty when the role does not need it. */
+  readonly botToken: string;
+  readonly publicKey: string;
+  readonly applicationId: string;
+  readonly guildId: string | undefined;
+  readonly shippedChannelId: string;
+  readonly announcementsChannelId: string;
+  readonly host: string;
+  readonly port: number;
+  /** /ship answers with a deferred response if storing takes longer than this. */
+  readonly interactionDeferMs: number;
+  readonly launchWords: readonly string[];
+  readonly launchMinLength: number;
+  readonly digestQuietWeek: boolean;
+  readonly llm: { readonly url: string; readonly key: string; readonly model: string; readonly timeoutMs: number } | undefined;
+  readonly restTimeoutMs: number;
+  /** Secret values the logger must mask (token, DB password, LLM key). */
+  readonly secrets: readonly string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_API_BASE = 'https://discord.com/api/v10';
+export const DEFAULT_LAUNCH_WORDS = ['shipped', 'launched', 'launching', 'live', 'released', 'releasing', 'launch', 'release', 'shipping'];
+
+const needs: Record<string, readonly Role[]> = {
+  DATABASE_URL: ['web', 'worker', 'digest', 'migrate', 'status'],
+  DISCORD_BOT_TOKEN: ['worker', 'digest', 'register-commands'],
+  DISCORD_PUBLIC_KEY: ['web'],
+  DISCORD_APPLICATION_ID: ['web', 'register-commands'],
+  SHIPPED_CHANNEL_ID: ['worker'],
+  ANNOUNCEMENTS_CHANNEL_ID: ['digest'],
+};
+
+const SNOWFLAKE = /^\d{17,20}$/;
+
+/**
+ * Validates the environment for `role`. Throws CONFIG_INVALID naming every missing or malformed
+ * variable at once. Loads `.env` from the working directory when present (never overrides).
+ */
+export function loadConfig(role: Role, env: Env = process.env, options: { dotenvPath?: string | false } = {}): Config {
+  const path = options.dotenvPath ?? '.env';
+  if (path !== false && env === process.env && existsSync(path)) dotenv.config({ path, quiet: true } as dotenv.DotenvConfigOptions);
+
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === '' ? undefined : v;
+  };
+  const required = (name: string): string => {
+    const v = get(name);
+    if (v === undefined && needs[name]?.includes(role)) problems.push(`${name} is missing`);
+    return v ?? '';
+  };
+  const snowflake = (name: string, value: string | undefined): string | undefined => {
+    if (value !== undefined && value !== '' && !SNOWFLAKE.test(value)) problems.push(`${name} must be a Discord id (17-20 digits), got "${value}"`);
+    return value;
+  };
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const v = get(name);
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) { problems.push(`${name} must be an integer in ${min}..${max}, got "${v}"`); return def; }
+    return n;
+  };
+  const bool = (name: string, def: boolean): boolean => {
+    const v = get(name)?.toLowerCase();
+    if (v === undefined) return def;
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    problems.push(`${name} must be true or false, got "${v}"`);
+    return def;
+  };
+  const url = (name: string, value: string | undefined, protocols: string[]): string | undefined => {
+    if (value === undefined || value === '') return value;
+    try {
+      const u = new URL(value);
+      if (!protocols.includes(u.protocol)) problems.push(`${name} must be a ${protocols.join(' or ')} URL`);
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+    }
+    return value;
+  };
+
+  const databaseUrl = url('DATABASE_URL', required('DATABASE_URL'), ['postgres:', 'postgresql:']) ?? '';
+  const botToken = required('DISCORD_BOT_TOKEN');
+  const publicKey = required('DISCORD_PUBLIC_KEY');
+  if (publicKey && !/^[0-9a-fA-F]{64}$/.test(publicKey)) problems.push('DISCORD_PUBLIC_KEY must be 64 hex characters (the application\'s public key)');
+  const applicationId = snowflake('DISCORD_APPLICATION_ID', required('DISCORD_APPLICATION_ID')) ?? '';
+  const guildId = snowflake('DISCORD_GUILD_ID', get('DISCORD_GUILD_ID'));
+  const shippedChannelId = snowflake('SHIPPED_CHANNEL_ID', required('SHIPPED_CHANNEL_ID')) ?? '';
+  const announcementsChannelId = snowflake('ANNOUNCEMENTS_CHANNEL_ID', required('ANNOUNCEMENTS_CHANNEL_ID')) ?? '';
+  const discordApiBase = (url('DISCORD_API_BASE', get('DISCORD_API_BASE'), ['https:', 'http:']) ?? DEFAULT_API_BASE).replace(/\/+$/, '');
+
+  const levelRaw = get('LOG_LEVEL')?.toLowerCase() ?? 'info';
+  const logLevel = (LOG_LEVELS as string[]).includes(levelRaw) ? (levelRaw as LogLevel) : (problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${levelRaw}"`), 'info');
+
+  const wordsRaw = get('LAUNCH_WORDS');
+  const launchWords = wordsRaw === undefined ? DEFAULT_LAUNCH_WORDS : wordsRaw.split(',').map((w) => w.trim().toLowerCase()).filter(Boolean);
+  if (launchWords.length === 0) problems.push('LAUNCH_WORDS must list at least one word');
+
+  const llmUrl = url('LLM_API_URL', get('LLM_API_URL'), ['https:', 'http:']);
+  const llmModel = get('LLM_MODEL');
+  if (llmUrl && !llmModel) problems.push('LLM_MODEL is missing (required when LLM_API_URL is set)');
+
+  const port = int('PORT', 3000, 1, 65535);
+  const config = {
+    role,
+    databaseUrl,
+    databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 100),
+    migrateOnStart: bool('MIGRATE_ON_START', false),
+    logLevel,
+    discordApiBase,
+    publicKey: publicKey.toLowerCase(),
+    applicationId,
+    guildId,
+    shippedChannelId,
+    announcementsChannelId,
+    host: get('HOST') ?? '127.0.0.1',
+    port,
+    interactionDeferMs: int('INTERACTION_DEFER_MS', 1500, 50, 2500),
+    launchWords,
+    launchMinLength: int('LAUNCH_MIN_LENGTH', 12, 1, 2000),
+    digestQuietWeek: bool('DIGEST_QUIET_WEEK', false),
+    llm: llmUrl && llmModel ? { url: llmUrl, key: get('LLM_API_KEY') ?? '', model: llmModel, timeoutMs: int('LLM_TIMEOUT_MS', 8000, 100, 60000) } : undefined,
+    restTimeoutMs: int('DISCORD_REST_TIMEOUT_MS', 15000, 100, 120000),
+    secrets: [] as string[],
+  };
+
+  if (problems.length > 0) {
+    throw new ShipTrackError('CONFIG_INVALID', `invalid configuration for ${role}: ${problems.join('; ')}`);
+  }
+  let dbPassword = '';
+  try { dbPassword = decodeURIComponent(new URL(databaseUrl).password); } catch { /* no URL for this role */ }
+  config.secrets = [botToken, dbPassword, config.llm?.key ?? ''].filter((s) => s.length >= 4);
+  // pg's trick for `password`: the token exists but is invisible to JSON.stringify and inspect.
+  Object.defineProperty(config, 'botToken', { value: botToken, enumerable: false });
+  Object.freeze(config.secrets);
+  return Object.freeze(config) as unknown as Config;
+}

@@ -1,0 +1,46 @@
+// Owns ShipTrack's error type and its stable codes; tests assert on `code`, not on messages.
+
+export type ShipTrackErrorCode =
+  | 'CONFIG_INVALID'
+  | 'DB_UNREACHABLE'
+  | 'MIGRATION_HASH_MISMATCH'
+  | 'MIGRATION_GAP'
+  | 'MIGRATION_BAD_NAME'
+  | 'MIGRATION_MISSING_FILE'
+  | 'MIGRATION_FAILED'
+  | 'GATEWAY_FATAL_CLOSE'
+  | 'GATEWAY_LOCK_LOST'
+  | 'REST_HTTP_ERROR'
+  | 'REST_RATE_LIMITED'
+  | 'REST_TIMEOUT'
+  | 'REST_INVALID_REQUEST_GUARD'
+  | 'PUBLIC_KEY_INVALID'
+  | 'DIGEST_CLAIMED_ELSEWHERE';
+
+export class ShipTrackError extends Error {
+  readonly code: ShipTrackErrorCode;
+  constructor(code: ShipTrackErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ShipTrackError';
+    this.code = code;
+  }
+}
+
+/** Process exit codes shared by the bins and the systemd units (RestartPreventExitStatus=). */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  /** Bad or missing configuration (sysexits EX_CONFIG): restarting cannot help. */
+  config: 78,
+  /** Discord closed the gateway with a non-recoverable code (4004, 4010-4014): do not restart. */
+  gatewayFatal: 79,
+} as const;
+
+/** A printable one-liner for any thrown value (not only Error instances). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return code !== undefined ? `${String(code)}: ${err.message}` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,93 @@
+// Owns the journald line format: `<N>event key=value ...`, one line per event, no timestamp
+// (journald adds one). Redacts secrets. Does not decide what to log; callers do.
+
+export type LogLevel = 'error' | 'warn' | 'notice' | 'info' | 'debug';
+export type LogFields = Record<string, unknown>;
+
+/** sd-daemon(3) priorities: journald parses the `<N>` prefix when the unit logs to the journal. */
+const PRIORITY: Record<LogLevel, number> = { error: 3, warn: 4, notice: 5, info: 6, debug: 7 };
+export const LOG_LEVELS = Object.keys(PRIORITY) as LogLevel[];
+
+export interface Logger {
+  error(event: string, fields?: LogFields): void;
+  warn(event: string, fields?: LogFields): void;
+  notice(event: string, fields?: LogFields): void;
+  info(event: string, fields?: LogFields): void;
+  debug(event: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line. */
+  child(fields: LogFields): Logger;
+}
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  /** Exact secret values (bot token, DB password) to mask wherever they appear. */
+  secrets?: readonly string[];
+  /** Where lines go; defaults to stderr for warn and worse, stdout otherwise. */
+  write?: (line: string, level: LogLevel) => void;
+}
+
+// Bot tokens: base64(user id) . base64(timestamp) . HMAC — three dot-separated base64url runs.
+const BOT_TOKEN_RE = /\b[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{20,}\b/g;
+// Interaction tokens start with base64("interaction:") and are long base64url runs.
+const INTERACTION_TOKEN_RE = /aW50ZXJhY3Rpb246[A-Za-z0-9_.-]+/g;
+// Webhook / interaction callback URLs carry the token as a path segment.
+const WEBHOOK_PATH_RE = /\/(webhooks\/\d+|interactions\/\d+)\/[A-Za-z0-9_.-]{20,}/g;
+// postgres://user:password@host — keep the user and host, drop the password.
+const URL_PASSWORD_RE = /\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):([^@\s]+)@/gi;
+// `Authorization: Bot xxx` or `password=xxx` written by someone who forgot.
+const KEYED_SECRET_RE = /\b(Bot|Bearer)\s+[A-Za-z0-9_.-]{20,}|\b(password|token|secret|api_key)=("[^"]*"|\S+)/gi;
+
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  return out
+    .replace(URL_PASSWORD_RE, '$1:[redacted]@')
+    .replace(WEBHOOK_PATH_RE, '/$1/[redacted]')
+    .replace(INTERACTION_TOKEN_RE, '[redacted]')
+    .replace(BOT_TOKEN_RE, '[redacted]')
+    .replace(KEYED_SECRET_RE, (m, scheme: string | undefined, key: string | undefined) =>
+      scheme ? `${scheme} [redacted]` : `${key}=[redacted]`);
+}
+
+function formatValue(v: unknown): string {
+  let s: string;
+  if (v instanceof Error) s = (v as { code?: unknown }).code !== undefined ? `${String((v as { code?: unknown }).code)}: ${v.message}` : v.message;
+  else if (typeof v === 'string') s = v;
+  else if (v === undefined) s = '';
+  else if (typeof v === 'object' && v !== null) s = JSON.stringify(v);
+  else s = String(v);
+  s = s.replace(/[\r\n]+/g, ' ');
+  return s === '' || /[\s"=]/.test(s) ? JSON.stringify(s) : s;
+}
+
+export function formatLine(level: LogLevel, event: string, fields: LogFields): string {
+  let line = `<${PRIORITY[level]}>${event}`;
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined) continue;
+    line += ` ${k}=${formatValue(v)}`;
+  }
+  return line;
+}
+
+export function createLogger(options: LoggerOptions = {}, base: LogFields = {}): Logger {
+  const threshold = PRIORITY[options.level ?? 'info'];
+  const secrets = options.secrets ?? [];
+  const write = options.write ?? ((line: string, level: LogLevel) => {
+    (PRIORITY[level] <= PRIORITY.warn ? process.stderr : process.stdout).write(line + '\n');
+  });
+  const emit = (level: LogLevel) => (event: string, fields: LogFields = {}) => {
+    if (PRIORITY[level] > threshold) return;
+    write(redact(formatLine(level, event, { ...base, ...fields }), secrets), level);
+  };
+  return {
+    error: emit('error'),
+    warn: emit('warn'),
+    notice: emit('notice'),
+    info: emit('info'),
+    debug: emit('debug'),
+    child: (fields) => createLogger(options, { ...base, ...fields }),
+  };
+}
+
+/** A logger that drops everything; for libraries used without a composition root. */
+export const silentLogger: Logger = createLogger({ write: () => {} });
