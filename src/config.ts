@@ -141,7 +141,6 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
     digestQuietWeek: bool('DIGEST_QUIET_WEEK', false),
     llm: llmUrl && llmModel ? { url: llmUrl, key: get('LLM_API_KEY') ?? '', model: llmModel, timeoutMs: int('LLM_TIMEOUT_MS', 8000, 100, 60000) } : undefined,
     restTimeoutMs: int('DISCORD_REST_TIMEOUT_MS', 15000, 100, 120000),
-    secrets: [] as string[],
   };
 
   if (problems.length > 0) {
@@ -149,9 +148,9 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
   }
   let dbPassword = '';
   try { dbPassword = decodeURIComponent(new URL(databaseUrl).password); } catch { /* no URL for this role */ }
-  config.secrets = [botToken, dbPassword, config.llm?.key ?? ''].filter((s) => s.length >= 4);
-  // pg's trick for `password`: the token exists but is invisible to JSON.stringify and inspect.
+  const secrets = Object.freeze([botToken, dbPassword, config.llm?.key ?? ''].filter((s) => s.length >= 4));
+  // pg's trick for `password`: the values exist but are invisible to JSON.stringify and inspect.
   Object.defineProperty(config, 'botToken', { value: botToken, enumerable: false });
-  Object.freeze(config.secrets);
+  Object.defineProperty(config, 'secrets', { value: secrets, enumerable: false });
   return Object.freeze(config) as unknown as Config;
 }

@@ -1,0 +1,49 @@
+// Owns the start-up sequence every ShipTrack process shares: config (exit 78 naming every bad
+// setting), the journald logger, the pool with a reachability check naming the host, and the
+// optional migration. Each bin composes the rest itself.
+
+import type pg from 'pg';
+import { loadConfig, type Config, type Role } from '../config.js';
+import { ExitCode, ShipTrackError, describeError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { checkDatabase, createPool, describeDatabase } from '../db/pool.js';
+import { migrate } from '../db/migrate.js';
+
+export interface Runtime { config: Config; log: Logger }
+
+/** Loads config for `role` or exits 78 with one line naming every missing or malformed variable. */
+export function startProcess(role: Role): Runtime {
+  let config: Config;
+  try {
+    config = loadConfig(role);
+  } catch (err) {
+    createLogger().error('config.invalid', { role, error: describeError(err) });
+    process.exit(ExitCode.config);
+  }
+  const log = createLogger({ level: config.logLevel, secrets: config.secrets }, { proc: role });
+  return { config, log };
+}
+
+/** A pool that has answered `SELECT 1`, migrated first when MIGRATE_ON_START is set. */
+export async function openDatabase({ config, log }: Runtime, options: { max?: number } = {}): Promise<pg.Pool> {
+  const pool = createPool(config.databaseUrl, log, { max: options.max ?? config.databasePoolMax, applicationName: `shiptrack-${config.role}` });
+  try {
+    await checkDatabase(pool, config.databaseUrl);
+    if (config.migrateOnStart) {
+      const r = await migrate(pool, { log });
+      log.info('migrate.done', { applied: r.applied.length, already: r.alreadyApplied });
+    }
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+  log.info('db.connected', { db: describeDatabase(config.databaseUrl) });
+  return pool;
+}
+
+/** Last-resort handler for a bin's main(): log one line and exit non-zero (systemd restarts). */
+export function fatal(log: Logger, err: unknown): never {
+  const code = err instanceof ShipTrackError ? err.code : undefined;
+  log.error('process.fatal', { code, error: describeError(err) });
+  process.exit(code === 'CONFIG_INVALID' || code === 'PUBLIC_KEY_INVALID' ? ExitCode.config : ExitCode.failure);
+}

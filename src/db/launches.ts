@@ -1,0 +1,139 @@
+// Owns SQL for the launches table: idempotent inserts, edits, soft deletes and the reads behind
+// the digest, /profile and /leaderboard. Does not decide what is a launch (src/launch/detect.ts).
+
+import type { Queryable } from './pool.js';
+
+export interface NewLaunch {
+  source: 'channel' | 'slash';
+  guildId: string | null;
+  channelId: string | null;
+  userId: string;
+  userName: string;
+  content: string;
+  urls: readonly string[];
+  messageId?: string | null;
+  interactionId?: string | null;
+  createdAt: Date;
+}
+
+export interface LaunchRow {
+  id: string;
+  source: 'channel' | 'slash';
+  guildId: string | null;
+  channelId: string | null;
+  userId: string;
+  userName: string;
+  content: string;
+  urls: string[];
+  messageId: string | null;
+  interactionId: string | null;
+  createdAt: Date;
+  editedAt: Date | null;
+  reactedAt: Date | null;
+  deletedAt: Date | null;
+}
+
+const COLUMNS = `id::text, source, guild_id::text AS "guildId", channel_id::text AS "channelId",
+  user_id::text AS "userId", user_name AS "userName", content, urls,
+  message_id::text AS "messageId", interaction_id::text AS "interactionId", created_at AS "createdAt",
+  edited_at AS "editedAt", reacted_at AS "reactedAt", deleted_at AS "deletedAt"`;
+
+/**
+ * Stores a launch once. `created` is false when the same message or interaction was already
+ * stored (a replayed dispatch, a retried delivery, a backfill overlap): callers must not react
+ * or reply a second time in that case.
+ */
+export async function insertLaunch(db: Queryable, l: NewLaunch): Promise<{ created: boolean; id: string }> {
+  const inserted = await db.query<{ id: string }>(
+    `INSERT INTO launches (source, guild_id, channel_id, user_id, user_name, content, urls, message_id, interaction_id, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT DO NOTHING
+     RETURNING id::text`,
+    [l.source, l.guildId, l.channelId, l.userId, l.userName, l.content, l.urls, l.messageId ?? null, l.interactionId ?? null, l.createdAt],
+  );
+  if (inserted.rows[0]) return { created: true, id: inserted.rows[0].id };
+  const existing = await db.query<{ id: string }>(
+    'SELECT id::text FROM launches WHERE message_id = $1 OR interaction_id = $2',
+    [l.messageId ?? null, l.interactionId ?? null],
+  );
+  return { created: false, id: existing.rows[0]?.id ?? '' };
+}
+
+export async function findByMessageId(db: Queryable, messageId: string): Promise<LaunchRow | undefined> {
+  const { rows } = await db.query<LaunchRow>(`SELECT ${COLUMNS} FROM launches WHERE message_id = $1`, [messageId]);
+  return rows[0];
+}
+
+export async function findByInteractionId(db: Queryable, interactionId: string): Promise<LaunchRow | undefined> {
+  const { rows } = await db.query<LaunchRow>(`SELECT ${COLUMNS} FROM launches WHERE interaction_id = $1`, [interactionId]);
+  return rows[0];
+}
+
+/** An edit of a logged launch: new text and URLs. Returns false if no live launch has that id. */
+export async function updateLaunchText(db: Queryable, messageId: string, content: string, urls: readonly string[], editedAt: Date): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE launches SET content = $2, urls = $3, edited_at = $4 WHERE message_id = $1 AND deleted_at IS NULL',
+    [messageId, content, urls, editedAt],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Soft delete: the row stays for audit but disappears from every read. Returns rows changed. */
+export async function softDeleteByMessageIds(db: Queryable, messageIds: readonly string[], at: Date): Promise<number> {
+  if (messageIds.length === 0) return 0;
+  const { rowCount } = await db.query(
+    'UPDATE launches SET deleted_at = $2 WHERE message_id = ANY($1::bigint[]) AND deleted_at IS NULL',
+    [messageIds, at],
+  );
+  return rowCount ?? 0;
+}
+
+export async function markReacted(db: Queryable, id: string, at: Date): Promise<void> {
+  await db.query('UPDATE launches SET reacted_at = $2 WHERE id = $1 AND reacted_at IS NULL', [id, at]);
+}
+
+/** Channel launches whose 🚀 has not been confirmed (e.g. the worker died between insert and react). */
+export async function listUnreacted(db: Queryable, limit = 50): Promise<LaunchRow[]> {
+  const { rows } = await db.query<LaunchRow>(
+    `SELECT ${COLUMNS} FROM launches
+     WHERE source = 'channel' AND reacted_at IS NULL AND deleted_at IS NULL ORDER BY id LIMIT $1`, [limit]);
+  return rows;
+}
+
+/** Live launches with start <= created_at < end, oldest first. */
+export async function launchesBetween(db: Queryable, start: Date, end: Date): Promise<LaunchRow[]> {
+  const { rows } = await db.query<LaunchRow>(
+    `SELECT ${COLUMNS} FROM launches
+     WHERE deleted_at IS NULL AND created_at >= $1 AND created_at < $2 ORDER BY created_at, id`, [start, end]);
+  return rows;
+}
+
+export interface Profile { count: number; first: Date | null; last: Date | null; recent: LaunchRow[] }
+
+/** A member's all-time live launches: totals plus the newest `limit`, newest first. */
+export async function profile(db: Queryable, userId: string, limit = 10): Promise<Profile> {
+  const totals = await db.query<{ count: string; first: Date | null; last: Date | null }>(
+    `SELECT count(*)::text AS count, min(created_at) AS first, max(created_at) AS last
+     FROM launches WHERE user_id = $1 AND deleted_at IS NULL`, [userId]);
+  const recent = await db.query<LaunchRow>(
+    `SELECT ${COLUMNS} FROM launches WHERE user_id = $1 AND deleted_at IS NULL
+     ORDER BY created_at DESC, id DESC LIMIT $2`, [userId, limit]);
+  const t = totals.rows[0]!;
+  return { count: Number(t.count), first: t.first, last: t.last, recent: recent.rows };
+}
+
+export interface LeaderboardRow { userId: string; userName: string; count: number; lastAt: Date }
+
+/**
+ * Most active shippers in [start, end). Ties: more launches first; then whoever reached that
+ * count earlier (earlier latest launch); then the smaller user id — deterministic in every case.
+ */
+export async function leaderboard(db: Queryable, start: Date, end: Date, limit = 10): Promise<LeaderboardRow[]> {
+  const { rows } = await db.query<{ userId: string; userName: string; count: string; lastAt: Date }>(
+    `SELECT user_id::text AS "userId",
+            (array_agg(user_name ORDER BY created_at DESC, id DESC))[1] AS "userName",
+            count(*)::text AS count, max(created_at) AS "lastAt"
+     FROM launches WHERE deleted_at IS NULL AND created_at >= $1 AND created_at < $2
+     GROUP BY user_id ORDER BY count(*) DESC, max(created_at) ASC, user_id ASC LIMIT $3`, [start, end, limit]);
+  return rows.map((r) => ({ ...r, count: Number(r.count) }));
+}
