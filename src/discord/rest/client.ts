@@ -1,0 +1,334 @@
+// Owns ShipTrack's HTTP conversation with Discord's REST API: headers, keep-alive, timeouts,
+// per-bucket sequencing, rate-limit waits, bounded retries and the invalid-request guard.
+// Does not know any endpoint's meaning (api.ts does) and keeps no state outside the instance.
+import http from 'node:http';
+import https from 'node:https';
+import nodeFetch from 'node-fetch';
+import type { Response } from 'node-fetch';
+import { sleep, systemClock, type Clock } from '../../clock.js';
+import { ShipTrackError, type ShipTrackErrorCode } from '../../errors.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { BucketBook, InvalidRequestCounter, SlidingWindow, parseRateLimitHeaders } from './buckets.js';
+import { parseRoute, type HttpMethod, type ParsedRoute } from './routes.js';
+
+export type FetchLike = typeof import('node-fetch').default;
+
+export interface RestClientOptions {
+  /** e.g. 'https://discord.com/api/v10', or the fake's apiBase. */
+  baseUrl: string;
+  token?: string;
+  /** Per attempt, covering headers and body (default 15000, as discord.js). */
+  timeoutMs?: number;
+  clock?: Clock;
+  log?: Logger;
+  fetch?: FetchLike;
+  userAgent?: string;
+  /** Retries after a 5xx, network error or timeout (default 3). 4xx are never retried. */
+  maxRetries?: number;
+  /** Client-side global cap for bot requests (default 50 per second). */
+  globalPerSecond?: number;
+  /** Refuse to send once this many 401/403/429 were seen in 10 minutes (default 5000; Discord bans at 10,000). */
+  invalidRequestLimit?: number;
+  /** How many 429s in a row one request may wait out before failing with REST_RATE_LIMITED (default 5). */
+  maxRateLimitRetries?: number;
+  /** First 5xx/network backoff; doubles per attempt (default 500 ms). */
+  retryBaseMs?: number;
+  /** Added to every rate-limit wait (default 50 ms, as discord.js). */
+  offsetMs?: number;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  /** Default true; false for webhook/interaction-token routes (no Authorization header, no global cap). */
+  auth?: boolean;
+  signal?: AbortSignal;
+  /** X-Audit-Log-Reason. */
+  reason?: string;
+}
+
+export const DEFAULT_USER_AGENT = 'DiscordBot (https://github.com/shiptrack/shiptrack, 0.1.0)';
+
+/** A Discord HTTP error. `route` is a template: ids and tokens never appear in it or in the message. */
+export class DiscordApiError extends ShipTrackError {
+  readonly status: number;
+  readonly discordCode: number | undefined;
+  readonly method: string;
+  readonly route: string;
+  readonly body: unknown;
+  constructor(code: ShipTrackErrorCode, init: { status: number; method: string; route: string; body: unknown; detail?: string }) {
+    const b = init.body as { code?: unknown; message?: unknown } | null | undefined;
+    const discordCode = typeof b?.code === 'number' ? b.code : undefined;
+    const msg = typeof b?.message === 'string' ? `: ${b.message}` : '';
+    super(code, `${init.method} ${init.route} failed with HTTP ${init.status}${discordCode !== undefined ? ` (Discord code ${discordCode}${msg})` : msg}${init.detail ? `; ${init.detail}` : ''}`);
+    this.name = 'DiscordApiError';
+    this.status = init.status;
+    this.discordCode = discordCode;
+    this.method = init.method;
+    this.route = init.route;
+    this.body = init.body;
+  }
+}
+
+type Attempt = { kind: 'response'; res: Response; body: unknown } | { kind: 'failed'; timedOut: boolean; error: Error };
+
+export class RestClient {
+  readonly stats = { requests: 0, retries: 0, rateLimited: 0, invalidRequests: 0 };
+  readonly #token: string | undefined;
+  private readonly baseUrl: string;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly fetch: FetchLike;
+  private readonly userAgent: string;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly maxRateLimitRetries: number;
+  private readonly retryBaseMs: number;
+  private readonly book: BucketBook;
+  private readonly cap: SlidingWindow;
+  private readonly invalid: InvalidRequestCounter;
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly lifetime = new AbortController();
+  private readonly httpAgent = new http.Agent({ keepAlive: true });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+  /** Set by a 401 on a bot-authenticated request: nothing more is sent with this token. */
+  private tokenRejected = false;
+  /** Webhook/interaction tokens (hashed major parameters) that answered 401/404: never reused. */
+  private readonly deadTokens = new Set<string>();
+  private guardAlerted = false;
+
+  constructor(options: RestClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? silentLogger;
+    this.fetch = options.fetch ?? nodeFetch;
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.maxRetries = options.maxRetries ?? 3;
+    this.maxRateLimitRetries = options.maxRateLimitRetries ?? 5;
+    this.retryBaseMs = options.retryBaseMs ?? 500;
+    const offset = options.offsetMs ?? 50;
+    this.book = new BucketBook(this.clock, offset);
+    // The window carries the offset too, so latency jitter cannot squeeze 51 arrivals into 1 s.
+    this.cap = new SlidingWindow(this.clock, options.globalPerSecond ?? 50, 1000 + offset);
+    this.invalid = new InvalidRequestCounter(this.clock, options.invalidRequestLimit ?? 5000);
+  }
+
+  /** Sends one request, waiting out rate limits; resolves with the parsed JSON body (204 → undefined). */
+  request<T = unknown>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
+    const route = parseRoute(method, path);
+    const auth = opts.auth ?? true;
+    try {
+      this.assertUsable(route, auth);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // One request in flight per bucket (discord.js's SequentialHandler, without the sublimit queue).
+    const key = this.book.keyFor(route.template, route.majorParameter);
+    const prev = this.queues.get(key) ?? Promise.resolve();
+    const result = prev.then(() => this.run<T>(method, path, route, auth, opts));
+    const tail = result.then(() => undefined, () => undefined);
+    this.queues.set(key, tail);
+    void tail.then(() => { if (this.queues.get(key) === tail) this.queues.delete(key); });
+    return result;
+  }
+
+  /** Aborts waits and in-flight requests and closes keep-alive sockets; the process can then exit. */
+  destroy(): void {
+    if (!this.lifetime.signal.aborted) {
+      this.lifetime.abort(new ShipTrackError('REST_CLIENT_DESTROYED', 'REST client destroyed; request not sent'));
+    }
+    this.queues.clear();
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private assertUsable(route: ParsedRoute, auth: boolean): void {
+    if (this.lifetime.signal.aborted) throw this.lifetime.signal.reason;
+    if (auth && this.#token === undefined) throw new ShipTrackError('CONFIG_INVALID', `${route.template} needs a bot token and none is configured; not sent`);
+    if (auth && this.tokenRejected) throw new ShipTrackError('REST_TOKEN_REJECTED', `the bot token was rejected with 401 earlier; ${route.template} not sent`);
+    if (!auth && this.deadTokens.has(route.majorParameter)) throw new ShipTrackError('REST_TOKEN_REJECTED', `this webhook/interaction token answered 401/404 earlier; ${route.template} not sent`);
+  }
+
+  private async run<T>(method: HttpMethod, path: string, route: ParsedRoute, auth: boolean, opts: RequestOptions): Promise<T> {
+    const exempt = route.interaction || !auth;
+    const signal = opts.signal ? AbortSignal.any([this.lifetime.signal, opts.signal]) : this.lifetime.signal;
+    let failures = 0;
+    let limited = 0;
+    for (;;) {
+      this.assertUsable(route, auth);
+      await this.waitTurn(route, exempt, signal);
+      this.assertUsable(route, auth);
+      this.checkGuard(route);
+      if (!exempt) this.cap.record();
+      this.stats.requests++;
+      const attempt = await this.send(method, path, route, auth, opts, signal);
+
+      if (attempt.kind === 'failed') {
+        if (failures < this.maxRetries) {
+          failures++;
+          await this.backoff(route, failures, attempt.timedOut ? 'timeout' : errorCode(attempt.error), signal);
+          continue;
+        }
+        const code = attempt.timedOut ? 'REST_TIMEOUT' : 'REST_NETWORK_ERROR';
+        const what = attempt.timedOut ? `timed out after ${this.timeoutMs} ms` : `failed (${errorCode(attempt.error)})`;
+        throw new ShipTrackError(code, `${route.template} ${what} on all ${failures + 1} attempts; not retried further`, { cause: attempt.error });
+      }
+
+      const { res, body } = attempt;
+      const bucketKey = this.book.update(route.template, route.majorParameter, parseRateLimitHeaders((h) => res.headers.get(h)));
+      const apiError = (code: ShipTrackErrorCode, detail?: string) =>
+        new DiscordApiError(code, { status: res.status, method, route: route.pathTemplate, body, ...(detail ? { detail } : {}) });
+
+      if (res.status === 429) {
+        const scope = res.headers.get('x-ratelimit-scope') ?? undefined;
+        const global = res.headers.has('x-ratelimit-global') || (body as { global?: unknown } | undefined)?.global === true;
+        // Shared-scope 429s are per-resource and not counted against the bot (rate-limits.mdx).
+        if (scope !== 'shared') this.countInvalid(route, res.status);
+        this.stats.rateLimited++;
+        const retryAfterMs = retryAfter(res, body);
+        this.log.warn('rest rate limited', {
+          route: route.template, retry_after: retryAfterMs / 1000, scope: global ? 'global' : scope ?? 'user',
+          bucket: this.book.hashOf(route.template), attempt: limited + 1,
+        });
+        if (limited >= this.maxRateLimitRetries) throw apiError('REST_RATE_LIMITED', `still rate limited after ${limited} retries`);
+        limited++;
+        if (global) this.book.pauseGlobal(retryAfterMs);
+        // An exempt route ignores the global pause, so it also waits on its own bucket.
+        if (!global || exempt) this.book.block(bucketKey, retryAfterMs);
+        continue;
+      }
+      if (res.status >= 500) {
+        if (failures < this.maxRetries) {
+          failures++;
+          await this.backoff(route, failures, res.status, signal);
+          continue;
+        }
+        throw apiError('REST_HTTP_ERROR', `gave up after ${failures + 1} attempts`);
+      }
+      if (res.status === 401 || res.status === 403) this.countInvalid(route, res.status);
+      if (res.status === 401 && auth) {
+        this.tokenRejected = true;
+        this.log.error('rest token rejected', { route: route.template, status: 401, action: 'no further bot requests' });
+      }
+      if (!auth && (res.status === 401 || res.status === 404) && route.majorParameter !== 'global') {
+        this.deadTokens.add(route.majorParameter);
+      }
+      if (res.status >= 400) {
+        const b = body as { code?: unknown; errors?: unknown } | undefined;
+        this.log.warn('rest request failed', { route: route.template, status: res.status, code: b?.code, errors: b?.errors });
+        throw apiError('REST_HTTP_ERROR');
+      }
+      return (res.status === 204 ? undefined : body) as T;
+    }
+  }
+
+  /** Sleeps until the global pause, the bucket and the 50/s cap all allow a send. */
+  private async waitTurn(route: ParsedRoute, exempt: boolean, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const key = this.book.keyFor(route.template, route.majorParameter);
+      const bucket = this.book.bucketWaitMs(key);
+      const global = exempt ? 0 : this.book.globalPauseMs();
+      const cap = exempt ? 0 : this.cap.waitMs();
+      const wait = Math.max(bucket, global, cap);
+      if (wait <= 0) return;
+      this.log.debug('rest waiting', { route: route.template, ms: wait, reason: wait === global ? 'global' : wait === bucket ? 'bucket' : 'cap' });
+      await sleep(wait, this.clock, signal);
+    }
+  }
+
+  private checkGuard(route: ParsedRoute): void {
+    if (!this.invalid.tripped()) { this.guardAlerted = false; return; }
+    const count = this.invalid.count();
+    if (!this.guardAlerted) {
+      this.guardAlerted = true;
+      this.log.error('rest invalid-request guard tripped', { count, limit: this.invalid.limit, window_s: this.invalid.windowMs / 1000, retry_in_s: Math.ceil(this.invalid.msUntilBelowLimit() / 1000) });
+    }
+    throw new ShipTrackError('REST_INVALID_REQUEST_GUARD',
+      `${count} invalid requests (401/403/429) in the last 10 minutes reached the limit of ${this.invalid.limit}; ${route.template} not sent, to stay clear of Discord's 10,000 IP ban`);
+  }
+
+  private countInvalid(route: ParsedRoute, status: number): void {
+    this.stats.invalidRequests++;
+    const n = this.invalid.record();
+    const step = Math.max(1, Math.floor(this.invalid.limit / 10));
+    if (n % step === 0) this.log.warn('rest invalid requests', { count: n, limit: this.invalid.limit, last_route: route.template, last_status: status });
+  }
+
+  private async backoff(route: ParsedRoute, attempt: number, why: number | string, signal: AbortSignal): Promise<void> {
+    this.stats.retries++;
+    const ms = this.retryBaseMs * 2 ** (attempt - 1) + Math.floor(this.clock.random() * this.retryBaseMs / 2);
+    this.log.warn('rest retry', { route: route.template, attempt, of: this.maxRetries, ...(typeof why === 'number' ? { status: why } : { error: why }), delay_ms: ms });
+    await sleep(ms, this.clock, signal);
+  }
+
+  private async send(method: HttpMethod, path: string, route: ParsedRoute, auth: boolean, opts: RequestOptions, signal: AbortSignal): Promise<Attempt> {
+    const url = this.url(path, opts.query);
+    const headers: Record<string, string> = { 'User-Agent': this.userAgent, 'Content-Type': 'application/json' };
+    if (auth) headers.Authorization = `Bot ${this.#token}`;
+    if (opts.reason) headers['X-Audit-Log-Reason'] = encodeURIComponent(opts.reason);
+    const timeout = new AbortController();
+    const timer = this.clock.setTimeout(() => timeout.abort(), this.timeoutMs);
+    try {
+      const res = await this.fetch(url, {
+        method,
+        headers,
+        body: opts.body === undefined ? null : JSON.stringify(opts.body),
+        agent: (u: URL) => (u.protocol === 'http:' ? this.httpAgent : this.httpsAgent),
+        redirect: 'error',
+        signal: AbortSignal.any([timeout.signal, signal]) as unknown as import('node-fetch').RequestInit['signal'],
+      });
+      const text = await res.text();
+      return { kind: 'response', res, body: parseBody(text, res.headers.get('content-type')) };
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      // node-fetch puts the full URL (webhook tokens included) in its messages: keep only the template.
+      return { kind: 'failed', timedOut: timeout.signal.aborted, error: sanitize(err, url, route) };
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
+  }
+
+  private url(path: string, query: RequestOptions['query']): string {
+    let url = this.baseUrl + (path.startsWith('/') ? path : `/${path}`);
+    if (query) {
+      const qs = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
+      const s = qs.toString();
+      if (s) url += (url.includes('?') ? '&' : '?') + s;
+    }
+    return url;
+  }
+}
+
+function parseBody(text: string, contentType: string | null): unknown {
+  if (text === '') return undefined;
+  if (contentType?.includes('json')) {
+    try { return JSON.parse(text); } catch { return text; }
+  }
+  return text;
+}
+
+/** max(Retry-After header, retry_after body) in ms, as §5.3 says; 1 s when neither is usable. */
+function retryAfter(res: Response, body: unknown): number {
+  const header = Number(res.headers.get('retry-after'));
+  const fromBody = Number((body as { retry_after?: unknown } | undefined)?.retry_after);
+  const secs = Math.max(Number.isFinite(header) ? header : 0, Number.isFinite(fromBody) ? fromBody : 0);
+  return secs > 0 ? secs * 1000 : 1000;
+}
+
+function errorCode(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : err.name;
+}
+
+function sanitize(err: unknown, url: string, route: ParsedRoute): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const path = new URL(url).pathname;
+  const safe = new Error(e.message.split(url).join(route.template).split(path).join(route.pathTemplate));
+  safe.name = e.name;
+  const code = (e as { code?: unknown }).code;
+  if (code !== undefined) (safe as { code?: unknown }).code = code;
+  return safe;
+}
