@@ -1,0 +1,232 @@
+// Owns the fake's in-memory Discord state: guild, channels, users/members, messages, reactions,
+// nonces and registered commands, and announces changes as gateway dispatches. Knows no HTTP or ws.
+import { randomBytes } from 'node:crypto';
+import {
+  ChannelType, GatewayDispatchEvents, MessageType,
+  type APIGuildMember, type APIGuildMemberNoUser, type APIMessage, type APIUser, type APIUserWithMember,
+  type APIGuildTextChannel, type GatewayMessageCreateDispatchData, type MessageFlags,
+  type ChannelFlags, type UserFlags, type GuildMemberFlags,
+} from 'discord-api-types/v10';
+import type { Clock } from '../clock.js';
+import { SnowflakeGenerator, compareSnowflakes } from './snowflake.js';
+
+export interface WorldUser { id: string; username: string; globalName: string; bot: boolean; joinedAt: string; roles: string[]; nick: string | null }
+export type GuildTextChannel = APIGuildTextChannel<ChannelType.GuildText>;
+export interface AllowedMentions { parse?: string[]; users?: string[]; roles?: string[]; replied_user?: boolean }
+/** What the bot sent besides the message itself (Discord does not echo these back). */
+export interface SentMeta { allowedMentions?: AllowedMentions; flags?: number; nonce?: string | number; enforceNonce?: boolean }
+export interface DispatchMeta { /** message events need GUILD_MESSAGES; content needs MESSAGE_CONTENT unless mentioned */ messageEvent: boolean; contentVisibleWithoutIntent: boolean }
+export type DispatchListener = (t: string, d: unknown, meta: DispatchMeta) => void;
+
+/** Discord dedupes enforce_nonce "in the past few minutes"; the exact window is undocumented. */
+export const NONCE_WINDOW_MS = 5 * 60_000;
+
+export class World {
+  readonly ids: SnowflakeGenerator;
+  readonly guildId: string;
+  readonly applicationId: string;
+  readonly botUserId: string;
+  readonly botToken: string;
+  readonly everyoneRoleId: string;
+  readonly channels = new Map<string, GuildTextChannel>();
+  readonly users = new Map<string, WorldUser>();
+  readonly botMessageIds = new Set<string>();
+  readonly sentMeta = new Map<string, SentMeta>();
+  readonly reactionPutLog: { channelId: string; messageId: string; emoji: string; at: number }[] = [];
+  readonly globalCommands: Record<string, unknown>[] = [];
+  readonly guildCommands = new Map<string, Record<string, unknown>[]>();
+  private readonly messagesByChannel = new Map<string, APIMessage[]>();
+  private readonly reactionMap = new Map<string, Map<string, Set<string>>>();
+  private readonly nonces = new Map<string, { channelId: string; messageId: string; at: number }>();
+  private readonly listeners: DispatchListener[] = [];
+
+  constructor(readonly clock: Clock) {
+    this.ids = new SnowflakeGenerator(clock);
+    this.guildId = this.ids.next();
+    this.everyoneRoleId = this.guildId; // @everyone shares the guild's id, as on Discord
+    this.applicationId = this.ids.next();
+    this.botUserId = this.applicationId; // modern apps: bot user id == application id
+    this.botToken = `${Buffer.from(this.botUserId).toString('base64url')}.${randomBytes(4).toString('base64url')}.${randomBytes(27).toString('base64url')}`;
+    this.addUser('ShipTrack', true, this.botUserId);
+    for (const name of ['i-shipped', 'announcements', 'general']) this.addChannel(name);
+    for (const name of ['ada', 'grace', 'linus']) this.addUser(name, false);
+  }
+
+  onDispatch(fn: DispatchListener): void { this.listeners.push(fn); }
+  emit(t: string, d: unknown, meta: DispatchMeta = { messageEvent: false, contentVisibleWithoutIntent: true }): void {
+    for (const fn of this.listeners) fn(t, d, meta);
+  }
+
+  addChannel(name: string): GuildTextChannel {
+    const id = this.ids.next();
+    const ch: GuildTextChannel = {
+      id, type: ChannelType.GuildText, guild_id: this.guildId, name, position: this.channels.size, topic: null,
+      nsfw: false, last_message_id: null, rate_limit_per_user: 0, parent_id: null, permission_overwrites: [], flags: 0 as ChannelFlags,
+    };
+    this.channels.set(id, ch);
+    this.messagesByChannel.set(id, []);
+    return ch;
+  }
+
+  addUser(username: string, bot: boolean, id = this.ids.next()): WorldUser {
+    const globalName = username.charAt(0).toUpperCase() + username.slice(1);
+    const u: WorldUser = { id, username, globalName, bot, joinedAt: new Date(this.clock.now()).toISOString(), roles: [], nick: null };
+    this.users.set(id, u);
+    return u;
+  }
+
+  findUser(idOrName: string): WorldUser | undefined {
+    return this.users.get(idOrName) ?? [...this.users.values()].find((u) => u.username === idOrName);
+  }
+  findChannel(idOrName: string): GuildTextChannel | undefined {
+    const alias: Record<string, string> = { shipped: 'i-shipped', '#i-shipped': 'i-shipped' };
+    const name = alias[idOrName] ?? idOrName.replace(/^#/, '');
+    return this.channels.get(idOrName) ?? [...this.channels.values()].find((c) => c.name === name);
+  }
+
+  apiUser(u: WorldUser): APIUser {
+    const user: APIUser = {
+      id: u.id, username: u.username, global_name: u.bot ? null : u.globalName, discriminator: '0', avatar: null,
+      public_flags: 0 as UserFlags, flags: 0 as UserFlags, banner: null, accent_color: null, avatar_decoration_data: null, primary_guild: null,
+    };
+    if (u.bot) user.bot = true;
+    return user;
+  }
+  memberNoUser(u: WorldUser): APIGuildMemberNoUser {
+    return { roles: [...u.roles], nick: u.nick, avatar: null, banner: null, premium_since: null, joined_at: u.joinedAt,
+      pending: false, communication_disabled_until: null, flags: 0 as GuildMemberFlags, deaf: false, mute: false };
+  }
+  member(u: WorldUser): APIGuildMember { return { ...this.memberNoUser(u), user: this.apiUser(u) }; }
+
+  messages(channelId: string): APIMessage[] { return [...(this.messagesByChannel.get(channelId) ?? [])]; }
+  getMessage(channelId: string, messageId: string): APIMessage | undefined {
+    return this.messagesByChannel.get(channelId)?.find((m) => m.id === messageId);
+  }
+
+  /** Users `<@id>` in content that allowed_mentions lets through (Discord omits suppressed ones). */
+  private mentionsFor(content: string, allowed: AllowedMentions | undefined): APIUser[] {
+    const ids = [...new Set([...content.matchAll(/<@!?(\d{17,20})>/g)].map((m) => m[1]!))];
+    const permit = (id: string) => !allowed || (allowed.parse?.includes('users') ?? false) || (allowed.users?.includes(id) ?? false);
+    return ids.filter(permit).map((id) => this.users.get(id)).filter((u): u is WorldUser => !!u).map((u) => this.apiUser(u));
+  }
+
+  /** Finds a message created with the same nonce by the same author inside the dedupe window. */
+  findByNonce(authorId: string, nonce: string | number): APIMessage | undefined {
+    const hit = this.nonces.get(`${authorId}:${String(nonce)}`);
+    if (!hit || this.clock.now() - hit.at > NONCE_WINDOW_MS) return undefined;
+    return this.getMessage(hit.channelId, hit.messageId);
+  }
+
+  createMessage(opts: {
+    channelId: string; authorId: string; content: string; webhookId?: string; nonce?: string | number; enforceNonce?: boolean;
+    allowedMentions?: AllowedMentions; flags?: number; type?: MessageType; extra?: Partial<APIMessage>; dispatch?: boolean;
+  }): APIMessage {
+    const channel = this.channels.get(opts.channelId);
+    if (!channel) throw new Error(`unknown channel ${opts.channelId}`);
+    const author = this.users.get(opts.authorId);
+    if (!author) throw new Error(`unknown user ${opts.authorId}`);
+    const id = this.ids.next();
+    const msg: APIMessage = {
+      id, channel_id: channel.id, author: this.apiUser(author), content: opts.content,
+      timestamp: new Date(this.clock.now()).toISOString(), edited_timestamp: null, tts: false,
+      mention_everyone: false, mentions: this.mentionsFor(opts.content, opts.allowedMentions), mention_roles: [],
+      attachments: [], embeds: [], components: [], pinned: false, type: opts.type ?? MessageType.Default, flags: (opts.flags ?? 0) as MessageFlags,
+      ...opts.extra,
+    };
+    if (opts.nonce !== undefined) msg.nonce = opts.nonce;
+    if (opts.webhookId) msg.webhook_id = opts.webhookId;
+    this.messagesByChannel.get(channel.id)!.push(msg);
+    channel.last_message_id = id;
+    if (opts.nonce !== undefined && opts.enforceNonce) this.nonces.set(`${author.id}:${String(opts.nonce)}`, { channelId: channel.id, messageId: id, at: this.clock.now() });
+    if (opts.dispatch !== false) this.emit(GatewayDispatchEvents.MessageCreate, this.messageEvent(msg), this.contentMeta(msg));
+    return msg;
+  }
+
+  /** MESSAGE_CREATE/UPDATE data: the message plus guild_id, member (not for webhooks) and mentions' members. */
+  messageEvent(msg: APIMessage): GatewayMessageCreateDispatchData {
+    const author = this.users.get(msg.author.id);
+    const mentions: APIUserWithMember[] = msg.mentions.map((m) => {
+      const u = this.users.get(m.id);
+      return u ? { ...m, member: this.memberNoUser(u) } : m;
+    });
+    const d: GatewayMessageCreateDispatchData = { ...msg, guild_id: this.guildId, mentions };
+    if (author && !msg.webhook_id) d.member = this.memberNoUser(author);
+    return d;
+  }
+  contentMeta(msg: APIMessage): DispatchMeta {
+    const visible = msg.author.id === this.botUserId || msg.mentions.some((m) => m.id === this.botUserId);
+    return { messageEvent: true, contentVisibleWithoutIntent: visible };
+  }
+
+  editMessage(channelId: string, messageId: string, patch: { content?: string; flags?: number }): APIMessage {
+    const msg = this.getMessage(channelId, messageId);
+    if (!msg) throw new Error(`unknown message ${messageId}`);
+    if (patch.content !== undefined) { msg.content = patch.content; msg.mentions = this.mentionsFor(patch.content, this.sentMeta.get(messageId)?.allowedMentions); }
+    if (patch.flags !== undefined) msg.flags = patch.flags as MessageFlags;
+    msg.edited_timestamp = new Date(this.clock.now()).toISOString();
+    this.emit(GatewayDispatchEvents.MessageUpdate, this.messageEvent(msg), this.contentMeta(msg));
+    return msg;
+  }
+
+  deleteMessage(channelId: string, messageId: string): boolean {
+    const list = this.messagesByChannel.get(channelId);
+    const i = list?.findIndex((m) => m.id === messageId) ?? -1;
+    if (!list || i < 0) return false;
+    list.splice(i, 1);
+    this.emit(GatewayDispatchEvents.MessageDelete, { id: messageId, channel_id: channelId, guild_id: this.guildId }, { messageEvent: true, contentVisibleWithoutIntent: true });
+    return true;
+  }
+
+  bulkDelete(channelId: string, ids: string[]): void {
+    const list = this.messagesByChannel.get(channelId);
+    if (!list) throw new Error(`unknown channel ${channelId}`);
+    const gone = ids.filter((id) => list.some((m) => m.id === id));
+    this.messagesByChannel.set(channelId, list.filter((m) => !gone.includes(m.id)));
+    this.emit(GatewayDispatchEvents.MessageDeleteBulk, { ids: gone, channel_id: channelId, guild_id: this.guildId }, { messageEvent: true, contentVisibleWithoutIntent: true });
+  }
+
+  /**
+   * Discord's paging: `before`/`after`/`around` are exclusive of each other; every result is sorted
+   * newest first. `after` returns the `limit` messages immediately following the id (so paging
+   * forward uses the first element's id as the next `after`).
+   */
+  listMessages(channelId: string, q: { before?: string; after?: string; around?: string; limit: number }): APIMessage[] {
+    const asc = [...(this.messagesByChannel.get(channelId) ?? [])].sort((a, b) => compareSnowflakes(a.id, b.id));
+    let page: APIMessage[];
+    if (q.after) page = asc.filter((m) => compareSnowflakes(m.id, q.after!) > 0).slice(0, q.limit);
+    else if (q.before) page = asc.filter((m) => compareSnowflakes(m.id, q.before!) < 0).slice(-q.limit);
+    else if (q.around) {
+      const idx = asc.findIndex((m) => compareSnowflakes(m.id, q.around!) >= 0);
+      const centre = idx < 0 ? asc.length : idx;
+      const start = Math.max(0, centre - Math.floor(q.limit / 2));
+      page = asc.slice(start, start + q.limit);
+    } else page = asc.slice(-q.limit);
+    return page.reverse();
+  }
+
+  private reactionKey(channelId: string, messageId: string): string { return `${channelId}/${messageId}`; }
+  addReaction(channelId: string, messageId: string, emoji: string, userId: string): void {
+    const key = this.reactionKey(channelId, messageId);
+    const byEmoji = this.reactionMap.get(key) ?? new Map<string, Set<string>>();
+    this.reactionMap.set(key, byEmoji);
+    const users = byEmoji.get(emoji) ?? new Set<string>();
+    byEmoji.set(emoji, users);
+    const isNew = !users.has(userId);
+    users.add(userId);
+    if (isNew) this.emit(GatewayDispatchEvents.MessageReactionAdd, { user_id: userId, channel_id: channelId, message_id: messageId, guild_id: this.guildId, emoji: emojiObject(emoji), burst: false, type: 0 });
+  }
+  removeReaction(channelId: string, messageId: string, emoji: string, userId: string): void {
+    const users = this.reactionMap.get(this.reactionKey(channelId, messageId))?.get(emoji);
+    if (users?.delete(userId)) this.emit(GatewayDispatchEvents.MessageReactionRemove, { user_id: userId, channel_id: channelId, message_id: messageId, guild_id: this.guildId, emoji: emojiObject(emoji), burst: false, type: 0 });
+  }
+  reactions(channelId: string, messageId: string): { emoji: string; userIds: string[] }[] {
+    const byEmoji = this.reactionMap.get(this.reactionKey(channelId, messageId));
+    return byEmoji ? [...byEmoji].filter(([, s]) => s.size > 0).map(([emoji, s]) => ({ emoji, userIds: [...s] })) : [];
+  }
+}
+
+/** `name:id` for custom emoji, the bare character(s) for unicode emoji. */
+export function emojiObject(emoji: string): { id: string | null; name: string } {
+  const m = /^(?:a:)?([\w~-]+):(\d{17,20})$/.exec(emoji);
+  return m ? { id: m[2]!, name: m[1]! } : { id: null, name: emoji };
+}
