@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `shiptrack status` / `npm run status`: one screen for the sysadmin; exit 1 when something is wrong.
+import fetch from 'node-fetch';
+import { fatal, startProcess } from './bootstrap.js';
+import { createPool, checkDatabase } from '../db/pool.js';
+import { assess, collectStatus, formatStatus } from '../status/report.js';
+
+const rt = startProcess('status');
+const pool = createPool(rt.config.databaseUrl, rt.log, { max: 2, applicationName: 'shiptrack-status' });
+try {
+  await checkDatabase(pool, rt.config.databaseUrl);
+  const healthUrl = `http://${rt.config.host === '0.0.0.0' ? '127.0.0.1' : rt.config.host}:${rt.config.port}/healthz`;
+  const web = async () => {
+    const res = await fetch(healthUrl, { signal: AbortSignal.timeout(3000) });
+    const body = (await res.json().catch(() => ({}))) as { version?: string };
+    return { ok: res.ok, detail: `${healthUrl} → ${res.status}${body.version ? ` (version ${body.version})` : ''}` };
+  };
+  const report = await collectStatus(pool, new Date(), () => web().catch((e: Error) => ({ ok: false, detail: `${healthUrl} → ${e.message}` })));
+  const verdict = assess(report);
+  process.stdout.write(formatStatus(report, verdict) + '\n');
+  await pool.end();
+  process.exitCode = verdict.ok ? 0 : 1;
+} catch (err) {
+  await pool.end().catch(() => {});
+  fatal(rt.log, err);
+}
