@@ -1,0 +1,186 @@
+// Owns turning a week's launches into digest message parts (header, one line per launch, split at
+// line boundaries into <= 2000-character parts). Pure: no DB, no clock, no REST (style.md §3.3 #13).
+
+import { escapeUserText } from '../discord/escape.js';
+import { findUrlSpans, firstLine, normaliseLine, truncateAtWord } from '../text.js';
+import type { DigestWindow } from './window.js';
+
+/** Discord's `content` limit, counted in UTF-16 units (interactions.md §4.1, §4.3 step 4). */
+export const DISCORD_CONTENT_LIMIT = 2000;
+export const DEFAULT_MAX_TEXT_LENGTH = 140;
+/** A product link longer than this is not appended (it would dominate the line). */
+export const MAX_LINK_LENGTH = 512;
+export const MAX_THEME_LENGTH = 200;
+const MAX_NAME_LENGTH = 32; // Discord usernames/display names are at most 32 characters
+const ELLIPSIS = '…';
+const SNOWFLAKE = /^\d{1,20}$/;
+// Upper bound of everything on a line except the launch text: "• " + mention or escaped name
+// (<= 2 * 32 + a few) + " — " + " · <link>" (<= 512 + 5).
+const LINE_OVERHEAD = 80 + MAX_LINK_LENGTH + 5;
+
+export interface DigestLaunch {
+  readonly id: string;
+  readonly userId: string;
+  readonly userName: string;
+  readonly content: string;
+  readonly urls: readonly string[];
+  readonly createdAt: Date;
+  readonly source: 'slash' | 'channel';
+  readonly messageUrl?: string | undefined;
+}
+
+export interface DigestOptions {
+  /** Visible length of each launch's text before escaping (default 140). */
+  readonly maxTextLength?: number;
+  /** One optional line under the header; escaped, one line, trimmed, at most 200 characters. */
+  readonly theme?: string | undefined;
+  /** Post "Quiet week: …" instead of nothing when there are no launches. */
+  readonly quietWeek?: boolean;
+  /** Part size limit (default and maximum 2000; at least 1000). */
+  readonly maxPartLength?: number;
+}
+
+export interface Digest {
+  /** Message contents to post in order; [] means post nothing. */
+  readonly parts: string[];
+  /** Launches listed. */
+  readonly count: number;
+  /** Distinct founders listed. */
+  readonly founders: number;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** UTC calendar days the window touches: "16–23 Nov 2026", "26 Oct – 2 Nov 2026", "28 Dec 2026 – 4 Jan 2027". */
+export function formatWindowDates(window: DigestWindow, separator = '–'): string {
+  const a = window.start;
+  const b = new Date(window.end.getTime() - 1);
+  const day = (d: Date) => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
+  const spaced = separator === '–' ? ' – ' : ` ${separator} `;
+  if (a.getUTCFullYear() !== b.getUTCFullYear()) return `${day(a)} ${a.getUTCFullYear()}${spaced}${day(b)} ${b.getUTCFullYear()}`;
+  if (a.getUTCMonth() !== b.getUTCMonth()) return `${day(a)}${spaced}${day(b)} ${b.getUTCFullYear()}`;
+  const tight = separator === '–' ? '–' : ` ${separator} `;
+  return `${a.getUTCDate()}${tight}${day(b)} ${b.getUTCFullYear()}`;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A URL we can safely append as `<url>`: exactly one http(s) URL, nothing else, bounded. */
+function linkable(url: string | undefined): string | undefined {
+  if (url === undefined || url.length > MAX_LINK_LENGTH) return undefined;
+  const spans = findUrlSpans(url);
+  return spans.length === 1 && spans[0]!.start === 0 && spans[0]!.end === url.length ? url : undefined;
+}
+
+/** The launch's first line, truncated at a word boundary, never ending in half a URL. */
+function launchText(content: string, max: number): string {
+  const raw = normaliseLine(firstLine(content));
+  const shown = truncateAtWord(raw, max, ELLIPSIS);
+  if (shown === raw) return raw;
+  const body = shown.slice(0, shown.length - ELLIPSIS.length);
+  const last = findUrlSpans(body).at(-1);
+  if (last && last.end === body.length) {
+    const full = findUrlSpans(raw).find((s) => s.start === last.start);
+    if (full && full.end > last.end) {
+      const kept = body.slice(0, last.start).trimEnd();
+      return kept === '' ? '' : kept + ELLIPSIS;
+    }
+  }
+  return shown;
+}
+
+function launchLine(l: DigestLaunch, maxText: number): string {
+  // The author's `<@id>` stays a real mention: it renders as a clickable name and the digest is
+  // sent with allowed_mentions { parse: [] }, so nobody is pinged (interactions.md §4.2).
+  const who = SNOWFLAKE.test(l.userId)
+    ? `<@${l.userId}>`
+    : escapeUserText(truncateAtWord(normaliseLine(l.userName) || 'someone', MAX_NAME_LENGTH));
+  const text = launchText(l.content, maxText);
+  const escaped = escapeUserText(text, { suppressEmbeds: true });
+  // The text lost its link (cut, or on a later line, or a /ship launch whose URL is separate):
+  // append the first usable one so every line leads somewhere.
+  const candidates = [...l.urls, ...findUrlSpans(l.content).map((s) => s.url), l.messageUrl];
+  const link = findUrlSpans(text).length > 0 ? undefined : candidates.map(linkable).find((u) => u !== undefined);
+  const body = escaped === '' ? (link ? `<${link}>` : '(no description)') : link ? `${escaped} · <${link}>` : escaped;
+  return `• ${who} — ${body}`;
+}
+
+interface Founder { readonly userId: string; readonly launches: DigestLaunch[] }
+
+/** Founders by launch count desc, then first launch time, then user id; launches oldest first. */
+function order(launches: readonly DigestLaunch[]): Founder[] {
+  const byUser = new Map<string, DigestLaunch[]>();
+  for (const l of launches) {
+    const list = byUser.get(l.userId);
+    if (list) list.push(l);
+    else byUser.set(l.userId, [l]);
+  }
+  const chrono = (a: DigestLaunch, b: DigestLaunch) =>
+    a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const founders = [...byUser].map(([userId, list]) => ({ userId, launches: list.sort(chrono) }));
+  return founders.sort((a, b) =>
+    b.launches.length - a.launches.length
+    || chrono(a.launches[0]!, b.launches[0]!)
+    || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+}
+
+/**
+ * Greedy line packing: each part is as full as possible without exceeding `limit`; lines are
+ * never split. Greedy is optimal here (order is fixed), so the part count is the minimum.
+ */
+export function packLines(lines: readonly string[], limit: number): string[] {
+  const parts: string[] = [];
+  let current: string | undefined;
+  for (const line of lines) {
+    if (line.length > limit) throw new RangeError(`digest line of ${line.length} characters exceeds the ${limit} limit`);
+    if (current === undefined) current = line;
+    else if (current.length + 1 + line.length <= limit) current += '\n' + line;
+    else { parts.push(current); current = line; }
+  }
+  if (current !== undefined) parts.push(current);
+  return parts;
+}
+
+/**
+ * Builds the digest for `window`. Launches outside [start, end) and repeated ids are ignored.
+ * Part 1 opens with the header (and theme line); every part is <= maxPartLength characters.
+ * No launches → `parts: []`, or one "Quiet week" line when `options.quietWeek`.
+ */
+export function buildDigest(launches: readonly DigestLaunch[], window: DigestWindow, options: DigestOptions = {}): Digest {
+  const limit = options.maxPartLength ?? DISCORD_CONTENT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1000 || limit > DISCORD_CONTENT_LIMIT) {
+    throw new RangeError(`maxPartLength must be an integer in 1000..${DISCORD_CONTENT_LIMIT}, got ${limit}`);
+  }
+  const maxText = options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
+  // Escaping at most doubles the text, so this bound guarantees every line fits in one part.
+  const maxTextLimit = Math.floor((limit - LINE_OVERHEAD) / 2);
+  if (!Number.isInteger(maxText) || maxText < 20 || maxText > maxTextLimit) {
+    throw new RangeError(`maxTextLength must be an integer in 20..${maxTextLimit}, got ${maxText}`);
+  }
+
+  const start = window.start.getTime();
+  const end = window.end.getTime();
+  const seen = new Set<string>();
+  const inWindow = launches.filter((l) => {
+    const t = l.createdAt.getTime();
+    if (!(t >= start && t < end) || seen.has(l.id)) return false;
+    seen.add(l.id);
+    return true;
+  });
+
+  if (inWindow.length === 0) {
+    if (!options.quietWeek) return { parts: [], count: 0, founders: 0 };
+    return { parts: [`Quiet week: no launches logged between ${formatWindowDates(window, 'and')}.`], count: 0, founders: 0 };
+  }
+
+  const founders = order(inWindow);
+  const lines = [
+    `🚀 **Launches of the week** — ${formatWindowDates(window)} · ${plural(inWindow.length, 'launch', 'launches')} by ${plural(founders.length, 'founder', 'founders')}`,
+  ];
+  const theme = normaliseLine(options.theme ?? '');
+  if (theme !== '') lines.push(`Theme: ${escapeUserText(truncateAtWord(theme, MAX_THEME_LENGTH), { suppressEmbeds: true })}`);
+  for (const f of founders) for (const l of f.launches) lines.push(launchLine(l, maxText));
+  return { parts: packLines(lines, limit), count: inWindow.length, founders: founders.length };
+}

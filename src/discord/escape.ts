@@ -1,0 +1,123 @@
+// Owns making user-supplied text safe to echo in a Discord message: markdown escaping, inert
+// mentions, link-embed suppression. Does not normalise whitespace or truncate (src/text.ts), and
+// is no substitute for `allowed_mentions: { parse: [] }` on every message (interactions.md §4.2).
+
+import { findUrlSpans, type UrlSpan } from '../text.js';
+
+// Discord treats a backslash before any ASCII punctuation as "render literally" (simple-markdown's
+// escape rule), so one backslash per formatting character is enough and renders invisibly.
+const ALWAYS = new Set(['\\', '*', '`', '[', ']']);
+const ALNUM = /[\p{L}\p{N}]/u;
+
+/** Length of a line-start construct at `text[i]` (after indentation) and where to put the backslash. */
+function lineStartEscape(text: string, i: number): number | undefined {
+  const rest = text.slice(i, i + 12);
+  if (/^>>> /.test(rest) || /^> /.test(rest) || /^>$/.test(rest)) return i; // block quote
+  if (/^#{1,3}[ \t]/.test(rest)) return i; // heading
+  if (/^-#[ \t]/.test(rest)) return i; // subtext
+  if (/^[-+][ \t]/.test(rest)) return i; // bullet list (`*` is always escaped)
+  const ordered = /^(\d{1,9})\.[ \t]/.exec(rest); // ordered list: escape the dot
+  if (ordered) return i + ordered[1]!.length;
+  return undefined;
+}
+
+function escapeSegment(text: string, from: number, to: number, atLineStart: boolean, out: string[]): boolean {
+  let lineStart = atLineStart;
+  let pendingAt: number | undefined;
+  for (let i = from; i < to; i++) {
+    const ch = text[i]!;
+    if (ch === '\n') { out.push(ch); lineStart = true; pendingAt = undefined; continue; }
+    if (lineStart) {
+      if (ch === ' ' || ch === '\t') { out.push(ch); continue; }
+      pendingAt = lineStartEscape(text, i);
+      lineStart = false;
+    }
+    if (pendingAt === i) { out.push('\\', ch); pendingAt = undefined; continue; }
+    const prev = text[i - 1];
+    const next = text[i + 1];
+    let escape = ALWAYS.has(ch);
+    // `_` only formats at a word edge (`snake_case` stays plain), `~`/`|` only doubled (~~ ||).
+    if (ch === '_') escape = !(prev !== undefined && next !== undefined && ALNUM.test(prev) && ALNUM.test(next));
+    else if (ch === '~' || ch === '|') escape = prev === ch || next === ch;
+    out.push(escape ? '\\' + ch : ch);
+  }
+  return lineStart;
+}
+
+function escapeWithSpans(text: string, spans: readonly UrlSpan[], wrapUrl: (span: UrlSpan) => string): string {
+  const out: string[] = [];
+  let pos = 0;
+  let lineStart = true;
+  for (const span of spans) {
+    lineStart = escapeSegment(text, pos, span.start, lineStart, out);
+    out.push(wrapUrl(span));
+    lineStart = false;
+    pos = span.end;
+  }
+  escapeSegment(text, pos, text.length, lineStart, out);
+  return out.join('');
+}
+
+/**
+ * Backslash-escapes markdown so `text` renders literally: `\ * ` [ ]` always; `_` except inside a
+ * word; `~`/`|` when doubled; `>`, `#`, `-#`, `-`, `+` and `1.` at the start of a line. Masked
+ * links cannot form because brackets are escaped. URLs are left untouched so they stay clickable.
+ */
+export function escapeMarkdown(text: string): string {
+  return escapeWithSpans(text, findUrlSpans(text), (s) => s.url);
+}
+
+const ZWSP = '\u200b';
+
+function neutraliseSegment(text: string): string {
+  return text
+    .replace(/@(everyone|here)/giu, `@${ZWSP}$1`)
+    .replace(/<(@[!&]?)(\d+)>/g, `<$1${ZWSP}$2>`)
+    .replace(/<#(\d+)>/g, `<#${ZWSP}$1>`)
+    .replace(/<\/([^<>:\n]{1,100}):(\d+)>/gu, `<${ZWSP}/$1:$2>`)
+    .replace(/<id:([a-z_]+)>/giu, `<${ZWSP}id:$1>`);
+}
+
+/**
+ * Makes `@everyone`, `@here`, `<@id>`, `<@!id>`, `<@&role>`, `<#channel>`, `</cmd:id>` and
+ * `<id:…>` inert by inserting a zero-width space, so they read the same but never render as a
+ * mention. Text inside URLs is left alone (a URL may legitimately contain `@here`).
+ */
+export function neutraliseMentions(text: string): string {
+  const spans = findUrlSpans(text);
+  let out = '';
+  let pos = 0;
+  for (const s of spans) {
+    out += neutraliseSegment(text.slice(pos, s.start)) + s.url;
+    pos = s.end;
+  }
+  return out + neutraliseSegment(text.slice(pos));
+}
+
+function alreadyWrapped(text: string, span: UrlSpan): boolean {
+  return text[span.start - 1] === '<' && text[span.end] === '>';
+}
+
+/** Wraps bare URLs as `<url>` so Discord keeps them clickable but shows no embed for them. */
+export function suppressLinkEmbeds(text: string): string {
+  let out = '';
+  let pos = 0;
+  for (const s of findUrlSpans(text)) {
+    out += text.slice(pos, s.start) + (alreadyWrapped(text, s) ? s.url : `<${s.url}>`);
+    pos = s.end;
+  }
+  return out + text.slice(pos);
+}
+
+export interface EscapeOptions {
+  /** Also wrap URLs in `<…>` (one pass, so escapes and wrapping cannot interfere). Default false. */
+  readonly suppressEmbeds?: boolean;
+}
+
+/** `escapeMarkdown` + `neutraliseMentions` (+ optionally `suppressLinkEmbeds`) for user text. */
+export function escapeUserText(text: string, options: EscapeOptions = {}): string {
+  const inert = neutraliseMentions(text);
+  const spans = findUrlSpans(inert);
+  if (!options.suppressEmbeds) return escapeWithSpans(inert, spans, (s) => s.url);
+  return escapeWithSpans(inert, spans, (s) => (alreadyWrapped(inert, s) ? s.url : `<${s.url}>`));
+}
