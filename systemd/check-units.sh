@@ -69,9 +69,14 @@ for u in "${services[@]}"; do
 done
 
 # 4. the timer's own OnCalendar lands on the next Mondays 09:00 UTC (fixed base time: deterministic).
+#    Evaluated in a non-UTC zone so a schedule that forgot its "UTC" suffix (host zone) fails too.
 spec=$(sed -n 's/^OnCalendar=//p' "$timer" 2>/dev/null)
-next=$(TZ=UTC systemd-analyze calendar --base-time='2026-11-28 00:00:00 UTC' --iterations=3 "$spec" 2>&1 \
-       | sed -n 's/^ *\(Next elapse\|Iter. #[0-9]*\): //p' | tr '\n' '|')
+cal=$(TZ=America/New_York systemd-analyze calendar --base-time='2026-11-28 00:00:00 UTC' --iterations=3 "$spec" 2>&1)
+next=$(printf '%s\n' "$cal" | sed -n 's/^ *(in UTC): //p' | tr '\n' '|')
+if [ -z "$next" ]; then   # no tzdata: everything prints in UTC, so insist on the explicit suffix
+  next=$(printf '%s\n' "$cal" | sed -n 's/^ *\(Next elapse\|Iter. #[0-9]*\): //p' | tr '\n' '|')
+  case "$spec" in *" UTC") ;; *) next="no explicit UTC in '$spec'" ;; esac
+fi
 expected="Mon 2026-11-30 09:00:00 UTC|Mon 2026-12-07 09:00:00 UTC|Mon 2026-12-14 09:00:00 UTC|"
 if [ -n "$spec" ] && [ "$next" = "$expected" ]; then shown=${next%|}; ok "calendar '$spec' -> ${shown//|/, }"
 else bad "calendar '$spec' gave '$next' (expected '$expected')"; fi

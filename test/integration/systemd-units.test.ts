@@ -1,0 +1,63 @@
+// Runs systemd/check-units.sh (systemd-analyze verify, security --offline, calendar, sysusers) on the
+// shipped units, and on a deliberately broken copy to prove the script can fail.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const repo = resolve(import.meta.dirname, '../..');
+const script = join(repo, 'systemd/check-units.sh');
+const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
+const skip = analyze.status === 0 ? false : 'systemd-analyze is not installed (apt-get install systemd); unit checks need it';
+if (skip) console.log(`# SKIP systemd unit checks: ${skip}`);
+
+const SERVICES = ['shiptrack-web.service', 'shiptrack-worker.service', 'shiptrack-digest.service', 'shiptrack-migrate.service'];
+
+function run(dir?: string): { status: number | null; lines: string[] } {
+  const res = spawnSync('bash', dir ? [script, dir] : [script], { encoding: 'utf8', timeout: 60_000 });
+  return { status: res.status, lines: `${res.stdout}${res.stderr}`.trimEnd().split('\n') };
+}
+
+test('check-units.sh passes on the shipped units', { skip }, () => {
+  const { status, lines } = run();
+  assert.equal(status, 0, lines.join('\n'));
+  assert.ok(lines.includes('ok   - systemd-analyze verify (clean)'), lines.join('\n'));
+  for (const u of SERVICES) {
+    const line = lines.find((l) => l.startsWith(`ok   - security ${u} `));
+    assert.ok(line, `no security line for ${u}:\n${lines.join('\n')}`);
+    const score = Number(/ (\d+\.\d) /.exec(line)?.[1]);
+    assert.ok(score <= 2.0, `${u} exposure ${score} > 2.0`);
+    assert.ok(lines.includes(`ok   - policy ${u}`), `policy line for ${u}`);
+  }
+  assert.ok(lines.includes("ok   - calendar 'Mon *-*-* 09:00:00 UTC' -> Mon 2026-11-30 09:00:00 UTC, Mon 2026-12-07 09:00:00 UTC, Mon 2026-12-14 09:00:00 UTC"), lines.join('\n'));
+  assert.ok(lines.includes('ok   - timer is Persistent'));
+  assert.ok(lines.includes('ok   - sysusers declares user shiptrack'));
+  assert.equal(lines.filter((l) => l.startsWith('FAIL')).length, 0);
+  assert.equal(lines.at(-1), '12 passed, 0 failed');
+});
+
+test('check-units.sh fails on a typo, a missing SystemCallErrorNumber=EPERM and a wrong schedule', { skip }, (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'shiptrack-units-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(repo, 'systemd'), dir, { recursive: true });
+  const edit = (file: string, from: RegExp, to: string) => {
+    const path = join(dir, file);
+    const before = readFileSync(path, 'utf8');
+    const after = before.replace(from, to);
+    assert.notEqual(after, before, `fixture edit did not apply to ${file}`);
+    writeFileSync(path, after);
+  };
+  edit('shiptrack-worker.service', /^Restart=always$/m, 'Restat=always');
+  edit('shiptrack-web.service', /^SystemCallErrorNumber=EPERM\n/m, '');
+  edit('shiptrack-digest.timer', /^OnCalendar=.*$/m, 'OnCalendar=Mon *-*-* 09:00:00');
+
+  const { status, lines } = run(dir);
+  assert.equal(status, 1, lines.join('\n'));
+  assert.ok(lines.includes('FAIL - systemd-analyze verify rc=0'), lines.join('\n'));
+  assert.ok(lines.some((l) => /shiptrack-worker\.service:\d+: Unknown key 'Restat' in section \[Service\], ignoring\./.test(l)));
+  assert.ok(lines.includes('FAIL - policy shiptrack-web.service: missing SystemCallErrorNumber=EPERM'), lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith("FAIL - calendar 'Mon *-*-* 09:00:00' gave")), 'a schedule without UTC follows the host zone');
+  assert.equal(lines.at(-1), '9 passed, 3 failed');
+});
