@@ -84,3 +84,13 @@ test('a bad DATABASE_URL fails within seconds naming the host, not the password'
   assert.ok(!r.stderr.includes('topsecret'));
   assert.ok(Date.now() - started < 20_000);
 });
+
+test('--wait-for-db retries an unreachable database, logging each attempt, then gives up naming the host', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/bin/migrate.ts', '--wait-for-db', '2'], {
+    env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://u:topsecret@127.0.0.1:1/nodb' }, encoding: 'utf8', timeout: 30_000,
+  });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /<4>migrate\.db_wait .*db=127\.0\.0\.1:1\/nodb attempt=1 /);
+  assert.match(r.stderr, /<3>process\.fatal .*code=DB_UNREACHABLE/);
+  assert.ok(!r.stderr.includes('topsecret'));
+});
