@@ -18,7 +18,8 @@ export type ShipTrackErrorCode =
   | 'REST_TOKEN_REJECTED'
   | 'REST_CLIENT_DESTROYED'
   | 'PUBLIC_KEY_INVALID'
-  | 'DIGEST_CLAIMED_ELSEWHERE';
+  | 'DIGEST_CLAIMED_ELSEWHERE'
+  | 'DIGEST_ABORTED';
 
 export class ShipTrackError extends Error {
   readonly code: ShipTrackErrorCode;

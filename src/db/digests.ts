@@ -1,0 +1,168 @@
+// Owns SQL for the digests / digest_parts tables: the per-window claim with a lease, the frozen
+// parts, per-part posting records and the final status. Does not build text or talk to Discord.
+//
+// Every state change is one conditional statement (INSERT ... ON CONFLICT DO NOTHING, or an UPDATE
+// whose WHERE re-checks the lease), so two runs racing on real PostgreSQL or on the embedded
+// backend (which serialises transactions) can never both hold a window. No advisory locks.
+
+import type pg from 'pg';
+import type { Queryable } from './pool.js';
+import { withTransaction } from './pool.js';
+
+export type DigestStatus = 'posting' | 'done' | 'empty';
+
+export interface DigestRow {
+  windowStart: Date;
+  windowEnd: Date;
+  isoWeek: string;
+  status: DigestStatus;
+  launchCount: number;
+  claimedBy: string | null;
+  leaseUntil: Date | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+  /** Number of frozen parts; 0 means nothing was built yet (or the week was empty). */
+  partCount: number;
+}
+
+export interface DigestPartRow {
+  partNo: number;
+  content: string;
+  nonce: string;
+  messageId: string | null;
+  postedAt: Date | null;
+}
+
+export interface WindowKey { start: Date; end: Date; isoWeek: string }
+
+/**
+ * `claimed`: this run now holds the lease (`fresh` when it created the row; otherwise it took over
+ * a row whose lease was released or expired). `busy`: another run's lease is still live.
+ * `done` / `empty`: the window is finished; nothing to do.
+ */
+export type ClaimResult =
+  | { kind: 'claimed'; fresh: boolean; row: DigestRow }
+  | { kind: 'busy'; row: DigestRow }
+  | { kind: 'done'; row: DigestRow }
+  | { kind: 'empty'; row: DigestRow };
+
+const ROW = `d.window_start AS "windowStart", d.window_end AS "windowEnd", d.iso_week AS "isoWeek", d.status,
+  d.launch_count AS "launchCount", d.claimed_by AS "claimedBy", d.lease_until AS "leaseUntil",
+  d.created_at AS "createdAt", d.finished_at AS "finishedAt",
+  (SELECT count(*)::int FROM digest_parts p WHERE p.window_start = d.window_start) AS "partCount"`;
+
+export async function getDigest(db: Queryable, windowStart: Date): Promise<DigestRow | undefined> {
+  const { rows } = await db.query<DigestRow>(`SELECT ${ROW} FROM digests d WHERE d.window_start = $1`, [windowStart]);
+  return rows[0];
+}
+
+/** Claims the window for `runId` for `leaseMs` (database clock), or says who has it / that it is finished. */
+export async function claimWindow(db: Queryable, w: WindowKey, runId: string, leaseMs: number): Promise<ClaimResult> {
+  const inserted = await db.query<{ windowStart: Date }>(
+    `INSERT INTO digests (window_start, window_end, iso_week, status, claimed_by, lease_until)
+     VALUES ($1, $2, $3, 'posting', $4, now() + make_interval(secs => $5::double precision / 1000))
+     ON CONFLICT DO NOTHING RETURNING window_start AS "windowStart"`,
+    [w.start, w.end, w.isoWeek, runId, leaseMs]);
+  if (inserted.rows[0]) return { kind: 'claimed', fresh: true, row: (await getDigest(db, w.start))! };
+
+  // Take over a claim whose owner released it or died (lease expired). The WHERE is re-checked on
+  // the row's newest version, so of two runs racing here exactly one gets the row.
+  const taken = await db.query(
+    `UPDATE digests SET claimed_by = $2, lease_until = now() + make_interval(secs => $3::double precision / 1000)
+     WHERE window_start = $1 AND status = 'posting' AND (lease_until IS NULL OR lease_until <= now())
+     RETURNING window_start`,
+    [w.start, runId, leaseMs]);
+  const row = await getDigest(db, w.start);
+  if (!row) throw new Error(`digest row for ${w.isoWeek} vanished while claiming`);
+  if ((taken.rowCount ?? 0) > 0) return { kind: 'claimed', fresh: false, row };
+  if (row.status === 'done') return { kind: 'done', row };
+  if (row.status === 'empty') return { kind: 'empty', row };
+  return { kind: 'busy', row };
+}
+
+/** Extends this run's lease; false when the lease was lost (expired and taken over, or released). */
+export async function renewLease(db: Queryable, windowStart: Date, runId: string, leaseMs: number): Promise<boolean> {
+  const r = await db.query(
+    `UPDATE digests SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
+     WHERE window_start = $1 AND claimed_by = $2 AND status = 'posting' AND lease_until > now()`,
+    [windowStart, runId, leaseMs]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/**
+ * Freezes the built parts (so any later run posts the very same text) and the launch count, in one
+ * transaction, only while this run holds a live lease and nothing was frozen before. With no parts
+ * the window is finished as 'empty'. Returns false when the lease was lost (nothing written).
+ */
+export async function freezeParts(
+  pool: pg.Pool, windowStart: Date, runId: string, launchCount: number, parts: readonly { content: string; nonce: string }[],
+): Promise<boolean> {
+  return withTransaction(pool, async (tx) => {
+    const empty = parts.length === 0;
+    const r = await tx.query(
+      `UPDATE digests SET launch_count = $3,
+         status = CASE WHEN $4::boolean THEN 'empty' ELSE status END,
+         finished_at = CASE WHEN $4::boolean THEN now() ELSE finished_at END,
+         claimed_by = CASE WHEN $4::boolean THEN NULL ELSE claimed_by END,
+         lease_until = CASE WHEN $4::boolean THEN NULL ELSE lease_until END
+       WHERE window_start = $1 AND claimed_by = $2 AND status = 'posting' AND lease_until > now()
+         AND NOT EXISTS (SELECT 1 FROM digest_parts p WHERE p.window_start = $1)`,
+      [windowStart, runId, launchCount, empty]);
+    if ((r.rowCount ?? 0) === 0) return false;
+    for (let i = 0; i < parts.length; i++) {
+      await tx.query('INSERT INTO digest_parts (window_start, part_no, content, nonce) VALUES ($1, $2, $3, $4)',
+        [windowStart, i + 1, parts[i]!.content, parts[i]!.nonce]);
+    }
+    return true;
+  });
+}
+
+export async function listParts(db: Queryable, windowStart: Date): Promise<DigestPartRow[]> {
+  const { rows } = await db.query<DigestPartRow>(
+    `SELECT part_no AS "partNo", content, nonce, message_id::text AS "messageId", posted_at AS "postedAt"
+     FROM digest_parts WHERE window_start = $1 ORDER BY part_no`, [windowStart]);
+  return rows;
+}
+
+/**
+ * The last check before POSTing part `partNo`: 'ok' only if it has no message id yet and this run
+ * still holds a live lease; 'posted' if it already has one; 'lease_lost' otherwise (do not post).
+ */
+export async function checkPart(db: Queryable, windowStart: Date, partNo: number, runId: string): Promise<'ok' | 'posted' | 'lease_lost'> {
+  const { rows } = await db.query<{ posted: boolean; held: boolean }>(
+    `SELECT p.message_id IS NOT NULL AS posted,
+            (d.claimed_by = $3 AND d.status = 'posting' AND d.lease_until > now()) IS TRUE AS held
+     FROM digest_parts p JOIN digests d ON d.window_start = p.window_start
+     WHERE p.window_start = $1 AND p.part_no = $2`, [windowStart, partNo, runId]);
+  const r = rows[0];
+  if (!r) return 'lease_lost';
+  if (r.posted) return 'posted';
+  return r.held ? 'ok' : 'lease_lost';
+}
+
+/** Records the Discord message id of a posted part (first writer wins; false if it already had one). */
+export async function recordPartPosted(db: Queryable, windowStart: Date, partNo: number, messageId: string): Promise<boolean> {
+  const r = await db.query(
+    `UPDATE digest_parts SET message_id = $3, posted_at = now()
+     WHERE window_start = $1 AND part_no = $2 AND message_id IS NULL`, [windowStart, partNo, messageId]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/** Marks the window done when every part has a message id; releases the lease. */
+export async function finishDigest(db: Queryable, windowStart: Date, runId: string): Promise<boolean> {
+  const r = await db.query(
+    `UPDATE digests SET status = 'done', finished_at = now(), claimed_by = NULL, lease_until = NULL
+     WHERE window_start = $1 AND claimed_by = $2 AND status = 'posting'
+       AND EXISTS (SELECT 1 FROM digest_parts p WHERE p.window_start = $1)
+       AND NOT EXISTS (SELECT 1 FROM digest_parts p WHERE p.window_start = $1 AND p.message_id IS NULL)`,
+    [windowStart, runId]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/** Gives the claim back after a failure so the next run resumes at once instead of waiting out the lease. */
+export async function releaseClaim(db: Queryable, windowStart: Date, runId: string): Promise<boolean> {
+  const r = await db.query(
+    `UPDATE digests SET claimed_by = NULL, lease_until = NULL
+     WHERE window_start = $1 AND claimed_by = $2 AND status = 'posting'`, [windowStart, runId]);
+  return (r.rowCount ?? 0) > 0;
+}
