@@ -12,7 +12,6 @@ export interface UrlSpan {
 // Characters that end a URL candidate. `<`/`>` because `<url>` is Discord's "no embed" form and
 // `<@id>` tokens may follow a link directly; backslash because escaped text must rescan the same.
 const URL_STOP = /[\s<>"\\\u200b]/u;
-const SCHEME = /https?:\/\//giu;
 // Trailing characters that are sentence punctuation or markdown, not part of the link. Discord's
 // own autolink rule drops a trailing . , : ; " ' ) ] as well; we add markdown closers (* ~ | `)
 // so `**https://x.dev**` and `||https://x.dev||` yield the bare URL, plus common non-ASCII
@@ -36,8 +35,8 @@ function unbalanced(url: string, open: string, close: string): boolean {
  */
 export function findUrlSpans(text: string): UrlSpan[] {
   const spans: UrlSpan[] = [];
-  SCHEME.lastIndex = 0;
-  for (let m = SCHEME.exec(text); m !== null; m = SCHEME.exec(text)) {
+  const scheme = /https?:\/\//giu; // per call: a shared /g regex carries lastIndex between calls
+  for (let m = scheme.exec(text); m !== null; m = scheme.exec(text)) {
     const start = m.index;
     let end = start + m[0].length;
     while (end < text.length && !URL_STOP.test(text[end]!)) end++;
@@ -63,9 +62,9 @@ export function findUrlSpans(text: string): UrlSpan[] {
     const rest = url.slice(m[0].length);
     if (HOST_HAS_ALNUM.test(rest)) {
       spans.push({ start, end: start + url.length, url });
-      SCHEME.lastIndex = start + url.length;
+      scheme.lastIndex = start + url.length;
     } else {
-      SCHEME.lastIndex = start + m[0].length;
+      scheme.lastIndex = start + m[0].length;
     }
   }
   return spans;
