@@ -1,0 +1,63 @@
+// `npm run web` / shiptrack-web.service: the HTTP interactions endpoint (POST /api/discord/interact)
+// and /healthz. Composition only: key → database → REST client → server → READY; SIGTERM drains.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fatal, openDatabase, startProcess } from './bootstrap.js';
+import { systemClock } from '../clock.js';
+import { describeError } from '../errors.js';
+import { RestClient } from '../discord/rest/client.js';
+import { editOriginalResponse } from '../discord/rest/api.js';
+import { createRouter } from '../discord/interactions/router.js';
+import { createInteractionServer, INTERACTIONS_PATH } from '../discord/interactions/server.js';
+import { createVerifier, publicKeyFromHex } from '../discord/interactions/verify.js';
+import { createNotifier } from '../systemd/notify.js';
+
+/** The version in the nearest package.json above this file (works from src/ and from dist/). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'shiptrack' && typeof pkg.version === 'string') return pkg.version;
+    } catch { /* not here; look one level up */ }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}
+
+const rt = startProcess('web');
+const { config, log } = rt;
+try {
+  // Fail fast (exit 78) on a malformed key, before anything listens.
+  const key = publicKeyFromHex(config.publicKey);
+  const clock = systemClock;
+  const notifier = createNotifier({ env: process.env, log });
+  const pool = await openDatabase(rt);
+  // Deferred replies are edited with the interaction token: no bot token is needed or used.
+  const rest = new RestClient({ baseUrl: config.discordApiBase, timeoutMs: config.restTimeoutMs, clock, log: log.child({ mod: 'rest' }), maxRetries: 2 });
+  const router = createRouter({
+    db: pool, clock, log, applicationId: config.applicationId, deferMs: config.interactionDeferMs,
+    editOriginal: (token, body) => editOriginalResponse(rest, config.applicationId, token, body),
+  });
+  const web = createInteractionServer({ verifier: createVerifier(key, { clock }), router, db: pool, clock, log, version: packageVersion() });
+  const addr = await web.listen(config.port, config.host);
+  log.notice('web.listening', { host: addr.address, port: addr.port, path: INTERACTIONS_PATH, defer_ms: config.interactionDeferMs });
+  await notifier.ready(`listening on ${addr.address}:${addr.port}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.notice('web.stopping', { signal, deferred_pending: router.pendingFollowups });
+    void notifier.stopping();
+    web.close(10_000)
+      .then(() => { rest.destroy(); return pool.end(); })
+      .then(() => { log.notice('web.stopped', {}); process.exit(0); })
+      .catch((err: unknown) => { log.error('web.stop_failed', { error: describeError(err) }); process.exit(1); });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} catch (err) {
+  fatal(log, err);
+}

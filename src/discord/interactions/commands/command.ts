@@ -1,0 +1,32 @@
+// Owns the contract every slash-command handler implements: (interaction, deps) → message.
+// Handlers are pure apart from the database they are given; they never touch HTTP or REST.
+
+import type { Clock } from '../../../clock.js';
+import type { Queryable } from '../../../db/pool.js';
+import type { Logger } from '../../../log.js';
+import type { MessageData } from '../respond.js';
+import type { Interaction } from '../types.js';
+
+export interface CommandDeps {
+  db: Queryable;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface Command {
+  readonly name: string;
+  /** Resolves with the answer; throws (any value) on an infrastructure failure such as the DB. */
+  handle(interaction: Interaction, deps: CommandDeps): Promise<MessageData>;
+  /** What the user sees when handle() throws: says what did (not) happen. */
+  readonly apology: string;
+}
+
+/** `n launch` / `n launches`. */
+export function launches(n: number): string {
+  return `${n} launch${n === 1 ? '' : 'es'}`;
+}
+
+/** A Discord timestamp token: renders in each reader's own time zone (`d` short date, `D` long). */
+export function discordDate(date: Date, style: 'd' | 'D' = 'D'): string {
+  return `<t:${Math.floor(date.getTime() / 1000)}:${style}>`;
+}

@@ -1,0 +1,37 @@
+// Owns /profile [user]: one member's all-time launches (count, first and latest date, newest
+// first), fitted into one message. Does not store anything or decide when to defer.
+
+import { profile } from '../../../db/launches.js';
+import { firstLine, truncateAtWord } from '../../../text.js';
+import { escapeUserText } from '../../escape.js';
+import { ephemeral, fitLines, message, type MessageData } from '../respond.js';
+import { invoker, userOption, type Interaction } from '../types.js';
+import { discordDate, launches, type Command, type CommandDeps } from './command.js';
+
+export const PROFILE_OPTION = 'user';
+/** Rows fetched; at ~150 units a line, 2000 units hold about a dozen, so 50 is plenty. */
+const FETCH = 50;
+/** Per-launch text budget in the list (before escaping). */
+const LINE_TEXT = 120;
+
+async function handle(i: Interaction, { db }: CommandDeps): Promise<MessageData> {
+  const target = userOption(i, PROFILE_OPTION)?.user ?? invoker(i);
+  if (!target) return ephemeral('Could not tell whose profile to show. Try `/profile user:` and pick someone.');
+  const who = `<@${target.id}>`;
+  const p = await profile(db, target.id, FETCH);
+  if (p.count === 0 || !p.first || !p.last) {
+    return message(`📭 ${who} has not logged any launches yet. Post in the launch channel or use /ship.`);
+  }
+  const header = `📦 ${who}: ${launches(p.count)} · first ${discordDate(p.first)} · latest ${discordDate(p.last)}`;
+  const lines = p.recent.map((l) => {
+    const text = truncateAtWord(firstLine(l.content), LINE_TEXT);
+    return `• ${discordDate(l.createdAt, 'd')} ${escapeUserText(text, { suppressEmbeds: true })}`;
+  });
+  return message(fitLines(header, lines, (n) => `…and ${n} earlier`, { hidden: p.count - p.recent.length }));
+}
+
+export const profileCommand: Command = {
+  name: 'profile',
+  handle,
+  apology: '⚠️ Sorry, ShipTrack could not load that profile just now (database trouble). Please try again in a minute.',
+};

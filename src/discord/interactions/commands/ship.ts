@@ -1,0 +1,60 @@
+// Owns /ship: validate the product text, store the launch once per interaction id, and confirm it
+// publicly with the text escaped. Does not decide when to defer (router.ts) or send anything.
+
+import { findByInteractionId, insertLaunch } from '../../../db/launches.js';
+import { extractUrls } from '../../../launch/detect.js';
+import { codePointLength, normaliseLine } from '../../../text.js';
+import { escapeUserText } from '../../escape.js';
+import { snowflakeToDate } from '../../snowflake.js';
+import { ephemeral, message, type MessageData } from '../respond.js';
+import { displayName, invoker, stringOption, type Interaction } from '../types.js';
+import type { Command, CommandDeps } from './command.js';
+
+/** The option's name and limits: definitions.ts registers exactly these (interactions.md §3.2). */
+export const SHIP_OPTION = 'product';
+export const SHIP_MIN_LENGTH = 2;
+export const SHIP_MAX_LENGTH = 100;
+
+export const NOT_IN_DM = '🚀 /ship logs launches for the community server: use it in a channel there. Nothing was saved.';
+
+/** The public confirmation: one line, user text escaped, links without embeds. */
+export function shipConfirmation(userName: string, product: string): string {
+  return `🚀 Launch logged for ${escapeUserText(normaliseLine(userName))}: ${escapeUserText(product, { suppressEmbeds: true })}`;
+}
+
+async function handle(i: Interaction, { db, log }: CommandDeps): Promise<MessageData> {
+  const user = invoker(i);
+  if (!i.guild_id || !i.member || !user) return ephemeral(NOT_IN_DM);
+  // Discord enforces the limits client-side; re-check them here so code and registration agree.
+  const product = normaliseLine(stringOption(i, SHIP_OPTION) ?? '');
+  const length = codePointLength(product);
+  if (length < SHIP_MIN_LENGTH) {
+    return ephemeral(`Tell me what you shipped: \`/ship ${SHIP_OPTION}:\` followed by at least ${SHIP_MIN_LENGTH} characters. Nothing was saved.`);
+  }
+  if (length > SHIP_MAX_LENGTH) {
+    return ephemeral(`That is ${length} characters; /ship takes at most ${SHIP_MAX_LENGTH}. Please shorten it. Nothing was saved.`);
+  }
+  const userName = displayName(user, i.member);
+  const { created, id } = await insertLaunch(db, {
+    source: 'slash',
+    guildId: i.guild_id,
+    channelId: typeof i.channel_id === 'string' ? i.channel_id : null,
+    userId: user.id,
+    userName,
+    content: product,
+    urls: extractUrls(product),
+    interactionId: i.id,
+    createdAt: snowflakeToDate(i.id),
+  });
+  log.info('ship.stored', { interaction: i.id, launch: id, created });
+  if (created) return message(shipConfirmation(userName, product));
+  // A replayed delivery: answer exactly as the first time, from what was stored then.
+  const row = await findByInteractionId(db, i.id);
+  return message(shipConfirmation(row?.userName ?? userName, row?.content ?? product));
+}
+
+export const shipCommand: Command = {
+  name: 'ship',
+  handle,
+  apology: '⚠️ Sorry, ShipTrack could not save your launch just now (database trouble). Please run /ship again in a minute.',
+};

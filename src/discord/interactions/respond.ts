@@ -1,0 +1,82 @@
+// Owns the shape of what ShipTrack answers to an interaction: PONG, inline messages, the deferral,
+// and fitting text into Discord's 2000-character content limit. Every message carries
+// `allowed_mentions: {parse: []}` (mentions render, nobody is pinged; interactions.md §4.2).
+// Does not send anything (server.ts writes inline answers, router.ts PATCHes deferred ones).
+
+export const EPHEMERAL = 64;
+export const SUPPRESS_EMBEDS = 4;
+/** Discord's content limit, counted in UTF-16 units (`.length`), the safe reading of §4.3 step 4. */
+export const MAX_CONTENT = 2000;
+
+export interface MessageData {
+  content: string;
+  allowed_mentions: { parse: [] };
+  /** 64 = ephemeral (only the invoker sees it). Ignored on a deferred edit. */
+  flags?: number;
+}
+
+export type InteractionResponse =
+  | { type: 1 }
+  | { type: 4; data: MessageData }
+  | { type: 5 };
+
+export function pong(): InteractionResponse {
+  return { type: 1 };
+}
+
+/** A message body; `ephemeral` for answers only the invoker should see (errors, hints). */
+export function message(content: string, options: { ephemeral?: boolean } = {}): MessageData {
+  const text = content.length > MAX_CONTENT ? content.slice(0, MAX_CONTENT - 1) + '…' : content;
+  return { content: text, allowed_mentions: { parse: [] }, ...(options.ephemeral ? { flags: EPHEMERAL } : {}) };
+}
+
+export function ephemeral(content: string): MessageData {
+  return message(content, { ephemeral: true });
+}
+
+/** CHANNEL_MESSAGE_WITH_SOURCE. */
+export function inline(data: MessageData): InteractionResponse {
+  return { type: 4, data };
+}
+
+/**
+ * DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, public: the final answer (a /ship confirmation) is meant
+ * for the channel, and a defer fixes the visibility (§2.5), so no EPHEMERAL flag here.
+ */
+export function deferred(): InteractionResponse {
+  return { type: 5 };
+}
+
+/** The PATCH @original body for a deferred reply: visibility cannot change, so flags are dropped. */
+export function editBody(data: MessageData): { content: string; allowed_mentions: { parse: [] } } {
+  return { content: data.content, allowed_mentions: { parse: [] } };
+}
+
+/**
+ * Joins `header` and as many whole `lines` as fit in `max` units; when some do not fit (or
+ * `hidden` more exist that were never fetched), ends with `more(n)` for the n left out. A line is
+ * never cut in half, so an escape sequence or a mention always stays whole.
+ */
+export function fitLines(header: string, lines: readonly string[], more: (omitted: number) => string, options: { max?: number; hidden?: number } = {}): string {
+  const max = options.max ?? MAX_CONTENT;
+  const hidden = options.hidden ?? 0;
+  const note = (n: number) => (n > 0 ? `\n${more(n)}` : '');
+  let out = header;
+  let shown = 0;
+  for (const line of lines) {
+    const candidate = `${out}\n${line}`;
+    if (candidate.length + note(lines.length - shown - 1 + hidden).length > max) break;
+    out = candidate;
+    shown++;
+  }
+  out += note(lines.length - shown + hidden);
+  return out.length <= max ? out : out.slice(0, max);
+}
+
+/** A failure the HTTP adapter turns into a status (400 for a verified but unusable payload). */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}

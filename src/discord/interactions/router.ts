@@ -1,0 +1,126 @@
+// Owns turning an authenticated interaction payload into exactly one answer: PONG, an inline
+// message, or a deferral (type 5) followed by one PATCH of @original once the handler settles.
+// Does not read HTTP (server.ts) or know any command's meaning (commands/).
+
+import type { Clock, TimerHandle } from '../../clock.js';
+import type { Queryable } from '../../db/pool.js';
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { Command } from './commands/command.js';
+import { leaderboardCommand } from './commands/leaderboard.js';
+import { profileCommand } from './commands/profile.js';
+import { shipCommand } from './commands/ship.js';
+import { deferred, editBody, ephemeral, HttpError, inline, pong, type InteractionResponse, type MessageData } from './respond.js';
+import { InteractionType, type Interaction } from './types.js';
+
+/** Interaction tokens live 15 min; a follow-up older than this is dropped, not sent (§2.6). */
+export const FOLLOWUP_MAX_AGE_MS = 14 * 60_000;
+
+/** PATCH /webhooks/{app}/{token}/messages/@original (the bin passes editOriginalResponse). */
+export type EditOriginal = (token: string, body: { content: string; allowed_mentions: { parse: [] } }) => Promise<unknown>;
+
+export interface RouterOptions {
+  db: Queryable;
+  clock: Clock;
+  log: Logger;
+  applicationId: string;
+  /** Answer type 5 when a handler has not settled within this many ms (config.interactionDeferMs). */
+  deferMs: number;
+  editOriginal: EditOriginal;
+  commands?: readonly Command[];
+}
+
+export interface Router {
+  /** Validates the parsed JSON (HttpError 400 when unusable) and answers it. Never rejects otherwise. */
+  handle(payload: unknown): Promise<InteractionResponse>;
+  /** Resolves once every deferred follow-up has been sent or dropped (graceful shutdown, tests). */
+  idle(): Promise<void>;
+  readonly pendingFollowups: number;
+}
+
+export const DEFAULT_COMMANDS: readonly Command[] = [shipCommand, profileCommand, leaderboardCommand];
+
+const SNOWFLAKE = /^\d{17,20}$/;
+
+/** The top-level checks: an object with a snowflake id, a numeric type, a token and OUR application id. */
+export function validateInteraction(payload: unknown, applicationId: string): Interaction {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new HttpError(400, 'interaction is not a JSON object');
+  const p = payload as Partial<Interaction>;
+  if (typeof p.type !== 'number' || !Number.isInteger(p.type)) throw new HttpError(400, 'interaction type is missing');
+  if (typeof p.id !== 'string' || !SNOWFLAKE.test(p.id)) throw new HttpError(400, 'interaction id is not a snowflake');
+  if (p.application_id !== applicationId) throw new HttpError(400, 'interaction is for another application');
+  if (p.type !== InteractionType.ping && (typeof p.token !== 'string' || p.token === '')) throw new HttpError(400, 'interaction token is missing');
+  return p as Interaction;
+}
+
+export function createRouter(options: RouterOptions): Router {
+  const { clock, log } = options;
+  const commands = new Map((options.commands ?? DEFAULT_COMMANDS).map((c) => [c.name, c]));
+  const deps = { db: options.db, clock, log };
+  const pending = new Set<Promise<void>>();
+
+  async function followUp(i: Interaction, command: string, data: MessageData, receivedAt: number): Promise<void> {
+    const age = clock.now() - receivedAt;
+    if (age > FOLLOWUP_MAX_AGE_MS) {
+      log.warn('interaction.followup_dropped', { interaction: i.id, command, age_ms: age, why: 'token older than 14 min' });
+      return;
+    }
+    try {
+      await options.editOriginal(i.token, editBody(data));
+      log.info('interaction.followup_sent', { interaction: i.id, command, age_ms: age });
+    } catch (err) {
+      // The error names the route template only (the REST client keeps tokens out of messages).
+      log.warn('interaction.followup_failed', { interaction: i.id, command, error: describeError(err) });
+    }
+  }
+
+  function run(i: Interaction, command: Command): Promise<InteractionResponse> {
+    const receivedAt = clock.now();
+    const work = Promise.resolve()
+      .then(() => command.handle(i, deps))
+      .catch((err: unknown) => {
+        log.error('interaction.handler_failed', { interaction: i.id, command: command.name, error: describeError(err) });
+        return ephemeral(command.apology);
+      });
+    return new Promise((resolve) => {
+      // Exactly one initial answer: whichever of the timer and the handler comes first owns it.
+      let answered = false;
+      const timer: TimerHandle = clock.setTimeout(() => {
+        if (answered) return;
+        answered = true;
+        log.info('interaction.deferred', { interaction: i.id, command: command.name, after_ms: clock.now() - receivedAt });
+        const task: Promise<void> = work.then((data) => followUp(i, command.name, data, receivedAt))
+          .finally(() => { pending.delete(task); });
+        pending.add(task);
+        resolve(deferred());
+      }, options.deferMs);
+      void work.then((data) => {
+        if (answered) return;
+        answered = true;
+        clock.clearTimeout(timer);
+        log.info('interaction.answered', { interaction: i.id, command: command.name, ms: clock.now() - receivedAt, ephemeral: data.flags === 64 });
+        resolve(inline(data));
+      });
+    });
+  }
+
+  return {
+    async handle(payload) {
+      const i = validateInteraction(payload, options.applicationId);
+      if (i.type === InteractionType.ping) return pong();
+      if (i.type !== InteractionType.command) throw new HttpError(400, `interaction type ${i.type} is not handled`);
+      const name = typeof i.data?.name === 'string' ? i.data.name : '';
+      const command = commands.get(name);
+      if (!command) {
+        log.warn('interaction.unknown_command', { interaction: i.id, command: name.slice(0, 32) });
+        const known = [...commands.keys()].map((n) => `/${n}`).join(', ');
+        return inline(ephemeral(`ShipTrack does not know that command. It answers ${known}; the command list may be out of date (an admin can run register-commands).`));
+      }
+      return run(i, command);
+    },
+    async idle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+    get pendingFollowups() { return pending.size; },
+  };
+}

@@ -1,0 +1,63 @@
+// Owns the slice of Discord's interaction payload ShipTrack reads, and defensive accessors for it.
+// The JSON is authenticated but still external: every accessor copes with absent or odd fields.
+// Does not validate the top level (router.ts) or decide what to answer (commands/).
+
+export interface ApiUser { id: string; username?: string; global_name?: string | null; bot?: boolean }
+export interface ApiMember { user?: ApiUser; nick?: string | null }
+export interface CommandOption { name: string; type: number; value?: unknown; options?: CommandOption[] }
+
+export interface Interaction {
+  id: string;
+  application_id: string;
+  type: number;
+  /** Secret continuation token: never log it. */
+  token: string;
+  guild_id?: string;
+  channel_id?: string;
+  member?: ApiMember;
+  /** Only in DMs (member is sent in guilds instead). */
+  user?: ApiUser;
+  data?: {
+    name?: string;
+    type?: number;
+    options?: CommandOption[];
+    resolved?: { users?: Record<string, ApiUser>; members?: Record<string, ApiMember> };
+  };
+}
+
+/** Interaction types (receiving-and-responding.mdx). */
+export const InteractionType = { ping: 1, command: 2, component: 3, autocomplete: 4, modal: 5 } as const;
+/** Option types used by ShipTrack's commands. */
+export const OptionType = { string: 3, user: 6 } as const;
+
+/** The invoking user: `member.user` in a guild, `user` in a DM. */
+export function invoker(i: Interaction): ApiUser | undefined {
+  const u = i.member?.user ?? i.user;
+  return u && typeof u.id === 'string' ? u : undefined;
+}
+
+/** What people see: server nickname, then global display name, then username, then the id. */
+export function displayName(user: ApiUser | undefined, member?: ApiMember): string {
+  const pick = [member?.nick, user?.global_name, user?.username].find((s): s is string => typeof s === 'string' && s.trim() !== '');
+  return pick ?? user?.id ?? 'someone';
+}
+
+function option(i: Interaction, name: string, type: number): CommandOption | undefined {
+  const opts = Array.isArray(i.data?.options) ? i.data.options : [];
+  return opts.find((o) => o && o.name === name && o.type === type);
+}
+
+/** A STRING option's value, or undefined when absent or not a string. */
+export function stringOption(i: Interaction, name: string): string | undefined {
+  const v = option(i, name, OptionType.string)?.value;
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A USER option resolved to the user (and member, in guilds); only the id when not resolved. */
+export function userOption(i: Interaction, name: string): { user: ApiUser; member?: ApiMember } | undefined {
+  const id = option(i, name, OptionType.user)?.value;
+  if (typeof id !== 'string' || !/^\d{1,20}$/.test(id)) return undefined;
+  const user = i.data?.resolved?.users?.[id];
+  const member = i.data?.resolved?.members?.[id];
+  return { user: user && typeof user === 'object' ? { ...user, id } : { id }, ...(member && typeof member === 'object' ? { member } : {}) };
+}
