@@ -1,0 +1,60 @@
+// Owns IDENTIFY pacing: the daily session-start quota (never IDENTIFY at remaining 0) and the
+// max_concurrency-per-5 s buckets. Share one instance between shards of one process. Does not
+// fetch /gateway/bot (the shard does) and cannot see other processes (the worker's lock does).
+import { sleep, type Clock } from '../../clock.js';
+import { silentLogger, type Logger } from '../../log.js';
+
+export interface SessionStartLimit { total: number; remaining: number; reset_after: number; max_concurrency: number }
+
+export interface IdentifyLimiterOptions {
+  clock: Clock;
+  log?: Logger;
+  /** Spacing per bucket; Discord's window is 5 s, the extra 500 ms absorbs network jitter. */
+  spacingMs?: number;
+}
+
+export type AcquireResult = 'go' | 'quota-reset';
+
+export class IdentifyLimiter {
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly spacingMs: number;
+  private readonly lastAt = new Map<number, number>();
+  private readonly tails = new Map<number, Promise<unknown>>();
+
+  constructor(opts: IdentifyLimiterOptions) {
+    this.clock = opts.clock;
+    this.log = opts.log ?? silentLogger;
+    this.spacingMs = opts.spacingMs ?? 5500;
+  }
+
+  /**
+   * Resolves 'go' when an IDENTIFY may be sent now (and counts it against `limit.remaining`).
+   * With the quota exhausted it waits `reset_after` and resolves 'quota-reset': the caller must
+   * fetch /gateway/bot again before trying. Rejects if `signal` aborts.
+   */
+  async acquire(limit: SessionStartLimit, shardId: number, signal?: AbortSignal): Promise<AcquireResult> {
+    if (limit.remaining <= 0) {
+      const waitMs = Math.max(1000, limit.reset_after);
+      this.log.warn('gateway.identify_quota_exhausted', { total: limit.total, resetAfterMs: limit.reset_after, waitMs });
+      await sleep(waitMs, this.clock, signal);
+      return 'quota-reset';
+    }
+    const bucket = shardId % Math.max(1, limit.max_concurrency);
+    const previous = this.tails.get(bucket) ?? Promise.resolve();
+    const turn = previous.catch(() => undefined).then(async () => {
+      const last = this.lastAt.get(bucket);
+      const waitMs = last === undefined ? 0 : last + this.spacingMs - this.clock.now();
+      if (waitMs > 0) {
+        this.log.debug('gateway.identify_wait', { bucket, waitMs });
+        await sleep(waitMs, this.clock, signal);
+      }
+      signal?.throwIfAborted();
+      this.lastAt.set(bucket, this.clock.now());
+      limit.remaining--;
+    });
+    this.tails.set(bucket, turn);
+    await turn;
+    return 'go';
+  }
+}

@@ -1,0 +1,70 @@
+// Owns the resumable-session facts (session_id, seq, resume_gateway_url) and the rules that
+// advance or clear them. Knows nothing about sockets, timers or storage.
+import type { StoredSession } from '../../db/gateway-state.js';
+
+/** After this many RESUME attempts in a row end without RESUMED, give up and IDENTIFY (carbon#350). */
+export const MAX_FAILED_RESUMES = 2;
+
+export class GatewaySession {
+  sessionId: string | undefined;
+  /** As Discord sent it (no query); connection code appends ?v=10&encoding=json. */
+  resumeUrl: string | undefined;
+  /** Latest non-null `s` received; heartbeats and RESUME carry it. */
+  seq: number | null = null;
+  private failedResumes = 0;
+
+  get consecutiveFailedResumes(): number { return this.failedResumes; }
+
+  /** A session persisted by a previous process (resume across restarts). */
+  restore(s: StoredSession): void {
+    this.sessionId = s.sessionId;
+    this.resumeUrl = s.resumeUrl;
+    this.seq = s.seq;
+    this.failedResumes = 0;
+  }
+
+  canResume(): boolean {
+    return this.sessionId !== undefined && this.resumeUrl !== undefined && this.seq !== null
+      && this.failedResumes < MAX_FAILED_RESUMES;
+  }
+
+  /** READY: a brand-new session; the seq restarts at READY's `s`, never the old session's value. */
+  startNew(sessionId: string, resumeUrl: string, readySeq: number | null): void {
+    this.sessionId = sessionId;
+    this.resumeUrl = resumeUrl;
+    this.seq = readySeq;
+    this.failedResumes = 0;
+  }
+
+  /** Only a non-null `s` higher than the current one advances the seq (replays never move it back). */
+  observe(s: number | null | undefined): boolean {
+    if (typeof s !== 'number' || !Number.isFinite(s)) return false;
+    if (this.seq !== null && s <= this.seq) return false;
+    this.seq = s;
+    return true;
+  }
+
+  resumed(): void { this.failedResumes = 0; }
+
+  /** A RESUME attempt ended without RESUMED. Returns true when the session was given up (cleared). */
+  resumeFailed(): boolean {
+    this.failedResumes++;
+    if (this.failedResumes < MAX_FAILED_RESUMES) return false;
+    this.clear();
+    return true;
+  }
+
+  /** op 9 d:false, 4003/4007/4009, or giving up: all three facts go together. */
+  clear(): void {
+    this.sessionId = undefined;
+    this.resumeUrl = undefined;
+    this.seq = null;
+    this.failedResumes = 0;
+  }
+
+  /** What to persist, with `seq` being the last *processed* seq (not necessarily the received one). */
+  toStored(seq: number | null = this.seq): StoredSession | undefined {
+    if (this.sessionId === undefined || this.resumeUrl === undefined || seq === null) return undefined;
+    return { sessionId: this.sessionId, seq, resumeUrl: this.resumeUrl };
+  }
+}

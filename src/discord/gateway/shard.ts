@@ -1,0 +1,460 @@
+// Owns one shard's lifecycle: the explicit state machine, IDENTIFY/RESUME decisions, dispatch
+// ordering and seq persistence, and the single teardown path that picks the next step.
+// Does not touch `ws` (connection.ts), keep time (heartbeat.ts) or interpret events (the worker).
+import { EventEmitter } from 'node:events';
+import { sleep, systemClock, type Clock, type TimerHandle } from '../../clock.js';
+import { silentLogger, type Logger } from '../../log.js';
+import type { StoredSession } from '../../db/gateway-state.js';
+import { Backoff } from './backoff.js';
+import { closeRule, type CloseRule } from './close-codes.js';
+import { GatewayConnection, type ClosedInfo, type SendBudget, type WebSocketLike } from './connection.js';
+import { Heartbeat } from './heartbeat.js';
+import { IdentifyLimiter, type SessionStartLimit } from './identify-limiter.js';
+import { GatewayOp, LocalCloseCode, gatewayConnectUrl, type GatewayPayload } from './opcodes.js';
+import { GatewaySession } from './session.js';
+
+export type { StoredSession } from '../../db/gateway-state.js';
+export type ShardState = 'idle' | 'connecting' | 'identifying' | 'resuming' | 'ready' | 'closing' | 'waiting';
+/** What teardown does next: reconnect and RESUME, reconnect and IDENTIFY, or stay down. */
+export type Recover = 'resume' | 'identify' | 'none';
+
+export interface SessionStore { load(): Promise<StoredSession | undefined>; save(s: StoredSession | undefined): Promise<void> }
+export interface Dispatch { t: string; s: number; d: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface GatewayBotInfo { url: string; shards: number; session_start_limit: SessionStartLimit }
+
+/** Timings; defaults follow gateway.md. Tests shrink them. */
+export interface GatewayTiming {
+  helloTimeoutMs?: number; // 30 s: no HELLO after connecting → close resumable, reconnect
+  closeTimeoutMs?: number; // 3 s: close handshake budget before terminate()
+  backoffBaseMs?: number; // 1 s
+  backoffMaxMs?: number; // 60 s
+  invalidSessionMinMs?: number; // op 9 wait, uniform in [min, max): 1-5 s
+  invalidSessionMaxMs?: number;
+  gatewayInfoTtlMs?: number; // 10 min cache for /gateway/bot
+  stopGraceMs?: number; // 1 s for the handler in hand and the final save during stop()
+}
+
+export interface GatewayShardOptions {
+  token: string;
+  intents: number;
+  getGatewayBot: () => Promise<GatewayBotInfo>;
+  sessionStore: SessionStore;
+  /** Awaited, strictly in order; seq is persisted only after it resolves (crash → replay on RESUME). */
+  onDispatch: (d: Dispatch) => Promise<void>;
+  clock?: Clock;
+  log?: Logger;
+  openSocket?: (url: string) => WebSocketLike;
+  identifyProperties?: { os: string; browser: string; device: string };
+  largeThreshold?: number;
+  shardId?: number;
+  shardCount?: number;
+  /** Share one between shards in a process so IDENTIFYs are paced together. */
+  identifyLimiter?: IdentifyLimiter;
+  timing?: GatewayTiming;
+  sendBudget?: SendBudget;
+}
+
+const LEGAL: Readonly<Record<ShardState, readonly ShardState[]>> = {
+  idle: ['waiting'],
+  waiting: ['connecting', 'idle'],
+  connecting: ['identifying', 'resuming', 'closing'],
+  identifying: ['ready', 'closing'],
+  resuming: ['ready', 'closing'],
+  ready: ['closing'],
+  closing: ['waiting', 'idle'],
+};
+const SOCKET_STATES: readonly ShardState[] = ['connecting', 'identifying', 'resuming', 'ready'];
+
+interface TeardownOptions { code: number; recover: Recover; reason: string; delayMs?: number; fatal?: CloseRule }
+interface Queued extends Dispatch { sessionId: string | undefined }
+
+/**
+ * Events: 'state' (from, to, reason), 'ready' ({sessionId, resumed: false, user}), 'resumed' ({replayed}),
+ * 'heartbeatAck' ({latencyMs}), 'fatal' ({code, why}), 'closed' ({code, recover}), 'debug' (message).
+ */
+export class GatewayShard extends EventEmitter {
+  private readonly opts: GatewayShardOptions;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly timing: Required<GatewayTiming>;
+  private readonly session = new GatewaySession();
+  private readonly backoff: Backoff;
+  private readonly limiter: IdentifyLimiter;
+  private _state: ShardState = 'idle';
+  private run: AbortController | undefined;
+  private stopping = false;
+  private conn: GatewayConnection | undefined;
+  private mode: 'resume' | 'identify' = 'identify';
+  private socketOpened = false;
+  private resumedThisConn = false;
+  private replayed = 0;
+  private heartbeat: Heartbeat | undefined;
+  private helloTimer: TimerHandle | undefined;
+  private tearingDown: Promise<void> | undefined;
+  private gateway: { info: GatewayBotInfo; at: number } | undefined;
+  private readonly queue: Queued[] = [];
+  private draining: Promise<void> | undefined;
+  private persistedSeq: number | null = null;
+  private saveChain: Promise<void> = Promise.resolve();
+  /** The READY user (the bot itself). */
+  user: { id: string; username?: string } | undefined;
+
+  constructor(opts: GatewayShardOptions) {
+    super();
+    this.opts = opts;
+    this.clock = opts.clock ?? systemClock;
+    this.log = (opts.log ?? silentLogger).child({ shard: opts.shardId ?? 0 });
+    const t = opts.timing ?? {};
+    this.timing = {
+      helloTimeoutMs: t.helloTimeoutMs ?? 30_000, closeTimeoutMs: t.closeTimeoutMs ?? 3000,
+      backoffBaseMs: t.backoffBaseMs ?? 1000, backoffMaxMs: t.backoffMaxMs ?? 60_000,
+      invalidSessionMinMs: t.invalidSessionMinMs ?? 1000, invalidSessionMaxMs: t.invalidSessionMaxMs ?? 5000,
+      gatewayInfoTtlMs: t.gatewayInfoTtlMs ?? 600_000, stopGraceMs: t.stopGraceMs ?? 1000,
+    };
+    this.backoff = new Backoff({ baseMs: this.timing.backoffBaseMs, maxMs: this.timing.backoffMaxMs, clock: this.clock });
+    this.limiter = opts.identifyLimiter ?? new IdentifyLimiter({ clock: this.clock, log: this.log });
+  }
+
+  get state(): ShardState { return this._state; }
+  get sessionId(): string | undefined { return this.session.sessionId; }
+  /** Latest received seq (what heartbeats carry). */
+  get seq(): number | null { return this.session.seq; }
+  get latencyMs(): number | undefined { return this.heartbeat?.latencyMs; }
+
+  /** Loads the stored session: RESUME on its URL if present, else /gateway/bot then IDENTIFY. */
+  async start(): Promise<void> {
+    if (this.run || this._state !== 'idle') throw new Error(`GatewayShard.start() in state ${this._state}`);
+    this.run = new AbortController();
+    this.stopping = false;
+    const stored = await this.opts.sessionStore.load();
+    if (stored) {
+      this.session.restore(stored);
+      this.persistedSeq = stored.seq;
+      this.log.info('gateway.session_restored', { seq: stored.seq });
+    }
+    this.transition('waiting', stored ? 'start with stored session' : 'start');
+    void this.attempt(stored ? 'resume' : 'identify', 0);
+  }
+
+  /** Closes (4200 and keeps the session when resumable, else 1000 and forgets it), clears every timer. */
+  async stop(opts: { resumable?: boolean } = {}): Promise<void> {
+    const resumable = opts.resumable ?? true;
+    this.stopping = true;
+    this.run?.abort();
+    const code = resumable ? LocalCloseCode.Resumable : LocalCloseCode.Invalidate;
+    if (SOCKET_STATES.includes(this._state)) await this.teardown({ code, recover: 'none', reason: 'stop' });
+    else if (this.tearingDown) await this.tearingDown;
+    if (this._state === 'waiting') this.transition('idle', 'stop');
+    // Let the handler finish the event in hand; queued ones are replayed by the next RESUME.
+    this.queue.length = 0;
+    if (this.draining) await this.bounded(this.draining, this.timing.stopGraceMs);
+    if (resumable) {
+      const stored = this.session.toStored(this.persistedSeq);
+      if (stored) this.save(stored);
+    } else {
+      this.session.clear();
+      this.persistedSeq = null;
+      this.save(undefined);
+    }
+    await this.bounded(this.saveChain, this.timing.stopGraceMs);
+    this.run = undefined;
+  }
+
+  /** An application frame (presence etc.); goes through the 115/60 s budget. */
+  send(op: number, d: unknown): boolean {
+    return this.conn?.send({ op, d }) ?? false;
+  }
+
+  private transition(to: ShardState, reason: string): void {
+    const from = this._state;
+    if (!LEGAL[from].includes(to)) throw new Error(`illegal gateway state change ${from}→${to} (${reason})`);
+    this._state = to;
+    this.log.info('gateway.state', { change: `${from}→${to}`, reason });
+    this.emit('state', from, to, reason);
+  }
+
+  /** Runs in 'waiting': sleeps, paces IDENTIFY, then opens exactly one socket. */
+  private async attempt(recover: 'resume' | 'identify', delayMs: number): Promise<void> {
+    const signal = this.run?.signal;
+    if (!signal) return;
+    try {
+      if (delayMs > 0) await sleep(delayMs, this.clock, signal);
+      let mode = recover;
+      let url: string;
+      if (mode === 'resume' && this.session.canResume()) url = this.session.resumeUrl!;
+      else { mode = 'identify'; url = await this.prepareIdentify(signal); }
+      if (signal.aborted || this._state !== 'waiting') return;
+      this.connect(mode, url);
+    } catch (err) {
+      if (signal.aborted || this._state !== 'waiting') return;
+      const retryMs = this.backoff.next();
+      this.log.warn('gateway.attempt_failed', { err, retryMs });
+      void this.attempt(recover, retryMs);
+    }
+  }
+
+  private async prepareIdentify(signal: AbortSignal): Promise<string> {
+    for (;;) {
+      const info = await this.gatewayInfo();
+      signal.throwIfAborted();
+      const verdict = await this.limiter.acquire(info.session_start_limit, this.opts.shardId ?? 0, signal);
+      if (verdict === 'go') return info.url;
+      this.gateway = undefined; // quota reset: fetch fresh numbers before identifying
+    }
+  }
+
+  private async gatewayInfo(): Promise<GatewayBotInfo> {
+    const cached = this.gateway;
+    if (cached && this.clock.now() - cached.at < this.timing.gatewayInfoTtlMs) return cached.info;
+    try {
+      const info = await this.opts.getGatewayBot();
+      // Copy the limit: the limiter counts IDENTIFYs against it locally.
+      const copy = { ...info, session_start_limit: { ...info.session_start_limit } };
+      this.gateway = { info: copy, at: this.clock.now() };
+      const l = copy.session_start_limit;
+      this.log.info('gateway.bot_info', { shards: info.shards, remaining: l.remaining, total: l.total, resetAfterMs: l.reset_after, maxConcurrency: l.max_concurrency });
+      return copy;
+    } catch (err) {
+      if (!cached) throw err;
+      this.log.warn('gateway.bot_info_stale', { err });
+      return cached.info;
+    }
+  }
+
+  private connect(mode: 'resume' | 'identify', url: string): void {
+    this.transition('connecting', mode);
+    this.mode = mode;
+    this.socketOpened = false;
+    this.resumedThisConn = false;
+    this.replayed = 0;
+    const conn = new GatewayConnection({
+      url: gatewayConnectUrl(url), clock: this.clock, log: this.log, openSocket: this.opts.openSocket,
+      closeTimeoutMs: this.timing.closeTimeoutMs, budget: this.opts.sendBudget,
+    });
+    this.conn = conn;
+    conn.on('open', () => { if (conn === this.conn) { this.socketOpened = true; this.emit('debug', `socket open ${mode}`); } });
+    conn.on('payload', (p: GatewayPayload) => { if (conn === this.conn) this.onPayload(conn, p); });
+    conn.on('closed', (info: ClosedInfo) => { if (conn === this.conn) this.onSocketClosed(info); });
+    this.helloTimer = this.clock.setTimeout(() => {
+      this.helloTimer = undefined;
+      this.log.warn('gateway.hello_timeout', { afterMs: this.timing.helloTimeoutMs });
+      void this.teardown({ code: LocalCloseCode.Resumable, recover: this.resumeOrIdentify(), reason: 'hello timeout' });
+    }, this.timing.helloTimeoutMs);
+    conn.open();
+  }
+
+  private resumeOrIdentify(): 'resume' | 'identify' {
+    return this.session.canResume() ? 'resume' : 'identify';
+  }
+
+  private onPayload(conn: GatewayConnection, p: GatewayPayload): void {
+    switch (p.op) {
+      case GatewayOp.Hello: return this.onHello(conn, p.d);
+      case GatewayOp.HeartbeatAck: this.heartbeat?.ack(); return;
+      case GatewayOp.Heartbeat:
+        if (this.heartbeat) this.heartbeat.requested();
+        else conn.send({ op: GatewayOp.Heartbeat, d: this.session.seq }, { priority: true });
+        return;
+      case GatewayOp.Reconnect:
+        this.log.info('gateway.reconnect_requested');
+        void this.teardown({ code: LocalCloseCode.Resumable, recover: this.resumeOrIdentify(), reason: 'op 7 reconnect' });
+        return;
+      case GatewayOp.InvalidSession: return this.onInvalidSession(p.d === true);
+      case GatewayOp.Dispatch: return this.onDispatchFrame(p);
+      default: this.log.debug('gateway.unknown_op', { op: p.op });
+    }
+  }
+
+  private onHello(conn: GatewayConnection, d: { heartbeat_interval?: unknown } | null): void {
+    if (this._state !== 'connecting' || this.heartbeat) { this.log.warn('gateway.unexpected_hello', { state: this._state }); return; }
+    this.clock.clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
+    const intervalMs = Number(d?.heartbeat_interval);
+    if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
+      void this.teardown({ code: LocalCloseCode.Resumable, recover: this.resumeOrIdentify(), reason: 'bad hello' });
+      return;
+    }
+    this.heartbeat = new Heartbeat({
+      intervalMs, clock: this.clock,
+      sendBeat: () => { conn.send({ op: GatewayOp.Heartbeat, d: this.session.seq }, { priority: true }); },
+      onZombie: () => {
+        this.log.warn('gateway.zombie', { intervalMs });
+        void this.teardown({ code: LocalCloseCode.Resumable, recover: this.resumeOrIdentify(), reason: 'zombie: heartbeat not acked' });
+      },
+      onAck: (latencyMs) => this.emit('heartbeatAck', { latencyMs }),
+    });
+    this.heartbeat.start();
+    if (this.mode === 'resume') {
+      if (!this.session.canResume()) {
+        void this.teardown({ code: LocalCloseCode.Resumable, recover: 'identify', reason: 'session lost while connecting' });
+        return;
+      }
+      this.transition('resuming', 'hello');
+      this.log.info('gateway.resume', { seq: this.session.seq });
+      conn.send({ op: GatewayOp.Resume, d: { token: this.opts.token, session_id: this.session.sessionId, seq: this.session.seq } }, { priority: true });
+    } else {
+      this.transition('identifying', 'hello');
+      this.log.info('gateway.identify', { intents: this.opts.intents });
+      conn.send({ op: GatewayOp.Identify, d: this.identifyData() }, { priority: true });
+    }
+  }
+
+  private identifyData(): Record<string, unknown> {
+    const d: Record<string, unknown> = {
+      token: this.opts.token,
+      intents: this.opts.intents,
+      properties: this.opts.identifyProperties ?? { os: process.platform, browser: 'shiptrack', device: 'shiptrack' },
+    };
+    if (this.opts.largeThreshold !== undefined) d.large_threshold = this.opts.largeThreshold;
+    if (this.opts.shardCount !== undefined) d.shard = [this.opts.shardId ?? 0, this.opts.shardCount];
+    return d;
+  }
+
+  private onInvalidSession(resumable: boolean): void {
+    const { invalidSessionMinMs: min, invalidSessionMaxMs: max } = this.timing;
+    const delayMs = Math.floor(min + (max - min) * this.clock.random());
+    if (resumable && this.session.sessionId !== undefined) {
+      this.log.warn('gateway.invalid_session', { resumable, delayMs });
+      void this.teardown({ code: LocalCloseCode.Resumable, recover: 'resume', reason: 'op 9 resumable', delayMs });
+      return;
+    }
+    this.log.warn('gateway.invalid_session', { resumable, delayMs });
+    this.forgetSession();
+    void this.teardown({ code: LocalCloseCode.Invalidate, recover: 'identify', reason: 'op 9 not resumable', delayMs });
+  }
+
+  private onDispatchFrame(p: GatewayPayload): void {
+    this.session.observe(p.s);
+    const t = p.t ?? '';
+    if (t === 'READY') {
+      const d = p.d as { session_id: string; resume_gateway_url: string; user: { id: string; username?: string } };
+      this.session.startNew(d.session_id, d.resume_gateway_url, p.s);
+      this.persistedSeq = null;
+      this.user = d.user;
+      this.backoff.reset();
+      if (this._state === 'identifying' || this._state === 'resuming') this.transition('ready', 'READY');
+      this.log.info('gateway.ready', { userId: d.user?.id });
+      this.emit('ready', { sessionId: d.session_id, resumed: false, user: d.user });
+    } else if (t === 'RESUMED') {
+      this.session.resumed();
+      this.resumedThisConn = true;
+      this.backoff.reset();
+      if (this._state === 'resuming') this.transition('ready', 'RESUMED');
+      this.log.info('gateway.resumed', { replayed: this.replayed, seq: this.session.seq });
+      this.emit('resumed', { replayed: this.replayed });
+    } else if (this._state === 'resuming') {
+      this.replayed++;
+    }
+    this.queue.push({ t, s: p.s ?? this.session.seq ?? 0, d: p.d, sessionId: this.session.sessionId });
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = (async () => {
+      try {
+        while (this.queue.length > 0) {
+          const item = this.queue.shift()!;
+          try {
+            await this.opts.onDispatch({ t: item.t, s: item.s, d: item.d });
+          } catch (err) {
+            this.log.error('gateway.dispatch_handler_failed', { t: item.t, s: item.s, err });
+          }
+          this.markProcessed(item);
+        }
+      } finally {
+        this.draining = undefined;
+      }
+    })();
+  }
+
+  /** Persist seq after the handler ran, only for the current session and only forward. */
+  private markProcessed(item: Queued): void {
+    if (item.sessionId === undefined || item.sessionId !== this.session.sessionId) return;
+    if (this.persistedSeq !== null && item.s <= this.persistedSeq) return;
+    this.persistedSeq = item.s;
+    const stored = this.session.toStored(item.s);
+    if (stored) this.save(stored);
+  }
+
+  /** All saves go through one chain so a late write can never overwrite a newer one. */
+  private save(s: StoredSession | undefined): void {
+    const store = this.opts.sessionStore;
+    this.saveChain = this.saveChain.then(() => store.save(s)).catch((err: unknown) => {
+      this.log.warn('gateway.session_save_failed', { err });
+    });
+  }
+
+  private forgetSession(): void {
+    this.session.clear();
+    this.persistedSeq = null;
+    this.save(undefined);
+  }
+
+  private onSocketClosed(info: ClosedInfo): void {
+    const rule = closeRule(info.code);
+    const fields = { code: info.code, action: rule.action, why: rule.why, reason: info.reason || undefined };
+    if (rule.action === 'fatal') {
+      this.log.error('gateway.fatal_close', fields);
+      void this.teardown({ code: info.code, recover: 'none', reason: `close ${info.code}`, fatal: rule });
+      return;
+    }
+    if (rule.bug) this.log.error('gateway.closed_by_server', fields);
+    else this.log.warn('gateway.closed_by_server', fields);
+    if (rule.action === 'reconnect') this.forgetSession();
+    const recover = rule.action === 'reconnect' ? 'identify' : this.resumeOrIdentify();
+    void this.teardown({ code: info.code, recover, reason: `close ${info.code}`, delayMs: rule.minDelayMs });
+  }
+
+  /** The only place that clears timers and the socket and decides what happens next. */
+  private teardown(o: TeardownOptions): Promise<void> {
+    if (this.tearingDown) return this.tearingDown;
+    if (!SOCKET_STATES.includes(this._state)) return Promise.resolve();
+    this.tearingDown = this.runTeardown(o).finally(() => { this.tearingDown = undefined; });
+    return this.tearingDown;
+  }
+
+  private async runTeardown(o: TeardownOptions): Promise<void> {
+    this.transition('closing', o.reason);
+    this.clock.clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
+    this.heartbeat?.stop();
+    this.heartbeat = undefined;
+    if (this.mode === 'resume' && this.socketOpened && !this.resumedThisConn && this.session.sessionId !== undefined) {
+      if (this.session.resumeFailed()) {
+        this.log.warn('gateway.resume_given_up', { reason: o.reason });
+        this.forgetSession();
+      } else {
+        this.log.info('gateway.resume_failed', { consecutive: this.session.consecutiveFailedResumes, reason: o.reason });
+      }
+    }
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn) {
+      conn.removeAllListeners();
+      await conn.close(o.code, o.reason);
+    }
+    const recover: Recover = this.stopping ? 'none' : o.recover;
+    this.emit('closed', { code: o.code, recover });
+    if (recover === 'none') {
+      this.transition('idle', o.reason);
+      if (o.fatal) {
+        this.run?.abort();
+        this.run = undefined;
+        this.forgetSession();
+        this.emit('fatal', { code: o.code, why: o.fatal.why });
+      }
+      return;
+    }
+    this.transition('waiting', o.reason);
+    const delayMs = Math.max(this.backoff.next(), o.delayMs ?? 0);
+    this.log.info('gateway.reconnect_scheduled', { recover, delayMs, attempt: this.backoff.attempts });
+    void this.attempt(recover, delayMs);
+  }
+
+  private async bounded(p: Promise<unknown>, ms: number): Promise<void> {
+    let timer: TimerHandle | undefined;
+    await Promise.race([p.catch(() => undefined), new Promise<void>((r) => { timer = this.clock.setTimeout(r, ms); })]);
+    this.clock.clearTimeout(timer);
+  }
+}
