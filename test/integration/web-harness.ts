@@ -1,0 +1,164 @@
+// Test harness for the interactions web service: starts the real server in-process on
+// 127.0.0.1:0 against a test database, signs requests with tweetnacl (an independent Ed25519
+// implementation) and speaks raw HTTP so headers and bodies can be anything.
+import http from 'node:http';
+import net from 'node:net';
+import nacl from 'tweetnacl';
+import type { Clock } from '../../src/clock.js';
+import { systemClock } from '../../src/clock.js';
+import type { Queryable } from '../../src/db/pool.js';
+import { dateToSnowflake } from '../../src/discord/snowflake.js';
+import { createLogger } from '../../src/log.js';
+import { createRouter, type EditOriginal, type Router } from '../../src/discord/interactions/router.js';
+import { createInteractionServer, INTERACTIONS_PATH, type InteractionServer } from '../../src/discord/interactions/server.js';
+import { createVerifier, publicKeyFromHex } from '../../src/discord/interactions/verify.js';
+
+export const APP_ID = '1300000000000000001';
+export const GUILD_ID = '1200000000000000002';
+export const CHANNEL_ID = '1210000000000000003';
+export const USER_ID = '1100000000000000004';
+
+export interface WebOptions {
+  db: Queryable;
+  clock?: Clock;
+  deferMs?: number;
+  editOriginal?: EditOriginal;
+  /** Defaults to a fresh key pair generated here. */
+  keys?: { publicKeyHex: string; secretKey?: Uint8Array };
+  applicationId?: string;
+  requestTimeoutMs?: number;
+  headersTimeoutMs?: number;
+}
+
+export interface Web {
+  readonly base: string;
+  readonly url: string;
+  readonly server: InteractionServer;
+  readonly router: Router;
+  readonly logs: string[];
+  readonly secretKey: Uint8Array;
+  readonly publicKeyHex: string;
+  readonly clock: Clock;
+  close(): Promise<void>;
+}
+
+export async function startWeb(o: WebOptions): Promise<Web> {
+  const pair = o.keys ? undefined : nacl.sign.keyPair();
+  const publicKeyHex = o.keys?.publicKeyHex ?? Buffer.from(pair!.publicKey).toString('hex');
+  const secretKey = o.keys?.secretKey ?? pair!.secretKey;
+  const clock = o.clock ?? systemClock;
+  const logs: string[] = [];
+  const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
+  const router = createRouter({
+    db: o.db, clock, log, applicationId: o.applicationId ?? APP_ID, deferMs: o.deferMs ?? 1500,
+    editOriginal: o.editOriginal ?? (async () => { throw new Error('no follow-up expected in this test'); }),
+  });
+  const server = createInteractionServer({
+    verifier: createVerifier(publicKeyFromHex(publicKeyHex), { clock }), router, db: o.db, clock, log, version: '0.1.0-test',
+    ...(o.requestTimeoutMs ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
+    ...(o.headersTimeoutMs ? { headersTimeoutMs: o.headersTimeoutMs } : {}),
+  });
+  const addr = await server.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${addr.port}`;
+  return { base, url: base + INTERACTIONS_PATH, server, router, logs, secretKey, publicKeyHex, clock, close: () => server.close(2000) };
+}
+
+let seq = 0n;
+/** A fresh snowflake at the clock's time (unique within the process). */
+export function newId(clock: Clock = systemClock): string {
+  return (BigInt(dateToSnowflake(new Date(clock.now()))) + (seq++ % 4000n)).toString();
+}
+
+export function sign(secretKey: Uint8Array, timestamp: string, body: string | Buffer): string {
+  const msg = Buffer.concat([Buffer.from(timestamp, 'utf8'), Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8')]);
+  return Buffer.from(nacl.sign.detached(msg, secretKey)).toString('hex');
+}
+
+export function nowSec(clock: Clock = systemClock): string {
+  return String(Math.floor(clock.now() / 1000));
+}
+
+export interface CommandSpec {
+  name: string;
+  options?: { name: string; type: number; value: unknown }[];
+  id?: string;
+  dm?: boolean;
+  userId?: string;
+  username?: string;
+  resolved?: unknown;
+  token?: string;
+  applicationId?: string;
+}
+
+/** A guild-shaped (or DM-shaped) APPLICATION_COMMAND payload like interactions.md §2.1. */
+export function commandPayload(spec: CommandSpec, clock: Clock = systemClock): Record<string, unknown> {
+  const id = spec.id ?? newId(clock);
+  const user = { id: spec.userId ?? USER_ID, username: spec.username ?? 'maker', global_name: 'Maker', avatar: null };
+  const data = { id: '1320000000000000000', name: spec.name, type: 1, ...(spec.options ? { options: spec.options } : {}), ...(spec.resolved ? { resolved: spec.resolved } : {}) };
+  const base = {
+    id, application_id: spec.applicationId ?? APP_ID, type: 2, version: 1, token: spec.token ?? `aW50ZXJhY3Rpb246${id}SECRETtoken${'x'.repeat(40)}`,
+    locale: 'en-GB', entitlements: [], app_permissions: '562949953601536', data,
+  };
+  if (spec.dm) return { ...base, channel_id: '1400000000000000000', channel: { id: '1400000000000000000', type: 1 }, user, context: 1, authorizing_integration_owners: { 0: '0' } };
+  return {
+    ...base, guild_id: GUILD_ID, guild_locale: 'en-US', channel_id: CHANNEL_ID, channel: { id: CHANNEL_ID, type: 0, name: 'launches' },
+    member: { user, roles: [], permissions: '2248473465835073', joined_at: '2024-01-01T00:00:00.000000+00:00', nick: null },
+    context: 0, authorizing_integration_owners: { 0: GUILD_ID },
+  };
+}
+
+export interface HttpReply { status: number; headers: http.IncomingHttpHeaders; text: string; json: unknown; ms: number }
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+/** Destroys the shared keep-alive agent (call from a file-level after()). */
+export function destroyAgent(): void { agent.destroy(); }
+
+export function request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer; agent?: http.Agent | false } = {}): Promise<HttpReply> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: init.method ?? 'POST', headers: init.headers ?? {}, agent: init.agent ?? agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, ms: performance.now() - started });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+/** POSTs `body` signed with `secretKey` (override any header through `headers`). */
+export function signedPost(web: Pick<Web, 'url' | 'secretKey' | 'clock'>, body: string | Buffer, opts: { timestamp?: string; headers?: Record<string, string> } = {}): Promise<HttpReply> {
+  const ts = opts.timestamp ?? nowSec(web.clock);
+  return request(web.url, {
+    body,
+    headers: { 'content-type': 'application/json', 'x-signature-ed25519': sign(web.secretKey, ts, body), 'x-signature-timestamp': ts, ...opts.headers },
+  });
+}
+
+/** Raw bytes over a fresh socket; resolves with what came back (possibly '') once the server closes or `waitMs` passes. */
+export function rawExchange(port: number, chunks: (string | Buffer)[], options: { waitMs?: number; endAfter?: boolean } = {}): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    let closed = false;
+    const timer = setTimeout(() => { socket.destroy(); resolve({ text, closed }); }, options.waitMs ?? 2000);
+    socket.on('data', (d) => { text += d.toString('latin1'); });
+    socket.on('error', () => { /* reset by the server: reported through `closed` */ });
+    socket.on('close', () => { closed = true; clearTimeout(timer); resolve({ text, closed }); });
+    socket.on('connect', () => {
+      for (const c of chunks) socket.write(c);
+      if (options.endAfter) socket.end();
+    });
+  });
+}
+
+export async function launchCount(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM launches');
+  return Number(rows[0]!.n);
+}
