@@ -2,6 +2,7 @@
 // Waits run on a ManualClock shared with the fake; `settle()` waits for real I/O to go quiet.
 import { test as nodeTest, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import nodeFetch, { Response } from 'node-fetch';
 import { ManualClock } from '../helpers/clock.js';
 import { createLogger } from '../../src/log.js';
@@ -257,6 +258,25 @@ test('network drop and timeout are retried; a persistent timeout is REST_TIMEOUT
   }
   const err = await settled(p);
   assert.ok(err instanceof Error && (err as { code?: string }).code === 'REST_TIMEOUT', String(err));
+});
+
+test('26: a create that timed out is retried with the same nonce, and Discord\'s nonce dedupe leaves one message', async (t) => {
+  const { clock, fake, rest, ch, settle, sends, settled } = await setup(t, { timeoutMs: 5000 });
+  // The fake answers after 300 ms of real time (creating the message); the client gave up at 5 s manual time.
+  fake.rest.script({ method: 'POST', path: /\/messages$/, status: 200, passThrough: true, delayMs: 300 });
+  const p = createMessage(rest, ch.shipped, { content: 'part 1', nonce: 'dg-2024w48-p1', enforce_nonce: true });
+  while (sends.length < 1) await new Promise((r) => setImmediate(r));
+  const served = once(fake.events, 'request');
+  clock.advance(5000);
+  await settle();
+  await served; // the late first attempt has been processed by the fake
+  clock.advance(1000); // past the first backoff (500 + jitter)
+  const msg = await settled(p);
+  const tries = fake.requests.filter((r) => r.method === 'POST');
+  assert.equal(tries.length, 2);
+  assert.deepEqual(tries.map((r) => (r.body as { nonce: string }).nonce), ['dg-2024w48-p1', 'dg-2024w48-p1']);
+  assert.equal(fake.botMessages(ch.shipped).length, 1);
+  assert.equal(msg.id, fake.botMessages(ch.shipped)[0]!.id);
 });
 
 test('32: 401/403/429 are counted (not shared 429s); past the threshold the client refuses and alerts', async (t) => {
