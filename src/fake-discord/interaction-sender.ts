@@ -83,7 +83,8 @@ export class InteractionSender {
     const id = this.world.ids.next();
     const token = this.newToken(id);
     const payload = this.buildCommand(opts, id, token);
-    const rec = this.newRecord(id, token, InteractionType.ApplicationCommand, opts.userId, payload.channel_id!, !opts.dm, opts.name);
+    const invokerId = 'member' in payload ? payload.member.user.id : payload.user.id;
+    const rec = this.newRecord(id, token, InteractionType.ApplicationCommand, invokerId, payload.channel_id!, !opts.dm, opts.name);
     return this.deliver(rec, payload, opts.signature ?? 'valid', opts.timestamp);
   }
 
