@@ -8,31 +8,25 @@ import type { StoredSession } from '../../db/gateway-state.js';
 import { Backoff } from './backoff.js';
 import { closeRule, type CloseRule } from './close-codes.js';
 import { GatewayConnection, type ClosedInfo, type SendBudget, type WebSocketLike } from './connection.js';
+import { DispatchQueue, type Dispatch, type QueuedDispatch } from './dispatch-queue.js';
+import { GatewayInfoCache, type GatewayBotInfo } from './gateway-info.js';
 import { Heartbeat } from './heartbeat.js';
-import { IdentifyLimiter, type SessionStartLimit } from './identify-limiter.js';
+import { IdentifyLimiter } from './identify-limiter.js';
 import { GatewayOp, LocalCloseCode, gatewayConnectUrl, type GatewayPayload } from './opcodes.js';
+import { heartbeatFrame, identifyFrame, resumeFrame } from './payloads.js';
 import { GatewaySession } from './session.js';
+import { resolveTiming, type GatewayTiming } from './timing.js';
+import { SOCKET_STATES, isLegalTransition, type ShardState } from './shard-state.js';
 
 export type { StoredSession } from '../../db/gateway-state.js';
-export type ShardState = 'idle' | 'connecting' | 'identifying' | 'resuming' | 'ready' | 'closing' | 'waiting';
+export type { Dispatch } from './dispatch-queue.js';
+export type { GatewayBotInfo } from './gateway-info.js';
+export type { ShardState } from './shard-state.js';
+export type { GatewayTiming } from './timing.js';
 /** What teardown does next: reconnect and RESUME, reconnect and IDENTIFY, or stay down. */
 export type Recover = 'resume' | 'identify' | 'none';
 
 export interface SessionStore { load(): Promise<StoredSession | undefined>; save(s: StoredSession | undefined): Promise<void> }
-export interface Dispatch { t: string; s: number; d: any } // eslint-disable-line @typescript-eslint/no-explicit-any
-export interface GatewayBotInfo { url: string; shards: number; session_start_limit: SessionStartLimit }
-
-/** Timings; defaults follow gateway.md. Tests shrink them. */
-export interface GatewayTiming {
-  helloTimeoutMs?: number; // 30 s: no HELLO after connecting → close resumable, reconnect
-  closeTimeoutMs?: number; // 3 s: close handshake budget before terminate()
-  backoffBaseMs?: number; // 1 s
-  backoffMaxMs?: number; // 60 s
-  invalidSessionMinMs?: number; // op 9 wait, uniform in [min, max): 1-5 s
-  invalidSessionMaxMs?: number;
-  gatewayInfoTtlMs?: number; // 10 min cache for /gateway/bot
-  stopGraceMs?: number; // 1 s for the handler in hand and the final save during stop()
-}
 
 export interface GatewayShardOptions {
   token: string;
@@ -54,19 +48,7 @@ export interface GatewayShardOptions {
   sendBudget?: SendBudget;
 }
 
-const LEGAL: Readonly<Record<ShardState, readonly ShardState[]>> = {
-  idle: ['waiting'],
-  waiting: ['connecting', 'idle'],
-  connecting: ['identifying', 'resuming', 'closing'],
-  identifying: ['ready', 'closing'],
-  resuming: ['ready', 'closing'],
-  ready: ['closing'],
-  closing: ['waiting', 'idle'],
-};
-const SOCKET_STATES: readonly ShardState[] = ['connecting', 'identifying', 'resuming', 'ready'];
-
 interface TeardownOptions { code: number; recover: Recover; reason: string; delayMs?: number; fatal?: CloseRule }
-interface Queued extends Dispatch { sessionId: string | undefined }
 
 /**
  * Events: 'state' (from, to, reason), 'ready' ({sessionId, resumed: false, user}), 'resumed' ({replayed}),
@@ -91,9 +73,8 @@ export class GatewayShard extends EventEmitter {
   private heartbeat: Heartbeat | undefined;
   private helloTimer: TimerHandle | undefined;
   private tearingDown: Promise<void> | undefined;
-  private gateway: { info: GatewayBotInfo; at: number } | undefined;
-  private readonly queue: Queued[] = [];
-  private draining: Promise<void> | undefined;
+  private readonly gateway: GatewayInfoCache;
+  private readonly queue: DispatchQueue;
   private persistedSeq: number | null = null;
   private saveChain: Promise<void> = Promise.resolve();
   /** The READY user (the bot itself). */
@@ -104,15 +85,11 @@ export class GatewayShard extends EventEmitter {
     this.opts = opts;
     this.clock = opts.clock ?? systemClock;
     this.log = (opts.log ?? silentLogger).child({ shard: opts.shardId ?? 0 });
-    const t = opts.timing ?? {};
-    this.timing = {
-      helloTimeoutMs: t.helloTimeoutMs ?? 30_000, closeTimeoutMs: t.closeTimeoutMs ?? 3000,
-      backoffBaseMs: t.backoffBaseMs ?? 1000, backoffMaxMs: t.backoffMaxMs ?? 60_000,
-      invalidSessionMinMs: t.invalidSessionMinMs ?? 1000, invalidSessionMaxMs: t.invalidSessionMaxMs ?? 5000,
-      gatewayInfoTtlMs: t.gatewayInfoTtlMs ?? 600_000, stopGraceMs: t.stopGraceMs ?? 1000,
-    };
+    this.timing = resolveTiming(opts.timing);
     this.backoff = new Backoff({ baseMs: this.timing.backoffBaseMs, maxMs: this.timing.backoffMaxMs, clock: this.clock });
     this.limiter = opts.identifyLimiter ?? new IdentifyLimiter({ clock: this.clock, log: this.log });
+    this.gateway = new GatewayInfoCache(opts.getGatewayBot, this.clock, this.log, this.timing.gatewayInfoTtlMs);
+    this.queue = new DispatchQueue(opts.onDispatch, (item) => this.markProcessed(item), this.log);
   }
 
   get state(): ShardState { return this._state; }
@@ -146,8 +123,8 @@ export class GatewayShard extends EventEmitter {
     else if (this.tearingDown) await this.tearingDown;
     if (this._state === 'waiting') this.transition('idle', 'stop');
     // Let the handler finish the event in hand; queued ones are replayed by the next RESUME.
-    this.queue.length = 0;
-    if (this.draining) await this.bounded(this.draining, this.timing.stopGraceMs);
+    this.queue.clear();
+    await this.bounded(this.queue.idle, this.timing.stopGraceMs);
     if (resumable) {
       const stored = this.session.toStored(this.persistedSeq);
       if (stored) this.save(stored);
@@ -167,7 +144,7 @@ export class GatewayShard extends EventEmitter {
 
   private transition(to: ShardState, reason: string): void {
     const from = this._state;
-    if (!LEGAL[from].includes(to)) throw new Error(`illegal gateway state change ${from}→${to} (${reason})`);
+    if (!isLegalTransition(from, to)) throw new Error(`illegal gateway state change ${from}→${to} (${reason})`);
     this._state = to;
     this.log.info('gateway.state', { change: `${from}→${to}`, reason });
     this.emit('state', from, to, reason);
@@ -195,29 +172,11 @@ export class GatewayShard extends EventEmitter {
 
   private async prepareIdentify(signal: AbortSignal): Promise<string> {
     for (;;) {
-      const info = await this.gatewayInfo();
+      const info = await this.gateway.get();
       signal.throwIfAborted();
       const verdict = await this.limiter.acquire(info.session_start_limit, this.opts.shardId ?? 0, signal);
       if (verdict === 'go') return info.url;
-      this.gateway = undefined; // quota reset: fetch fresh numbers before identifying
-    }
-  }
-
-  private async gatewayInfo(): Promise<GatewayBotInfo> {
-    const cached = this.gateway;
-    if (cached && this.clock.now() - cached.at < this.timing.gatewayInfoTtlMs) return cached.info;
-    try {
-      const info = await this.opts.getGatewayBot();
-      // Copy the limit: the limiter counts IDENTIFYs against it locally.
-      const copy = { ...info, session_start_limit: { ...info.session_start_limit } };
-      this.gateway = { info: copy, at: this.clock.now() };
-      const l = copy.session_start_limit;
-      this.log.info('gateway.bot_info', { shards: info.shards, remaining: l.remaining, total: l.total, resetAfterMs: l.reset_after, maxConcurrency: l.max_concurrency });
-      return copy;
-    } catch (err) {
-      if (!cached) throw err;
-      this.log.warn('gateway.bot_info_stale', { err });
-      return cached.info;
+      this.gateway.invalidate(); // quota reset: fetch fresh numbers before identifying
     }
   }
 
@@ -253,7 +212,7 @@ export class GatewayShard extends EventEmitter {
       case GatewayOp.HeartbeatAck: this.heartbeat?.ack(); return;
       case GatewayOp.Heartbeat:
         if (this.heartbeat) this.heartbeat.requested();
-        else conn.send({ op: GatewayOp.Heartbeat, d: this.session.seq }, { priority: true });
+        else conn.send(heartbeatFrame(this.session.seq), { priority: true });
         return;
       case GatewayOp.Reconnect:
         this.log.info('gateway.reconnect_requested');
@@ -276,7 +235,7 @@ export class GatewayShard extends EventEmitter {
     }
     this.heartbeat = new Heartbeat({
       intervalMs, clock: this.clock,
-      sendBeat: () => { conn.send({ op: GatewayOp.Heartbeat, d: this.session.seq }, { priority: true }); },
+      sendBeat: () => { conn.send(heartbeatFrame(this.session.seq), { priority: true }); },
       onZombie: () => {
         this.log.warn('gateway.zombie', { intervalMs });
         void this.teardown({ code: LocalCloseCode.Resumable, recover: this.resumeOrIdentify(), reason: 'zombie: heartbeat not acked' });
@@ -291,23 +250,14 @@ export class GatewayShard extends EventEmitter {
       }
       this.transition('resuming', 'hello');
       this.log.info('gateway.resume', { seq: this.session.seq });
-      conn.send({ op: GatewayOp.Resume, d: { token: this.opts.token, session_id: this.session.sessionId, seq: this.session.seq } }, { priority: true });
+      conn.send(resumeFrame(this.opts.token, this.session.sessionId!, this.session.seq), { priority: true });
     } else {
       this.transition('identifying', 'hello');
       this.log.info('gateway.identify', { intents: this.opts.intents });
-      conn.send({ op: GatewayOp.Identify, d: this.identifyData() }, { priority: true });
+      const o = this.opts;
+      const shard: [number, number] | undefined = o.shardCount !== undefined ? [o.shardId ?? 0, o.shardCount] : undefined;
+      conn.send(identifyFrame({ token: o.token, intents: o.intents, properties: o.identifyProperties, largeThreshold: o.largeThreshold, shard }), { priority: true });
     }
-  }
-
-  private identifyData(): Record<string, unknown> {
-    const d: Record<string, unknown> = {
-      token: this.opts.token,
-      intents: this.opts.intents,
-      properties: this.opts.identifyProperties ?? { os: process.platform, browser: 'shiptrack', device: 'shiptrack' },
-    };
-    if (this.opts.largeThreshold !== undefined) d.large_threshold = this.opts.largeThreshold;
-    if (this.opts.shardCount !== undefined) d.shard = [this.opts.shardId ?? 0, this.opts.shardCount];
-    return d;
   }
 
   private onInvalidSession(resumable: boolean): void {
@@ -346,30 +296,10 @@ export class GatewayShard extends EventEmitter {
       this.replayed++;
     }
     this.queue.push({ t, s: p.s ?? this.session.seq ?? 0, d: p.d, sessionId: this.session.sessionId });
-    this.drain();
-  }
-
-  private drain(): void {
-    if (this.draining) return;
-    this.draining = (async () => {
-      try {
-        while (this.queue.length > 0) {
-          const item = this.queue.shift()!;
-          try {
-            await this.opts.onDispatch({ t: item.t, s: item.s, d: item.d });
-          } catch (err) {
-            this.log.error('gateway.dispatch_handler_failed', { t: item.t, s: item.s, err });
-          }
-          this.markProcessed(item);
-        }
-      } finally {
-        this.draining = undefined;
-      }
-    })();
   }
 
   /** Persist seq after the handler ran, only for the current session and only forward. */
-  private markProcessed(item: Queued): void {
+  private markProcessed(item: QueuedDispatch): void {
     if (item.sessionId === undefined || item.sessionId !== this.session.sessionId) return;
     if (this.persistedSeq !== null && item.s <= this.persistedSeq) return;
     this.persistedSeq = item.s;

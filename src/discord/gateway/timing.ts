@@ -1,0 +1,31 @@
+// Owns the shard's tunable timings and their defaults (from gateway.md). Pure data; tests shrink them.
+
+export interface GatewayTiming {
+  /** No HELLO this long after connecting → close resumable and reconnect (30 s). */
+  helloTimeoutMs?: number;
+  /** Close-handshake budget before terminate(); ws alone would wait 30 s (3 s). */
+  closeTimeoutMs?: number;
+  /** Reconnect backoff: first delay ~base, doubling, capped at max (1 s → 60 s). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** op 9 wait, uniform in [min, max) (1-5 s, the pre-2022 docs' rule that libraries keep). */
+  invalidSessionMinMs?: number;
+  invalidSessionMaxMs?: number;
+  /** How long a /gateway/bot answer is reused (10 min). */
+  gatewayInfoTtlMs?: number;
+  /** During stop(): time for the handler in hand and for the final save, each (1 s). */
+  stopGraceMs?: number;
+}
+
+export function resolveTiming(t: GatewayTiming = {}): Required<GatewayTiming> {
+  return {
+    helloTimeoutMs: t.helloTimeoutMs ?? 30_000,
+    closeTimeoutMs: t.closeTimeoutMs ?? 3000,
+    backoffBaseMs: t.backoffBaseMs ?? 1000,
+    backoffMaxMs: t.backoffMaxMs ?? 60_000,
+    invalidSessionMinMs: t.invalidSessionMinMs ?? 1000,
+    invalidSessionMaxMs: t.invalidSessionMaxMs ?? 5000,
+    gatewayInfoTtlMs: t.gatewayInfoTtlMs ?? 600_000,
+    stopGraceMs: t.stopGraceMs ?? 1000,
+  };
+}
