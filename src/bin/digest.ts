@@ -3,6 +3,7 @@
 // handle is left open. Which window, and whether it was already posted, is decided in src/digest.
 
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fatal, openDatabase, startProcess } from './bootstrap.js';
@@ -24,6 +25,18 @@ const EX_USAGE = 64;
 const EX_TERMINATED = 143;
 /** After cleanup nothing should keep the process alive; if something does, do not hang the unit. */
 const EXIT_GRACE_MS = 10_000;
+
+/**
+ * Peak RSS of this process in KiB. /proc's VmHWM belongs to this program image; getrusage's
+ * maxRSS on Linux also carries the parent's peak across fork+exec, so it is only the fallback.
+ */
+function peakRssKb(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch { /* not Linux, or /proc hidden */ }
+  return process.resourceUsage().maxRSS;
+}
 
 function usageError(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -88,7 +101,7 @@ try {
   });
   await pool.end();
   rest.destroy();
-  log.info('digest.finished', { status: outcome.status, ms: Date.now() - started, max_rss_kb: process.resourceUsage().maxRSS });
+  log.info('digest.finished', { status: outcome.status, ms: Date.now() - started, peak_rss_kb: peakRssKb() });
 } catch (err) {
   rest.destroy();
   await pool?.end().catch(() => {});

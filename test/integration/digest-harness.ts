@@ -1,0 +1,185 @@
+// Shared fixture for the digest process tests: a test DB + the fake Discord, the real
+// `node --import tsx src/bin/digest.ts` as a child, launch seeding, log parsing, and a way to
+// notice (synchronously, in the fake) the moment a given request arrives. Not a test file itself.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../../src/fake-discord/index.js';
+import { insertLaunch, launchesBetween } from '../../src/db/launches.js';
+import { buildDigest } from '../../src/digest/build.js';
+import { toDigestLaunch } from '../../src/digest/run.js';
+import type { DigestWindow } from '../../src/digest/window.js';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Monday 30 Nov 2026 (ISO W49), 09:00:30 UTC: the timer's run for [23 Nov 09:00, 30 Nov 09:00). */
+export const ON_TIME = '2026-11-30T09:00:30Z';
+export const WINDOW: DigestWindow = { start: new Date('2026-11-23T09:00:00Z'), end: new Date('2026-11-30T09:00:00Z'), isoWeek: '2026-W49' };
+export const USERS = ['100000000000000001', '100000000000000002', '100000000000000003', '100000000000000004'];
+
+export interface ProcResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Spawn to exit, ms. */
+  ms: number;
+  /** Parsed log lines: event name plus key=value fields. */
+  events: { event: string; fields: Record<string, string> }[];
+}
+
+export interface DigestProc { child: ChildProcess; done: Promise<ProcResult>; onEvent(event: string, fn: (f: Record<string, string>) => void): void }
+
+export function parseLine(line: string): { event: string; fields: Record<string, string> } | undefined {
+  const m = /^(?:<\d>)?(\S+)(.*)$/.exec(line.trim());
+  if (!m) return undefined;
+  const fields: Record<string, string> = {};
+  const re = /(\w+)=("(?:[^"\\]|\\.)*"|\S*)/g;
+  for (let f = re.exec(m[2]!); f; f = re.exec(m[2]!)) fields[f[1]!] = f[2]!.startsWith('"') ? JSON.parse(f[2]!) as string : f[2]!;
+  return { event: m[1]!, fields };
+}
+
+export class DigestEnv {
+  constructor(readonly db: TestDatabase, readonly fake: FakeDiscord) {}
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      NODE_ENV: 'test',
+      DATABASE_URL: this.db.url,
+      DISCORD_BOT_TOKEN: this.fake.botToken,
+      DISCORD_API_BASE: this.fake.apiBase,
+      ANNOUNCEMENTS_CHANNEL_ID: this.fake.channels.announcements,
+      DISCORD_REST_TIMEOUT_MS: '5000',
+      LOG_LEVEL: 'info',
+      // Present but empty, so a developer's .env cannot switch these on under the test.
+      LLM_API_URL: '', LLM_MODEL: '', DIGEST_QUIET_WEEK: 'false',
+      ...extra,
+    };
+  }
+
+  /** Starts the real bin as a child. Lines are parsed as they arrive so tests can react to them. */
+  start(args: string[], extraEnv: Record<string, string> = {}): DigestProc {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/digest.ts', ...args], { cwd: REPO, env: this.env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let pending = '';
+    const events: ProcResult['events'] = [];
+    const listeners: { event: string; fn: (f: Record<string, string>) => void }[] = [];
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      pending += chunk;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        const e = parseLine(line);
+        if (!e) continue;
+        events.push(e);
+        for (const l of listeners) if (l.event === e.event) l.fn(e.fields);
+      }
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    const done = new Promise<ProcResult>((resolve) => {
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - t0, events }));
+    });
+    return { child, done, onEvent: (event, fn) => listeners.push({ event, fn }) };
+  }
+
+  run(args: string[], extraEnv: Record<string, string> = {}): Promise<ProcResult> {
+    return this.start(args, extraEnv).done;
+  }
+
+  /** Successful message creates to the announcements channel, in arrival order. */
+  posts(): RecordedRequest[] {
+    return this.fake.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${this.fake.channels.announcements}/messages`);
+  }
+
+  bodies(): { content: string; nonce: string; enforce_nonce: boolean; allowed_mentions: unknown; flags: number }[] {
+    return this.posts().filter((r) => r.status === 200).map((r) => r.body as never);
+  }
+
+  async seed(n: number, opts: { window?: DigestWindow; text?: (i: number) => string } = {}): Promise<void> {
+    const w = opts.window ?? WINDOW;
+    const span = w.end.getTime() - w.start.getTime();
+    for (let i = 0; i < n; i++) {
+      await insertLaunch(this.db.pool, {
+        source: 'channel', guildId: this.fake.guildId, channelId: this.fake.channels.shipped,
+        userId: USERS[i % USERS.length]!, userName: `maker${i % USERS.length}`,
+        content: opts.text?.(i) ?? `Launched product number ${i} today: a tool that does one thing well, with a long enough description to fill the line nicely https://p${i}.example.com`,
+        urls: [`https://p${i}.example.com`],
+        messageId: String(1_300_000_000_000_000_000n + BigInt(i)),
+        createdAt: new Date(w.start.getTime() + Math.floor((span * (i + 0.5)) / n)),
+      });
+    }
+  }
+
+  /** What the builder makes of the DB's launches: the exact texts the process must post. */
+  async expectedParts(window: DigestWindow = WINDOW, opts: { theme?: string; quietWeek?: boolean } = {}): Promise<string[]> {
+    const rows = await launchesBetween(this.db.pool, window.start, window.end);
+    return buildDigest(rows.map(toDigestLaunch), window, opts).parts;
+  }
+
+  async digestRow(window: DigestWindow = WINDOW): Promise<Record<string, unknown> | undefined> {
+    const { rows } = await this.db.pool.query(
+      `SELECT status, launch_count, claimed_by, lease_until, iso_week FROM digests WHERE window_start = $1`, [window.start]);
+    return rows[0];
+  }
+
+  async partRows(window: DigestWindow = WINDOW): Promise<{ part_no: number; nonce: string; message_id: string | null }[]> {
+    const { rows } = await this.db.pool.query(
+      'SELECT part_no, nonce, message_id::text FROM digest_parts WHERE window_start = $1 ORDER BY part_no', [window.start]);
+    return rows;
+  }
+
+  /** Simulates the lease running out (a SIGKILLed run never renews it): the next run may take over. */
+  async expireLease(window: DigestWindow = WINDOW): Promise<void> {
+    await this.db.pool.query(`UPDATE digests SET lease_until = now() - interval '1 second' WHERE window_start = $1`, [window.start]);
+  }
+
+  async reset(): Promise<void> {
+    await this.db.pool.query('TRUNCATE digest_parts, digests, launches');
+  }
+}
+
+/** One DB for the file (PGlite start-up is the slow part); a fresh fake Discord per test. */
+export async function openDb(): Promise<TestDatabase> {
+  return createTestDatabase();
+}
+
+export async function digestEnv(t: TestContext, db: TestDatabase): Promise<DigestEnv> {
+  const fake = await startFakeDiscord();
+  t.after(() => fake.close());
+  const env = new DigestEnv(db, fake);
+  await env.reset();
+  return env;
+}
+
+/**
+ * A path pattern for fake.rest.script whose test() also tells us, synchronously inside the fake,
+ * that the request has arrived (the fake's 'request' event fires only after its scripted delay).
+ * Matches only the `nth` (1-based) POST to `path` counted from now.
+ */
+export function arrivalTripwire(path: string, nth: number, onArrive: () => void): RegExp {
+  let seen = 0;
+  const exact = new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  return new (class extends RegExp {
+    override test(s: string): boolean {
+      if (!exact.test(s)) return false; // the full /api/v10 path is tried too; count only the sub-path
+      seen++;
+      if (seen !== nth) return false;
+      onArrive();
+      return true;
+    }
+  })(exact.source);
+}
+
+export function nonceFor(window: DigestWindow, n: number): string {
+  return `dg${Math.floor(window.start.getTime() / 1000).toString(36)}p${n}`;
+}
+
+export function eventsNamed(r: ProcResult, name: string): Record<string, string>[] {
+  return r.events.filter((e) => e.event === name).map((e) => e.fields);
+}
