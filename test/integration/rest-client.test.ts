@@ -158,7 +158,7 @@ test('29: route 429 waits max(Retry-After, retry_after) then retries the same re
   assert.ok(lines.some((l) => /rest rate limited route="POST \/channels\/:channel_id\/messages" retry_after=2 scope=user/.test(l)), lines.join('\n'));
 });
 
-test('29: a global 429 pauses other routes too', async (t) => {
+test('29: a global 429 pauses other bot routes too (interaction-token routes are exempt)', async (t) => {
   const { clock, fake, rest, ch, settle, posts, lines, settled } = await setup(t);
   fake.rest.script({ method: 'GET', path: /\/gateway\/bot$/, status: 429, retryAfterSec: 1, global: true });
   const gw = getGatewayBot(rest);
@@ -166,6 +166,9 @@ test('29: a global 429 pauses other routes too', async (t) => {
   const msg = createMessage(rest, ch.general, { content: 'waits for the global pause' });
   await settle();
   assert.equal(posts(ch.general).length, 0, 'another route was sent during a global pause');
+  // Interaction-token routes are not bound by the bot's global limit (rate-limits.mdx), so they go now.
+  const token = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OTpub3RhcmVhbHRva2Vu';
+  await assert.rejects(settled(editOriginalResponse(rest, fake.applicationId, token, { content: 'x' })), { status: 404 });
   clock.advance(1049);
   await settle();
   assert.equal(posts(ch.general).length, 0);

@@ -47,7 +47,11 @@ export interface RequestOptions {
   reason?: string;
 }
 
-export const DEFAULT_USER_AGENT = 'DiscordBot (https://github.com/shiptrack/shiptrack, 0.1.0)';
+/** Discord requires `DiscordBot (url, version)` (reference.mdx, "User Agent"). */
+export function userAgentFor(version: string, url = 'https://github.com/shiptrack/shiptrack'): string {
+  return `DiscordBot (${url}, ${version})`;
+}
+export const DEFAULT_USER_AGENT = userAgentFor('0.1.0');
 
 /** A Discord HTTP error. `route` is a template: ids and tokens never appear in it or in the message. */
 export class DiscordApiError extends ShipTrackError {
