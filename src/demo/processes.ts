@@ -11,8 +11,8 @@ export interface Child {
   readonly name: string;
   readonly proc: ChildProcess;
   readonly lines: string[];
-  /** Resolves with the first line (already seen or future) matching `re`. */
-  waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the `nth` line (already seen or future) matching `re`. */
+  waitForLine(re: RegExp, timeoutMs?: number, nth?: number): Promise<string>;
   /** Resolves with the exit code (signal → 128+n style string). */
   readonly exited: Promise<number | string>;
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | string>;
@@ -34,18 +34,20 @@ export function startChild(name: string, script: string, args: string[], env: No
     });
   }
   const exited = new Promise<number | string>((resolve) => {
-    proc.on('exit', (code, signal) => { live.delete(child); log.end(); resolve(code ?? String(signal)); });
+    proc.on('close', (code, signal) => { live.delete(child); log.end(); resolve(code ?? String(signal)); bus.emit('exit'); });
   });
   const child: Child = {
     name, proc, lines, exited,
-    waitForLine(re, timeoutMs = 20_000) {
-      const seen = lines.find((l) => re.test(l));
-      if (seen) return Promise.resolve(seen);
+    waitForLine(re, timeoutMs = 20_000, nth = 1) {
+      const matching = () => lines.filter((l) => re.test(l));
+      if (matching().length >= nth) return Promise.resolve(matching()[nth - 1]!);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => { bus.off('line', onLine); reject(new Error(`${name}: no line matching ${re} within ${timeoutMs} ms`)); }, timeoutMs);
-        const onLine = (line: string) => { if (re.test(line)) { clearTimeout(timer); bus.off('line', onLine); resolve(line); } };
+        const done = (err?: Error) => { clearTimeout(timer); bus.off('line', onLine); bus.off('exit', onExit); if (err) reject(err); else resolve(matching()[nth - 1]!); };
+        const timer = setTimeout(() => done(new Error(`${name}: no line matching ${re} within ${timeoutMs} ms`)), timeoutMs);
+        const onLine = (line: string) => { if (re.test(line) && matching().length >= nth) done(); };
+        const onExit = () => done(new Error(`${name} exited before printing ${re}`));
         bus.on('line', onLine);
-        void exited.then(() => { if (bus.listenerCount('line') && !lines.some((l) => re.test(l))) { clearTimeout(timer); bus.off('line', onLine); reject(new Error(`${name} exited before printing ${re}`)); } });
+        bus.on('exit', onExit);
       });
     },
     async stop(signal = 'SIGTERM', graceMs = 8000) {
