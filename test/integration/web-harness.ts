@@ -45,7 +45,8 @@ export interface Web {
 export async function startWeb(o: WebOptions): Promise<Web> {
   const pair = o.keys ? undefined : nacl.sign.keyPair();
   const publicKeyHex = o.keys?.publicKeyHex ?? Buffer.from(pair!.publicKey).toString('hex');
-  const secretKey = o.keys?.secretKey ?? pair!.secretKey;
+  // With only a public key (the fake Discord's), requests must come from its own signer.
+  const secretKey = o.keys?.secretKey ?? pair?.secretKey ?? new Uint8Array(64);
   const clock = o.clock ?? systemClock;
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
