@@ -81,7 +81,10 @@ async function main(): Promise<number> {
   try {
     await playWeek(ctx);
   } finally {
-    if (!args['keep-running']) await db.end();
+    if (!args['keep-running']) {
+      await Promise.all([ctx.children?.worker.stop(), ctx.children?.web.stop()]);
+      await db.end();
+    }
   }
 
   t.scene('Summary');
@@ -98,6 +101,7 @@ async function main(): Promise<number> {
 
   if (args['keep-running']) {
     t.scene('Still running (Ctrl-C stops everything)');
+    t.note(`web pid ${ctx.children?.web.proc.pid} on http://127.0.0.1:${port}, worker pid ${ctx.children?.worker.proc.pid}`);
     const c = fake.controlUrl;
     t.note('Post a message in #i-shipped as a member:');
     t.block(`curl -s -XPOST ${c}/messages -H 'content-type: application/json' \\\n  -d '{"channel":"i-shipped","author":"ada","content":"Just shipped v3 https://example.com"}'`);

@@ -15,6 +15,8 @@ export interface DemoSummary {
 export interface DemoContext {
   t: Transcript; fake: FakeDiscord; env: NodeJS.ProcessEnv; db: pg.Pool; logDir: string; port: number; dist: string;
   summary?: DemoSummary;
+  /** The long-running processes, left up for --keep-running. */
+  children?: { web: Child; worker: Child };
 }
 
 const DECISION = (id: string) => new RegExp(`<\\d>launch\\.(logged|ignored|edited|deleted) .*message_ids?=[0-9,]*${id}`);
@@ -33,7 +35,7 @@ export async function playWeek(ctx: DemoContext): Promise<void> {
   await web.waitForLine(/web\.listening/);
   fake.setInteractionUrl(`http://127.0.0.1:${ctx.port}/api/discord/interact`);
   const check = await fake.validateEndpoint();
-  t.system(`web service listening; Discord checks the endpoint URL: ${check.ok ? 'accepted' : 'REJECTED'} (${check.details.join('; ')})`);
+  t.system(`web service (pid ${web.proc.pid}) listening; Discord checks the endpoint URL: ${check.ok ? 'accepted' : 'REJECTED'} (${check.details.join('; ')})`);
   t.expect(check.ok, 'Discord would reject the interactions endpoint');
 
   const reg = await runOnce('register-commands', bin('register-commands'), [], env, log('register-commands'));
@@ -43,7 +45,7 @@ export async function playWeek(ctx: DemoContext): Promise<void> {
 
   let worker = startWorker(ctx);
   await worker.waitForLine(/gateway.*(ready|resumed)|worker\.ready/i, 30_000);
-  t.system(`worker connected to the gateway (IDENTIFY #${fake.gateway.identifyCount})`);
+  t.system(`worker (pid ${worker.proc.pid}) connected to the gateway (IDENTIFY #${fake.gateway.identifyCount})`);
 
   const m = (name: string) => fake.addMember({ username: name });
   const ada = m('ada'), bob = m('bob'), cy = m('cy'), dee = m('dee'), eve = m('eve');
@@ -92,8 +94,8 @@ export async function playWeek(ctx: DemoContext): Promise<void> {
   ];
   t.member('eve', `posts while the worker is down: "${oneLine(downMsgs[0]!.content)}"`);
   t.member('ada', `posts while the worker is down: "${downMsgs[1]!.content}"`);
-  t.system('systemd restarts the worker');
   worker = startWorker(ctx);
+  t.system(`systemd restarts the worker (pid ${worker.proc.pid})`);
   await worker.waitForLine(/gateway.*(ready|resumed)|worker\.ready/i, 30_000);
   const resumed = fake.gateway.identifyCount === identifiesBefore;
   t.bot(resumed ? `resumed the same gateway session (RESUME #${fake.gateway.resumeCount}); Discord replays what it missed`
@@ -129,8 +131,7 @@ export async function playWeek(ctx: DemoContext): Promise<void> {
     t.system(`the timer fires again by mistake: ${oneLine(again.lines.find((l) => l.includes('already_posted')) ?? 'posted again?!', 120)}`);
   }
 
-  await worker.stop('SIGTERM');
-  await web.stop('SIGTERM');
+  ctx.children = { web, worker };
   const expected = [deeMsg.id, bobMsg.id, downMsgs[0]!.id];
   const rows = await ctx.db.query<{ n: number; all: number }>(
     `SELECT count(*) FILTER (WHERE guild_id = $1 AND deleted_at IS NULL)::int AS n, count(*) FILTER (WHERE deleted_at IS NULL)::int AS all FROM launches`, [fake.guildId]);
