@@ -151,7 +151,7 @@ export class GatewayConnection extends EventEmitter {
       this.log.warn('gateway.close_timeout', { afterMs: this.closeTimeoutMs, action: 'terminate' });
       ws.terminate();
       // A broken transport might never report 'close'; do not let that wedge the shard.
-      this.forceTimer = this.clock.setTimeout(() => this.finish(1006, 'terminated'), 1000);
+      if (!this.closedInfo) this.forceTimer = this.clock.setTimeout(() => this.finish(1006, 'terminated'), 1000);
     }, this.closeTimeoutMs);
     return this.closing;
   }
