@@ -1,0 +1,51 @@
+// respond.ts, the quarter helper and the registered command JSON.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitLines, message } from '../../src/discord/interactions/respond.js';
+import { quarterOf } from '../../src/discord/interactions/commands/leaderboard.js';
+import { commandDefinitions } from '../../src/discord/interactions/commands/definitions.js';
+import { shipConfirmation } from '../../src/discord/interactions/commands/ship.js';
+
+test('fitLines keeps whole lines within the limit and counts the rest', () => {
+  const lines = Array.from({ length: 10 }, (_, i) => `line ${i} ${'x'.repeat(10)}`);
+  assert.equal(fitLines('H', lines.slice(0, 2), (n) => `+${n}`), `H\n${lines[0]}\n${lines[1]}`);
+  const out = fitLines('H', lines, (n) => `+${n}`, { max: 60 });
+  assert.ok(out.length <= 60);
+  assert.equal(out, `H\n${lines[0]}\n${lines[1]}\n${lines[2]}\n+7`);
+  assert.equal(fitLines('H', lines.slice(0, 1), (n) => `+${n}`, { hidden: 4 }), `H\n${lines[0]}\n+4`);
+  for (let max = 5; max < 200; max += 7) assert.ok(fitLines('Header', lines, (n) => `…and ${n} more`, { max }).length <= max, `max ${max}`);
+});
+
+test('message() always carries allowed_mentions {parse: []} and stays within 2000', () => {
+  assert.deepEqual(message('hi'), { content: 'hi', allowed_mentions: { parse: [] } });
+  assert.deepEqual(message('hi', { ephemeral: true }), { content: 'hi', allowed_mentions: { parse: [] }, flags: 64 });
+  assert.equal(message('x'.repeat(2500)).content.length, 2000);
+});
+
+test('quarterOf: UTC calendar quarters, boundaries included at the start', () => {
+  assert.deepEqual(quarterOf(new Date('2026-11-23T12:00:00Z')), { start: new Date('2026-10-01T00:00:00Z'), end: new Date('2027-01-01T00:00:00Z'), label: 'Q4 2026' });
+  assert.equal(quarterOf(new Date('2026-01-01T00:00:00Z')).label, 'Q1 2026');
+  assert.equal(quarterOf(new Date('2026-03-31T23:59:59.999Z')).label, 'Q1 2026');
+  assert.equal(quarterOf(new Date('2026-04-01T00:00:00Z')).label, 'Q2 2026');
+});
+
+test('command definitions equal interactions.md §3.2 and serialise identically every time', () => {
+  assert.deepEqual(commandDefinitions(), [
+    { name: 'ship', type: 1, description: 'Log a product launch',
+      options: [{ type: 3, name: 'product', description: 'What did you ship? (plain text)', required: true, min_length: 2, max_length: 100 }],
+      integration_types: [0], contexts: [0] },
+    { name: 'profile', type: 1, description: "Show a maker's launches",
+      options: [{ type: 6, name: 'user', description: 'Whose profile (defaults to you)', required: false }],
+      integration_types: [0], contexts: [0] },
+    { name: 'leaderboard', type: 1, description: 'Top shippers in this server', integration_types: [0], contexts: [0] },
+  ]);
+  assert.equal(JSON.stringify(commandDefinitions()), JSON.stringify(commandDefinitions()));
+  for (const c of commandDefinitions()) {
+    assert.match(c.name, /^[-_'\p{L}\p{N}]{1,32}$/u);
+    assert.ok(c.description.length >= 1 && c.description.length <= 100);
+  }
+});
+
+test('shipConfirmation escapes the name and the product, and suppresses embeds', () => {
+  assert.equal(shipConfirmation('**Bold**', 'App https://a.example/x_y'), '🚀 Launch logged for \\*\\*Bold\\*\\*: App <https://a.example/x_y>');
+});

@@ -1,0 +1,119 @@
+// router.ts with a manual clock: exactly one initial answer, the deferral at deferMs, one follow-up,
+// apologies instead of failures, the 14-minute drop, and payload validation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { silentLogger } from '../../src/log.js';
+import type { Command } from '../../src/discord/interactions/commands/command.js';
+import { HttpError, message, type InteractionResponse } from '../../src/discord/interactions/respond.js';
+import { createRouter, validateInteraction } from '../../src/discord/interactions/router.js';
+import { ManualClock } from '../helpers/clock.js';
+
+const APP = '1300000000000000001';
+const interaction = (name = 'slow') => ({ id: '1311111111111111111', application_id: APP, type: 2, token: 'secret-token', guild_id: '1', data: { name } });
+
+function setup(handle: Command['handle']) {
+  const clock = new ManualClock();
+  const edits: { token: string; body: unknown }[] = [];
+  const router = createRouter({
+    db: { query: () => Promise.reject(new Error('unused')) }, clock, log: silentLogger, applicationId: APP, deferMs: 1500,
+    editOriginal: async (token, body) => { edits.push({ token, body }); },
+    commands: [{ name: 'slow', handle, apology: 'sorry' }],
+  });
+  return { clock, edits, router };
+}
+
+function deferredWork() {
+  let resolve!: (v: ReturnType<typeof message>) => void;
+  let reject!: (e: unknown) => void;
+  const p = new Promise<ReturnType<typeof message>>((res, rej) => { resolve = res; reject = rej; });
+  return { p, resolve, reject };
+}
+
+async function settled<T>(p: Promise<T>): Promise<T | 'pending'> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  return Promise.race([p, Promise.resolve('pending' as const)]);
+}
+
+test('a handler that finishes before deferMs is answered inline, and the timer is cleared', async () => {
+  const w = deferredWork();
+  const { clock, router, edits } = setup(() => w.p);
+  const answer = router.handle(interaction());
+  await clock.tick(1499);
+  assert.equal(await settled(answer), 'pending');
+  w.resolve(message('done'));
+  assert.deepEqual(await answer, { type: 4, data: { content: 'done', allowed_mentions: { parse: [] } } });
+  assert.equal(clock.pending(), 0);
+  await clock.tick(5000);
+  await router.idle();
+  assert.equal(edits.length, 0);
+});
+
+test('at deferMs the answer is type 5, then exactly one edit when the handler settles', async () => {
+  const w = deferredWork();
+  const { clock, router, edits } = setup(() => w.p);
+  const answer = router.handle(interaction());
+  await clock.tick(1500);
+  assert.deepEqual(await settled(answer), { type: 5 } satisfies InteractionResponse);
+  assert.equal(router.pendingFollowups, 1);
+  w.resolve(message('late', { ephemeral: true }));
+  await router.idle();
+  assert.deepEqual(edits, [{ token: 'secret-token', body: { content: 'late', allowed_mentions: { parse: [] } } }]);
+  assert.equal(router.pendingFollowups, 0);
+});
+
+test('a throwing handler becomes an ephemeral apology inline, or one edited apology after a deferral', async () => {
+  const quick = setup(async () => { throw 'not even an Error'; });
+  assert.deepEqual(await quick.router.handle(interaction()), { type: 4, data: { content: 'sorry', allowed_mentions: { parse: [] }, flags: 64 } });
+  const w = deferredWork();
+  const slow = setup(() => w.p);
+  const answer = slow.router.handle(interaction());
+  await slow.clock.tick(1500);
+  assert.deepEqual(await answer, { type: 5 });
+  w.reject(new Error('db down'));
+  await slow.router.idle();
+  assert.deepEqual(slow.edits.map((e) => e.body), [{ content: 'sorry', allowed_mentions: { parse: [] } }]);
+});
+
+test('a follow-up more than 14 minutes after receipt is dropped', async () => {
+  const w = deferredWork();
+  const { clock, router, edits } = setup(() => w.p);
+  void router.handle(interaction());
+  await clock.tick(14 * 60_000 + 1);
+  w.resolve(message('too late'));
+  await router.idle();
+  assert.equal(edits.length, 0);
+});
+
+test('a follow-up just inside 14 minutes is sent; a failing edit is logged, not thrown', async () => {
+  const w = deferredWork();
+  const { clock, router, edits } = setup(() => w.p);
+  void router.handle(interaction());
+  await clock.tick(14 * 60_000);
+  w.resolve(message('just in time'));
+  await router.idle();
+  assert.equal(edits.length, 1);
+  const failing = createRouter({ db: { query: () => Promise.reject(new Error('x')) }, clock, log: silentLogger, applicationId: APP, deferMs: 0,
+    editOriginal: async () => { throw new Error('404'); }, commands: [{ name: 'slow', handle: async () => message('x'), apology: '' }] });
+  const a = failing.handle(interaction());
+  await clock.tick(0);
+  await a;
+  await failing.idle();
+});
+
+test('validateInteraction: 400 for anything that is not one of our interactions', () => {
+  const ok = { id: '1311111111111111111', application_id: APP, type: 1 };
+  assert.equal(validateInteraction(ok, APP).type, 1);
+  for (const bad of [null, [], 'x', 1, {}, { ...ok, type: '1' }, { ...ok, type: 1.5 }, { ...ok, id: 12 }, { ...ok, id: 'abc' },
+    { ...ok, application_id: '1' }, { ...ok, type: 2 }, { ...ok, type: 2, token: '' }]) {
+    assert.throws(() => validateInteraction(bad, APP), (e: unknown) => e instanceof HttpError && e.status === 400, JSON.stringify(bad));
+  }
+});
+
+test('PING → PONG; unknown type → 400; unknown command → ephemeral', async () => {
+  const { router } = setup(async () => message('x'));
+  assert.deepEqual(await router.handle({ id: '1311111111111111111', application_id: APP, type: 1 }), { type: 1 });
+  await assert.rejects(router.handle({ ...interaction(), type: 3 }), (e: unknown) => e instanceof HttpError && e.status === 400);
+  const unknown = await router.handle(interaction('nope'));
+  assert.equal(unknown.type, 4);
+  assert.equal((unknown as { data: { flags: number } }).data.flags, 64);
+});
