@@ -2,6 +2,9 @@
 // `node --import tsx src/bin/digest.ts` as a child, launch seeding, log parsing, and a way to
 // notice (synchronously, in the fake) the moment a given request arrives. Not a test file itself.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -160,20 +163,48 @@ export async function digestEnv(t: TestContext, db: TestDatabase): Promise<Diges
 /**
  * A path pattern for fake.rest.script whose test() also tells us, synchronously inside the fake,
  * that the request has arrived (the fake's 'request' event fires only after its scripted delay).
- * Matches only the `nth` (1-based) POST to `path` counted from now.
+ * Matches only the `nth` .. `nth + count - 1` (1-based) requests to exactly `path` from now on.
  */
-export function arrivalTripwire(path: string, nth: number, onArrive: () => void): RegExp {
+export function arrivalTripwire(path: string, nth: number, onArrive: () => void = () => {}, count = 1): RegExp {
   let seen = 0;
   const exact = new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
   return new (class extends RegExp {
     override test(s: string): boolean {
       if (!exact.test(s)) return false; // the full /api/v10 path is tried too; count only the sub-path
       seen++;
-      if (seen !== nth) return false;
+      if (seen < nth || seen >= nth + count) return false;
       onArrive();
       return true;
     }
   })(exact.source);
+}
+
+export function messagesPath(env: DigestEnv): string {
+  return `/channels/${env.fake.channels.announcements}/messages`;
+}
+
+export interface FakeLlm { url: string; requests: { headers: IncomingHttpHeaders; body: unknown }[]; events: EventEmitter; close(): Promise<void> }
+
+/** An OpenAI-compatible chat-completions stand-in on 127.0.0.1; `handle` decides each answer. */
+export async function startFakeLlm(t: TestContext, handle: (res: ServerResponse, n: number) => void): Promise<FakeLlm> {
+  const requests: FakeLlm['requests'] = [];
+  const events = new EventEmitter();
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.setEncoding('utf8').on('data', (c: string) => { raw += c; }).on('end', () => {
+      requests.push({ headers: req.headers, body: JSON.parse(raw) as unknown });
+      handle(res, requests.length);
+      events.emit('request', requests.length);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const close = async () => { server.closeAllConnections(); await new Promise<void>((r) => server.close(() => r())); };
+  t.after(close);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`, requests, events, close };
+}
+
+export function completion(content: string): string {
+  return JSON.stringify({ id: 'c1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] });
 }
 
 export function nonceFor(window: DigestWindow, n: number): string {
