@@ -64,6 +64,8 @@ export function shardHarness(over: Partial<GatewayShardOptions> & { stored?: Sto
     get gatewayBotCalls() { return gatewayBotCalls; },
     /** Let promise continuations (store, REST, dispatch queue) run. */
     flush: () => clock.tick(0),
+    /** Flush, then move time forward (timers registered by pending continuations are included). */
+    step: async (ms: number) => { await clock.tick(0); await clock.tick(ms); },
     /** Delivers READY on the current socket. */
     ready: (s = 1, sessionId = 'sess-1') => last().deliver(0, { session_id: sessionId, resume_gateway_url: RESUME_URL, user: { id: '42', username: 'bot' } }, s, 'READY'),
   };
