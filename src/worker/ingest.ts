@@ -1,0 +1,262 @@
+// Owns turning message events from #i-shipped into launches: one serial queue, so events are
+// handled in the order they arrived, each retried until done (DB or Discord outages never drop
+// an event), then the backfill cursor moves. Does not talk to the gateway (the bin wires that),
+// does not decide what is a launch (src/launch/detect.ts) and does not page history (backfill.ts).
+
+import type { Clock } from '../clock.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Queryable } from '../db/pool.js';
+import { findByMessageId, insertLaunch, softDeleteByMessageIds, updateLaunchText } from '../db/launches.js';
+import { advanceCursor } from '../db/gateway-state.js';
+import type { RestClient } from '../discord/rest/client.js';
+import { detectLaunch, extractUrls } from '../launch/detect.js';
+import { asDeleteBulk, asMessage, displayName, editedAt, isComplete, postedAt, toLaunchMessage, type MessagePayload } from './payloads.js';
+import { payOwedReactions, reactToLaunch, type ReactContext } from './reactions.js';
+import { retryUntilDone, type RetryOptions } from './retry.js';
+import { runBackfill, type BackfillResult } from './backfill.js';
+
+export interface IngestOptions {
+  db: Queryable;
+  rest: RestClient;
+  clock: Clock;
+  log: Logger;
+  channelId: string;
+  guildId?: string | undefined;
+  words: readonly string[];
+  minLength: number;
+  /** Known before READY from GET /users/@me; READY's user.id replaces it. */
+  botUserId?: string;
+  /** First start with no cursor: backfill this far back (0 = start from now). */
+  backfillWindowMs: number;
+  retry?: Pick<RetryOptions, 'baseMs' | 'maxMs'>;
+}
+
+export type Via = 'gateway' | 'backfill' | 'edit';
+
+export interface IngestStats {
+  events: number;
+  logged: number;
+  ignored: number;
+  edited: number;
+  deleted: number;
+  reactions: number;
+  lastEventAt: Date | undefined;
+}
+
+const MESSAGE_EVENTS = new Set(['MESSAGE_CREATE', 'MESSAGE_UPDATE', 'MESSAGE_DELETE', 'MESSAGE_DELETE_BULK']);
+
+export class Ingest {
+  readonly stats: IngestStats = { events: 0, logged: 0, ignored: 0, edited: 0, deleted: 0, reactions: 0, lastEventAt: undefined };
+  private readonly o: IngestOptions;
+  private readonly log: Logger;
+  private readonly abort = new AbortController();
+  private readonly queue: Array<{ name: string; run: () => Promise<void>; onDrop?: (() => void) | undefined }> = [];
+  private running: Promise<void> | undefined;
+  private idleWaiters: Array<() => void> = [];
+  private botUserId: string;
+  private readonly react: ReactContext;
+
+  constructor(options: IngestOptions) {
+    this.o = options;
+    this.log = options.log;
+    this.botUserId = options.botUserId ?? '';
+    this.react = { db: options.db, rest: options.rest, clock: options.clock, log: options.log, signal: this.abort.signal, gaveUp: new Set(), ...(options.retry ? { retry: options.retry } : {}) };
+  }
+
+  get halted(): boolean { return this.abort.signal.aborted; }
+  get pending(): number { return this.queue.length + (this.running ? 1 : 0); }
+
+  setBotUserId(id: string): void { this.botUserId = id; }
+
+  /**
+   * The gateway's onDispatch: synchronous, never throws. Message events for the launch channel
+   * are queued; everything else only counts as a sign of life.
+   */
+  dispatch(t: string, d: unknown): void {
+    if (this.halted) return;
+    this.stats.lastEventAt = new Date(this.o.clock.now());
+    if (!MESSAGE_EVENTS.has(t)) return;
+    const channelId = (d as { channel_id?: unknown } | null)?.channel_id;
+    if (channelId !== this.o.channelId) {
+      this.log.debug('launch.ignored', { reason: 'other-channel', event: t, channel_id: channelId, message_id: (d as { id?: unknown } | null)?.id });
+      return;
+    }
+    this.stats.events++;
+    this.enqueue(t, () => this.handle(t, d));
+  }
+
+  /** Queue a history catch-up (after READY, i.e. a new session, and at start-up). */
+  backfill(): Promise<BackfillResult | undefined> {
+    return new Promise((resolve) => {
+      this.enqueue('backfill', async () => {
+        try {
+          resolve(await runBackfill({
+            db: this.o.db, rest: this.o.rest, clock: this.o.clock, log: this.log, signal: this.abort.signal,
+            channelId: this.o.channelId, windowMs: this.o.backfillWindowMs, ...(this.o.retry ? { retry: this.o.retry } : {}),
+          }, (m) => this.handleCreate(m, 'backfill')));
+        } finally {
+          resolve(undefined);
+        }
+      }, () => resolve(undefined));
+    });
+  }
+
+  /** Queue paying reactions owed from a crash between insert and react (start-up, each (re)connect). */
+  payOwedReactions(): void {
+    this.enqueue('owed-reactions', async () => {
+      const r = await payOwedReactions(this.react);
+      this.stats.reactions += r.reacted;
+    });
+  }
+
+  /** Resolves when nothing is queued or running (tests, benchmarks, orderly shutdown). */
+  idle(): Promise<void> {
+    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stop now: nothing queued runs, nothing new is accepted, the job in progress is aborted at its
+   * next await. Used when the gateway lock is lost (another worker may take over) and on shutdown.
+   * Unfinished events are not lost: the cursor never moved past them, so backfill finds them.
+   */
+  halt(reason: string): Promise<void> {
+    if (!this.halted) {
+      const dropped = this.queue.splice(0);
+      for (const job of dropped) job.onDrop?.();
+      this.abort.abort(new Error(`ingest halted: ${reason}`));
+      this.log.info('ingest.halted', { reason, dropped: dropped.length });
+    }
+    return this.running ?? Promise.resolve();
+  }
+
+  private enqueue(name: string, run: () => Promise<void>, onDrop?: () => void): void {
+    if (this.halted) { onDrop?.(); return; }
+    this.queue.push({ name, run, onDrop });
+    if (!this.running) this.running = this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.halted) {
+      const job = this.queue.shift()!;
+      try {
+        await job.run();
+      } catch (err) {
+        // Only a halt (abort) or a bug lands here; either way the next job must still run.
+        if (!this.halted) this.log.error('ingest.job_failed', { job: job.name, error: describeError(err) });
+      }
+    }
+    this.running = undefined;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private retry<T>(what: string, fn: () => Promise<T>, fields: Record<string, unknown>) {
+    return retryUntilDone(fn, { clock: this.o.clock, log: this.log, signal: this.abort.signal, what, fields, ...this.o.retry });
+  }
+
+  private async handle(t: string, d: unknown): Promise<void> {
+    if (t === 'MESSAGE_DELETE_BULK') {
+      const bulk = asDeleteBulk(d);
+      if (bulk) await this.softDelete(bulk.ids, t);
+      return;
+    }
+    const m = asMessage(d);
+    if (!m) { this.log.warn('launch.ignored', { reason: 'malformed-payload', event: t }); return; }
+    if (t === 'MESSAGE_CREATE') return this.handleCreate(m, 'gateway');
+    if (t === 'MESSAGE_UPDATE') return this.handleUpdate(m);
+    return this.softDelete([m.id], t);
+  }
+
+  /** MESSAGE_CREATE and backfilled history: decide, store once, react once, then move the cursor. */
+  private async handleCreate(m: MessagePayload, via: Via): Promise<void> {
+    if (!isComplete(m)) {
+      const full = await this.fetchMessage(m);
+      if (!full) return;
+      m = full;
+    }
+    const stored = await this.decideAndStore(m, via);
+    if (!stored) return;
+    await this.retry('cursor.advance', () => advanceCursor(this.o.db, this.o.channelId, m.id), { message_id: m.id });
+  }
+
+  /** Returns false only when the event could not be stored (a permanent DB error). */
+  private async decideAndStore(m: MessagePayload, via: Via): Promise<boolean> {
+    const fields = { message_id: m.id, user_id: m.author?.id, via };
+    const decision = detectLaunch(toLaunchMessage(m), {
+      channelId: this.o.channelId, botUserId: this.botUserId, words: this.o.words, minLength: this.o.minLength,
+    });
+    if (!decision.launch) {
+      this.stats.ignored++;
+      this.log.info('launch.ignored', { ...fields, reason: decision.reason });
+      return true;
+    }
+    const inserted = await this.retry('launch.insert', () => insertLaunch(this.o.db, {
+      source: 'channel', guildId: m.guild_id ?? this.o.guildId ?? null, channelId: m.channel_id, userId: m.author!.id,
+      userName: displayName(m), content: m.content ?? '', urls: decision.urls, messageId: m.id, createdAt: postedAt(m),
+    }), fields);
+    if (!inserted.ok) {
+      this.log.error('launch.failed', { ...fields, permanent: true, error: describeError(inserted.permanent) });
+      return false;
+    }
+    if (!inserted.value.created) {
+      this.stats.ignored++;
+      this.log.info('launch.ignored', { ...fields, reason: 'duplicate', launch_id: inserted.value.id });
+      return true;
+    }
+    this.stats.logged++;
+    this.log.info('launch.logged', { ...fields, reason: 'launch', word: decision.word, urls: decision.urls.length, launch_id: inserted.value.id });
+    if (await reactToLaunch(this.react, inserted.value.id, m.channel_id, m.id) === 'reacted') this.stats.reactions++;
+    return true;
+  }
+
+  /**
+   * An edit of a logged launch updates its text (it stays logged even if it no longer looks like
+   * one: un-logging on a typo fix would surprise people, gateway.md §5.2). An edit that makes an
+   * unlogged message launch-shaped logs it now. Partial payloads are completed over REST.
+   */
+  private async handleUpdate(m: MessagePayload): Promise<void> {
+    const fields = { message_id: m.id, via: 'edit' as const };
+    const found = await this.retry('launch.find', () => findByMessageId(this.o.db, m.id), fields);
+    const existing = found.ok ? found.value : undefined;
+    if (existing) {
+      if (existing.deletedAt) { this.log.debug('launch.ignored', { ...fields, reason: 'deleted' }); return; }
+      if (typeof m.content !== 'string' || m.content === existing.content) {
+        // Embed unfurls and partial updates carry no new text: nothing to change.
+        this.log.debug('launch.ignored', { ...fields, reason: typeof m.content !== 'string' ? 'no-content-in-update' : 'unchanged' });
+        return;
+      }
+      const content = m.content;
+      const still = detectLaunch(toLaunchMessage({ ...m, author: m.author ?? { id: existing.userId } }), {
+        channelId: this.o.channelId, botUserId: this.botUserId, words: this.o.words, minLength: this.o.minLength,
+      });
+      await this.retry('launch.update', () => updateLaunchText(this.o.db, m.id, content, extractUrls(content), editedAt(m, this.o.clock.now())), fields);
+      this.stats.edited++;
+      this.log.info('launch.edited', { ...fields, launch_id: existing.id, still_launch: still.launch, reason: still.reason });
+      return;
+    }
+    const full = isComplete(m) ? m : await this.fetchMessage(m);
+    if (!full) return;
+    await this.decideAndStore(full, 'edit');
+  }
+
+  /** GET the full message when a payload lacks author or content; undefined if it is gone. */
+  private async fetchMessage(m: MessagePayload): Promise<MessagePayload | undefined> {
+    const path = `/channels/${encodeURIComponent(m.channel_id)}/messages/${encodeURIComponent(m.id)}`;
+    const got = await this.retry('message.fetch', () => this.o.rest.request<MessagePayload>('GET', path), { message_id: m.id });
+    if (got.ok) return got.value;
+    this.log.info('launch.ignored', { message_id: m.id, reason: 'partial-and-unfetchable', error: describeError(got.permanent) });
+    return undefined;
+  }
+
+  private async softDelete(ids: string[], event: string): Promise<void> {
+    const at = new Date(this.o.clock.now());
+    const r = await this.retry('launch.soft_delete', () => softDeleteByMessageIds(this.o.db, ids, at), { event, count: ids.length });
+    const n = r.ok ? r.value : 0;
+    this.stats.deleted += n;
+    if (n > 0) this.log.info('launch.deleted', { event, deleted: n, message_ids: ids.slice(0, 10).join(',') });
+    else this.log.debug('launch.ignored', { event, reason: 'delete-of-unlogged', count: ids.length });
+  }
+}

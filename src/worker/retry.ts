@@ -1,0 +1,60 @@
+// Owns the worker's "keep trying this one unit of work" policy: exponential backoff with jitter
+// on an injected clock until it succeeds, the error is permanent, or the worker stops.
+// Does not know what the work is; callers say which errors can never succeed (isPermanent).
+
+import pg from 'pg';
+import { sleep, type Clock } from '../clock.js';
+import { ShipTrackError, describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { DiscordApiError } from '../discord/rest/client.js';
+
+export interface RetryOptions {
+  clock: Clock;
+  log: Logger;
+  signal: AbortSignal;
+  /** Short name for the log line, e.g. 'launch.insert'. */
+  what: string;
+  fields?: Record<string, unknown>;
+  baseMs?: number;
+  maxMs?: number;
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; permanent: unknown };
+
+/**
+ * Discord answers that retrying cannot change (gateway.md §5.3): any 4xx other than 429 —
+ * 10008 Unknown Message, 50001 Missing Access, 50013 Missing Permissions, 30010, 90001, a 401.
+ * Postgres data/integrity errors (SQLSTATE class 22/23) are bugs in one event, not outages.
+ */
+export function isPermanent(err: unknown): boolean {
+  if (err instanceof DiscordApiError) return err.status >= 400 && err.status < 500 && err.status !== 429;
+  if (err instanceof ShipTrackError) return err.code === 'REST_TOKEN_REJECTED';
+  if (err instanceof pg.DatabaseError) return /^(22|23)/.test(err.code ?? '');
+  return false;
+}
+
+/** Milliseconds before retry number `attempt` (1-based): base·2^(n-1), capped, with ±25 % jitter. */
+export function backoffMs(attempt: number, clock: Clock, baseMs = 500, maxMs = 15_000): number {
+  const raw = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 20));
+  return Math.round(raw * (0.75 + clock.random() * 0.5));
+}
+
+/**
+ * Runs `fn` until it resolves. Transient failures (DB down, network, 5xx, 429 after the REST
+ * client's own retries) are logged and retried; a permanent one is returned, not thrown, so the
+ * caller decides what "move on" means. Rejects only with the signal's reason when stopped.
+ */
+export async function retryUntilDone<T>(fn: () => Promise<T>, o: RetryOptions): Promise<Outcome<T>> {
+  for (let attempt = 1; ; attempt++) {
+    if (o.signal.aborted) throw o.signal.reason;
+    try {
+      return { ok: true, value: await fn() };
+    } catch (err) {
+      if (o.signal.aborted) throw o.signal.reason;
+      if (isPermanent(err)) return { ok: false, permanent: err };
+      const delay = backoffMs(attempt, o.clock, o.baseMs, o.maxMs);
+      o.log.warn('worker.retry', { what: o.what, ...o.fields, attempt, retry_in_ms: delay, error: describeError(err) });
+      await sleep(delay, o.clock, o.signal);
+    }
+  }
+}
