@@ -31,6 +31,8 @@ export interface Config {
   readonly digestQuietWeek: boolean;
   readonly llm: { readonly url: string; readonly key: string; readonly model: string; readonly timeoutMs: number } | undefined;
   readonly restTimeoutMs: number;
+  /** Worker, first start only (no backfill cursor yet): import this many hours of #i-shipped history; 0 = none. */
+  readonly workerBackfillHours: number;
   /** Secret values the logger must mask (token, DB password, LLM key). */
   readonly secrets: readonly string[];
 }
@@ -141,6 +143,7 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
     digestQuietWeek: bool('DIGEST_QUIET_WEEK', false),
     llm: llmUrl && llmModel ? { url: llmUrl, key: get('LLM_API_KEY') ?? '', model: llmModel, timeoutMs: int('LLM_TIMEOUT_MS', 8000, 100, 60000) } : undefined,
     restTimeoutMs: int('DISCORD_REST_TIMEOUT_MS', 15000, 100, 120000),
+    workerBackfillHours: int('WORKER_BACKFILL_HOURS', 24, 0, 720),
   };
 
   if (problems.length > 0) {

@@ -70,20 +70,30 @@ export class Ingest {
   setBotUserId(id: string): void { this.botUserId = id; }
 
   /**
-   * The gateway's onDispatch: synchronous, never throws. Message events for the launch channel
-   * are queued; everything else only counts as a sign of life.
+   * The gateway's onDispatch (the shard awaits it, then persists the seq). Resolves when the event
+   * is fully handled. After a halt it never resolves: the shard must not record the seq of an
+   * event that was dropped, so a RESUME (by this or the next worker) replays it.
    */
-  dispatch(t: string, d: unknown): void {
-    if (this.halted) return;
+  handleDispatch(t: string, d: unknown): Promise<void> {
+    if (this.halted) return new Promise<void>(() => {});
     this.stats.lastEventAt = new Date(this.o.clock.now());
-    if (!MESSAGE_EVENTS.has(t)) return;
+    if (!MESSAGE_EVENTS.has(t)) return Promise.resolve();
     const channelId = (d as { channel_id?: unknown } | null)?.channel_id;
     if (channelId !== this.o.channelId) {
       this.log.debug('launch.ignored', { reason: 'other-channel', event: t, channel_id: channelId, message_id: (d as { id?: unknown } | null)?.id });
-      return;
+      return Promise.resolve();
     }
     this.stats.events++;
-    this.enqueue(t, () => this.handle(t, d));
+    return new Promise<void>((resolve) => {
+      this.enqueue(t, async () => {
+        try { await this.handle(t, d); } finally { if (!this.halted) resolve(); }
+      });
+    });
+  }
+
+  /** Fire-and-forget form of handleDispatch (tests, benchmarks). */
+  dispatch(t: string, d: unknown): void {
+    void this.handleDispatch(t, d);
   }
 
   /** Queue a history catch-up (after READY, i.e. a new session, and at start-up). */

@@ -1,0 +1,178 @@
+// `npm run worker` / shiptrack-worker.service: the gateway worker. Composes config, the pool, the
+// gateway lock (standby until it is ours), REST, the gateway shard and the ingest; owns the
+// process-level reactions: systemd notifications, lock loss, fatal close codes and SIGTERM.
+//
+// Exit codes: 0 after SIGTERM/SIGINT (gateway closed resumably, session saved, lock released);
+// 1 when the lock connection is lost or start-up fails (systemd restarts us; the new process
+// waits in standby if another worker took over); 78 bad configuration; 79 Discord closed the
+// gateway with a fatal code (4004 bad token, 4010-4014): restarting cannot help.
+import { hostname } from 'node:os';
+import { fatal, openDatabase, startProcess } from './bootstrap.js';
+import { systemClock } from '../clock.js';
+import { ExitCode, describeError } from '../errors.js';
+import { loadSession, saveSession } from '../db/gateway-state.js';
+import { RestClient } from '../discord/rest/client.js';
+import { getGatewayBot } from '../discord/rest/api.js';
+import { GatewayShard, GatewayIntent, type Dispatch, type SessionStore } from '../discord/gateway/index.js';
+import { createNotifier } from '../systemd/notify.js';
+import { acquireGatewayLock, type GatewayLock } from '../worker/lock.js';
+import { Ingest } from '../worker/ingest.js';
+import { StatusReporter } from '../worker/status.js';
+
+/** GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT = 33281 (gateway.md §1.4). */
+const INTENTS = GatewayIntent.Guilds | GatewayIntent.GuildMessages | GatewayIntent.MessageContent;
+/** SIGTERM to exit: systemd's TimeoutStopSec is 10 s; we promise 5. */
+const SHUTDOWN_DEADLINE_MS = 5000;
+
+const rt = startProcess('worker');
+const { config, log } = rt;
+const clock = systemClock;
+const instance = `${hostname()}:${process.pid}`;
+const notifier = createNotifier({ env: process.env, log });
+const stopSignal = new AbortController();
+
+let lock: GatewayLock | undefined;
+let shard: GatewayShard | undefined;
+let ingest: Ingest | undefined;
+let status: StatusReporter | undefined;
+let rest: RestClient | undefined;
+let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
+let exiting = false;
+
+// Watchdog pings: on every heartbeat ACK, and from the lock loop while in standby; never more
+// often than every 10 s (each ping spawns systemd-notify).
+let lastPing = 0;
+const pingWatchdog = () => {
+  if (!notifier.enabled || clock.now() - lastPing < 10_000) return;
+  lastPing = clock.now();
+  void notifier.watchdog();
+};
+
+/** Bot tokens start with base64(user id): the bot's id before READY (a RESUME never sends READY). */
+function botIdFromToken(token: string): string | undefined {
+  try {
+    const id = Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8');
+    return /^\d{17,20}$/.test(id) ? id : undefined;
+  } catch { return undefined; }
+}
+
+/** One exit path: stop everything that runs, bounded by a hard timer, then exit with `code`. */
+async function shutdown(code: number, why: string, opts: { stopShard?: boolean; state?: string } = {}): Promise<never> {
+  if (exiting) return new Promise<never>(() => {});
+  exiting = true;
+  const hard = setTimeout(() => { log.warn('worker.shutdown_forced', { after_ms: SHUTDOWN_DEADLINE_MS, why }); process.exit(code); }, SHUTDOWN_DEADLINE_MS);
+  hard.unref();
+  log.notice('worker.stopping', { why, exit_code: code });
+  stopSignal.abort(new Error(why));
+  if (code === ExitCode.ok) void notifier.stopping();
+  try {
+    // The gateway first, resumably (close 4200, session saved with the last processed seq), so
+    // the next holder RESUMEs and replays what we had not finished; then the ingest.
+    if (shard && opts.stopShard !== false) await shard.stop({ resumable: true }).catch((err: unknown) => log.warn('gateway.stop_failed', { error: describeError(err) }));
+    await ingest?.halt(why);
+    if (status && !lock?.lost) await status.stop({ state: opts.state ?? 'stopped', detail: why });
+    else await status?.stop();
+    await lock?.release();
+    rest?.destroy();
+    await pool?.end().catch(() => {});
+  } catch (err) {
+    log.error('worker.shutdown_error', { error: describeError(err) });
+  }
+  log.notice('worker.exit', { code, why });
+  process.exit(code);
+}
+
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(sig, () => { void shutdown(ExitCode.ok, sig); });
+}
+
+async function main(): Promise<void> {
+  pool = await openDatabase(rt);
+  const db = pool;
+  log.info('worker.starting', { instance, channel_id: config.shippedChannelId, intents: INTENTS });
+
+  let standbyNotified = false;
+  lock = await acquireGatewayLock({
+    url: config.databaseUrl, clock, log, signal: stopSignal.signal,
+    onStandby: () => {
+      // Under Type=notify a standby must still report READY, or systemd kills it at TimeoutStartSec.
+      standbyNotified = true;
+      void notifier.ready('standby: another worker holds the gateway lock');
+    },
+    onAttempt: pingWatchdog,
+  });
+  const held = lock;
+
+  const restRef = new RestClient({ baseUrl: config.discordApiBase, token: config.botToken, timeoutMs: config.restTimeoutMs, clock, log: log.child({ component: 'rest' }) });
+  rest = restRef;
+  const ingestRef = new Ingest({
+    db, rest: restRef, clock, log, channelId: config.shippedChannelId, guildId: config.guildId,
+    words: config.launchWords, minLength: config.launchMinLength, botUserId: botIdFromToken(config.botToken) ?? '',
+    backfillWindowMs: config.workerBackfillHours * 3_600_000,
+  });
+  ingest = ingestRef;
+  status = new StatusReporter({ db, clock, log, instance, lastEventAt: () => ingestRef.stats.lastEventAt });
+
+  // Lock loss: stop handing events to the ingest at once (synchronously, before any other
+  // callback can run), then stop the shard resumably and exit 1; systemd restarts us into standby.
+  held.onLost((reason) => {
+    void ingestRef.halt(`gateway lock lost: ${reason}`);
+    void shutdown(ExitCode.failure, `gateway lock lost: ${reason}`);
+  });
+
+  const sessionStore: SessionStore = {
+    load: () => loadSession(db),
+    // A worker that lost the lock must not overwrite the session of the one that took over.
+    save: async (s) => { if (!held.lost && !exiting) await saveSession(db, s); },
+  };
+  const gw = new GatewayShard({
+    token: config.botToken, intents: INTENTS, getGatewayBot: () => getGatewayBot(restRef), sessionStore,
+    onDispatch: (d: Dispatch) => {
+      const handled = ingestRef.handleDispatch(d.t, d.d);
+      status?.noteEvent();
+      return handled;
+    },
+    clock, log: log.child({ component: 'gateway' }),
+  });
+  shard = gw;
+  gw.on('state', (_from: string, to: string, reason: string) => {
+    if (!exiting && to !== 'ready') void status?.set(to, reason);
+  });
+  gw.on('ready', (e: { user?: { id: string } }) => {
+    if (e.user?.id) ingestRef.setBotUserId(e.user.id);
+    // A new session: Discord replays nothing from before it, so catch up from the cursor.
+    void ingestRef.backfill();
+    ingestRef.payOwedReactions();
+    void status?.set('ready', 'READY (new session)');
+    void notifier.ready('connected: READY');
+    lastPing = 0; pingWatchdog();
+  });
+  gw.on('resumed', (e: { replayed: number }) => {
+    ingestRef.payOwedReactions();
+    void status?.set('ready', `RESUMED (replayed ${e.replayed})`);
+    void notifier.ready('connected: RESUMED');
+    lastPing = 0; pingWatchdog();
+  });
+  gw.on('heartbeatAck', (e: { latencyMs: number }) => {
+    status?.ack(e.latencyMs);
+    pingWatchdog();
+  });
+  gw.on('fatal', (e: { code: number; why: string }) => {
+    log.error('gateway.fatal', { code: e.code, meaning: e.why, exit_code: ExitCode.gatewayFatal, hint: 'not restarting: fix the token/intents/config, then start the worker again' });
+    void shutdown(ExitCode.gatewayFatal, `gateway closed with fatal code ${e.code} (${e.why})`, { stopShard: false, state: 'fatal' });
+  });
+
+  await status.set('starting', standbyNotified ? 'took over from standby' : 'lock acquired');
+  status.start();
+  // Start-up: catch up on what happened while no worker was running, and pay owed reactions.
+  void ingestRef.backfill();
+  ingestRef.payOwedReactions();
+  if (exiting) return;
+  await gw.start();
+}
+
+main().catch((err: unknown) => {
+  if (stopSignal.signal.aborted) return; // SIGTERM during standby or start-up: shutdown() exits.
+  log.error('worker.start_failed', { error: describeError(err) });
+  void shutdown(ExitCode.failure, 'start-up failed').catch(() => fatal(log, err));
+});

@@ -1,0 +1,136 @@
+// The REAL worker process (`node --import tsx src/bin/worker.ts`) against the fake Discord and a
+// test database: launches, non-launches, edits, deletes, bots/webhooks, redelivery, restart +
+// RESUME with messages posted while it was down, and SIGTERM within 5 s.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFakeDiscord } from '../../src/fake-discord/index.js';
+import { findByMessageId } from '../../src/db/launches.js';
+import { getCursor, loadSession, readWorkerStatus } from '../../src/db/gateway-state.js';
+import { createTestDatabase } from '../helpers/db.js';
+import { spawnWorker, waitFor, type WorkerProcess } from './worker-harness.js';
+
+test('the worker process: ingest end to end, restart with RESUME and catch-up', { timeout: 120_000 }, async (t) => {
+  const fake = await startFakeDiscord({ heartbeatIntervalMs: 300 });
+  t.after(() => fake.close());
+  const db = await createTestDatabase();
+  t.after(() => db.close());
+  const env = {
+    DATABASE_URL: db.url, DISCORD_BOT_TOKEN: fake.botToken, SHIPPED_CHANNEL_ID: fake.channels.shipped,
+    DISCORD_API_BASE: fake.apiBase, DISCORD_GUILD_ID: fake.guildId, WORKER_BACKFILL_HOURS: '1',
+  };
+  const ch = fake.channels.shipped;
+  const [ada, grace] = fake.members.map((m) => m.id);
+  // Posted before the first ever start, inside the 1 h first-start window: imported by backfill.
+  const early = fake.postMessage({ channelId: ch, authorId: grace!, content: 'shipped https://example.com/early before the bot' });
+
+  let w: WorkerProcess = spawnWorker(env, 'w1');
+  t.after(() => w.kill('SIGKILL'));
+  await w.waitForLine('gateway.ready');
+  assert.equal(fake.gateway.identifyCount, 1);
+
+  const puts = (id: string) => fake.reactionPuts().filter((p) => p.messageId === id).length;
+  const reacted = (id: string) => waitFor(`🚀 on ${id}`, async () => (await findByMessageId(db.pool, id))?.reactedAt);
+  const decided = (id: string) => w.waitForLine('launch.ignored', { match: (l) => l.includes(`message_id=${id}`) });
+  const rows = async () => Number((await db.pool.query('SELECT count(*) FROM launches')).rows[0].count);
+
+  await t.test('backfill on first start imported the early launch', async () => {
+    await reacted(early.id);
+    assert.equal(puts(early.id), 1);
+  });
+
+  await t.test('a launch-shaped post → one row and one 🚀', async () => {
+    const m = fake.postMessage({ channelId: ch, authorId: ada!, content: 'launched my tiny CLI https://example.com/cli' });
+    await reacted(m.id);
+    assert.equal(puts(m.id), 1);
+    assert.deepEqual(fake.reactions(ch, m.id), [{ emoji: '🚀', userIds: [fake.botUserId] }]);
+    await waitFor('cursor', async () => (await getCursor(db.pool, ch)) === m.id);
+  });
+
+  await t.test('a non-launch → nothing stored, nothing reacted', async () => {
+    const before = await rows();
+    const m = fake.postMessage({ channelId: ch, authorId: ada!, content: 'anyone up for lunch today?' });
+    const line = await decided(m.id);
+    assert.match(line, /reason=no-url/);
+    assert.equal(await rows(), before);
+    assert.equal(puts(m.id), 0);
+  });
+
+  await t.test('bots and webhooks are ignored', async () => {
+    const bot = fake.addMember({ username: 'ci-bot', bot: true });
+    const b = fake.postMessage({ channelId: ch, authorId: bot.id, content: 'shipped https://example.com/bot build 42' });
+    const h = fake.postMessage({ channelId: ch, authorId: ada!, content: 'shipped https://example.com/hook release', webhookId: fake.applicationId });
+    assert.match(await decided(b.id), /reason=bot-author/);
+    assert.match(await decided(h.id), /reason=webhook/);
+    assert.equal(puts(b.id) + puts(h.id), 0);
+    assert.equal(await findByMessageId(db.pool, b.id), undefined);
+  });
+
+  await t.test('edits: a logged launch is updated; an edit into a launch is logged and reacted', async () => {
+    const a = fake.postMessage({ channelId: ch, authorId: ada!, content: 'shipped https://example.com/a1 finally' });
+    await reacted(a.id);
+    fake.editMessage(ch, a.id, 'shipped https://example.com/a2 finally (fixed link)');
+    await w.waitForLine('launch.edited', { match: (l) => l.includes(`message_id=${a.id}`) });
+    assert.equal((await findByMessageId(db.pool, a.id))?.content, 'shipped https://example.com/a2 finally (fixed link)');
+    const b = fake.postMessage({ channelId: ch, authorId: grace!, content: 'almost done with my game' });
+    await decided(b.id);
+    fake.editMessage(ch, b.id, 'my game is live https://example.com/game');
+    await reacted(b.id);
+    assert.equal(puts(a.id), 1);
+    assert.equal(puts(b.id), 1);
+  });
+
+  await t.test('delete and bulk delete → soft-deleted', async () => {
+    const ms = [1, 2, 3].map((i) => fake.postMessage({ channelId: ch, authorId: ada!, content: `released https://example.com/d${i} v${i}` }));
+    for (const m of ms) await reacted(m.id);
+    fake.deleteMessage(ch, ms[0]!.id);
+    fake.bulkDeleteMessages(ch, [ms[1]!.id, ms[2]!.id]);
+    await waitFor('soft deletes', async () => {
+      const r = await db.pool.query('SELECT count(*)::int AS n FROM launches WHERE deleted_at IS NOT NULL AND message_id = ANY($1::bigint[])', [ms.map((m) => m.id)]);
+      return r.rows[0].n === 3;
+    });
+  });
+
+  await t.test('duplicate delivery of the same MESSAGE_CREATE → still one row, one 🚀', async () => {
+    const m = fake.postMessage({ channelId: ch, authorId: ada!, content: 'shipping https://example.com/dup today' });
+    await reacted(m.id);
+    fake.world.emit('MESSAGE_CREATE', fake.world.messageEvent(m), fake.world.contentMeta(m)); // redelivered with a new s
+    await w.waitForLine('launch.ignored', { match: (l) => l.includes(`message_id=${m.id}`) && l.includes('reason=duplicate') });
+    assert.equal((await db.pool.query('SELECT count(*)::int AS n FROM launches WHERE message_id = $1', [m.id])).rows[0].n, 1);
+    assert.equal(puts(m.id), 1);
+  });
+
+  await t.test('worker_status reports the connected state', async () => {
+    const s = await waitFor('status row', () => readWorkerStatus(db.pool));
+    assert.equal(s.state, 'ready');
+    assert.ok(s.lastEventAt);
+  });
+
+  await t.test('SIGTERM: exits 0 within 5 s, closes resumably, saves the session; restart RESUMEs and replays once', async () => {
+    const t0 = Date.now();
+    assert.equal(await w.kill('SIGTERM'), 0);
+    assert.ok(Date.now() - t0 < 5000, `exit took ${Date.now() - t0} ms`);
+    const closes = fake.gateway.connectionLog().map((c) => c.closeCode);
+    assert.ok(!closes.includes(1000) && !closes.includes(1001), `close codes ${closes.join(',')}`);
+    const saved = await loadSession(db.pool);
+    assert.ok(saved, 'session saved');
+    const identifies = fake.gateway.identifyCount;
+    // Posted while no worker runs: the session buffers them; RESUME replays them.
+    const down = [1, 2, 3].map((i) => fake.postMessage({ channelId: ch, authorId: grace!, content: `shipped https://example.com/down${i} while down` }));
+    const chat = fake.postMessage({ channelId: ch, authorId: grace!, content: 'brb' });
+    // Make the next RESUME replay events that were already processed, too (seq wound back).
+    await db.pool.query('UPDATE gateway_sessions SET seq = GREATEST(seq - 6, 1)');
+    const resumesBefore = fake.gateway.resumeCount;
+    w = spawnWorker(env, 'w2');
+    await w.waitForLine('gateway.resumed');
+    for (const m of down) await reacted(m.id);
+    await decided(chat.id);
+    assert.equal(fake.gateway.resumeCount, resumesBefore + 1);
+    assert.equal(fake.gateway.identifyCount, identifies, 'no new IDENTIFY');
+    await w.kill('SIGTERM');
+    for (const m of down) assert.equal(puts(m.id), 1, `one 🚀 on ${m.id}`);
+    const dupRows = await db.pool.query('SELECT message_id, count(*) FROM launches GROUP BY message_id HAVING count(*) > 1');
+    assert.equal(dupRows.rowCount, 0);
+    const allPuts = fake.reactionPuts().map((p) => p.messageId);
+    assert.equal(new Set(allPuts).size, allPuts.length, 'no message got two PUTs');
+  });
+});
