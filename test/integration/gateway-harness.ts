@@ -69,11 +69,12 @@ export async function rig(t: TestContext, fakeOpts: FakeDiscordOptions = {}, ove
     frames: (i = -1) => { const log = fake.gateway.connectionLog(); return (log.at(i)?.received ?? []) as Frame[]; },
     nextFrame: (op, pred = () => true, ms) => waitFor<{ frame: Frame }>(fake.events, 'gateway-frame', (e: { frame: Frame }) => e.frame.op === op && pred(e.frame), ms).then((e) => e.frame),
     makeShard: (o = {}) => {
+      const log = createLogger({ level: 'debug', secrets: [fake.botToken], write: (l) => logs.push(l) });
       const shard = new GatewayShard({
         token: fake.botToken, intents: 33281, getGatewayBot: () => getGatewayBot(rest), sessionStore: store,
         onDispatch: async (d) => { dispatches.push(d); },
-        log: createLogger({ level: 'debug', secrets: [fake.botToken], write: (l) => logs.push(l) }),
-        identifyLimiter: new IdentifyLimiter({ clock: systemClock, spacingMs: 50 }),
+        log,
+        identifyLimiter: new IdentifyLimiter({ clock: systemClock, spacingMs: 50, log }),
         timing: FAST_TIMING,
         openSocket: (url) => {
           const ws = openWebSocket(url);

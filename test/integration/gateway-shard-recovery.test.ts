@@ -1,0 +1,196 @@
+// gateway.md §4 recovery items against the fake Discord: close codes, op 7/op 9, fatal codes,
+// backoff, identify pacing and the session-start quota, the send budget.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rig, startReady, waitFor, MemoryStore, type Frame } from './gateway-harness.js';
+import { IdentifyLimiter } from '../../src/discord/gateway/identify-limiter.js';
+import { systemClock } from '../../src/clock.js';
+
+const firstFrameOfNextConnection = (r: Awaited<ReturnType<typeof rig>>) => {
+  const current = r.conns().at(-1)?.connId ?? 0;
+  return waitFor<{ connId: number; frame: Frame }>(r.fake.events, 'gateway-frame', (e: { connId: number }) => e.connId > current);
+};
+
+test('§4.21: 4000/4001/4002/4005/4008 and a TCP drop → RESUME; 4003/4007/4009 → IDENTIFY on the /gateway/bot URL', async (t) => {
+  const r = await rig(t);
+  await startReady(r);
+  for (const code of [4000, 4001, 4002, 4005, 1006, 4003, 4008, 4007, 4009]) {
+    const next = firstFrameOfNextConnection(r);
+    const closedAt = Date.now();
+    if (code === 1006) r.fake.gateway.dropAll(); else r.fake.gateway.closeAll(code);
+    const { connId, frame } = await next;
+    const conn = r.conns().find((c) => c.connId === connId)!;
+    const expectResume = ![4003, 4007, 4009].includes(code);
+    assert.equal(frame.op, expectResume ? 6 : 2, `after ${code}`);
+    assert.equal(conn.path, expectResume ? '/resume' : '/gateway', `after ${code}`);
+    if (code === 4008) assert.ok(Date.now() - closedAt >= 5000, '4008 waits at least 5 s');
+    await waitFor(r.shard, 'state', (_f: string, to: string) => to === 'ready');
+  }
+  assert.equal(r.fake.gateway.identifyCount, 4);
+  assert.equal(r.fake.gateway.resumeCount, 6);
+  assert.ok(r.logs.some((l) => /^<3>gateway\.closed_by_server .*code=4001 /.test(l)), 'our-bug codes logged at error');
+  assert.equal(r.maxLiveSockets, 1);
+  assert.ok(!r.conns().some((c) => c.closeCode === 4005 && c.received.filter((f) => f.op === 2 || f.op === 6).length > 1), 'no double identify/resume on a socket');
+});
+
+test('§4.22: 4004 and 4010-4014 are fatal: error log, fatal event, no further connection', async (t) => {
+  const r = await rig(t);
+  for (const code of [4004, 4010, 4011, 4012, 4013, 4014]) {
+    r.store.value = undefined;
+    const shard = r.makeShard({ sessionStore: new MemoryStore() });
+    const ready = waitFor(shard, 'ready');
+    await shard.start();
+    await ready;
+    const fatal = waitFor<{ code: number; why: string }>(shard, 'fatal');
+    r.fake.gateway.closeAll(code);
+    assert.equal((await fatal).code, code);
+    const before = r.conns().length;
+    await new Promise((res) => setTimeout(res, 600)); // > backoffMaxMs: a reconnect would have happened
+    assert.equal(r.conns().length, before, `no reconnect after ${code}`);
+    assert.equal(shard.state, 'idle');
+    assert.ok(r.logs.some((l) => l.startsWith('<3>gateway.fatal_close ') && l.includes(` code=${code} `)));
+  }
+});
+
+test('§4.22 (real): MESSAGE_CONTENT not enabled in the portal → 4014 → fatal, one attempt only', async (t) => {
+  const r = await rig(t, { messageContentIntentEnabled: false });
+  const fatal = waitFor<{ code: number; why: string }>(r.shard, 'fatal');
+  await r.shard.start();
+  const f = await fatal;
+  assert.equal(f.code, 4014);
+  assert.match(f.why, /MESSAGE_CONTENT/);
+  await new Promise((res) => setTimeout(res, 600));
+  assert.equal(r.conns().length, 1);
+  assert.equal(r.fake.gateway.identifyCount, 0);
+});
+
+test('§4.17: op 7 (also before HELLO) → close non-1000, RESUME on resume_gateway_url', async (t) => {
+  const r = await rig(t);
+  await startReady(r);
+  r.fake.events.once('connection', () => r.fake.gateway.sendReconnect()); // op 7 arrives before HELLO
+  const resumed = waitFor(r.shard, 'resumed', () => true, 5000);
+  r.fake.gateway.sendReconnect();
+  await resumed;
+  const [first, second, third] = r.conns();
+  await waitFor(r.fake.events, 'disconnect', () => r.conns()[1]!.closeCode !== undefined, 2000).catch(() => undefined);
+  assert.equal(first!.closeCode, 4200);
+  assert.equal(second!.received.length, 0, 'nothing sent on the socket that got op 7 before HELLO');
+  assert.equal(r.conns()[1]!.closeCode, 4200);
+  assert.equal(third!.path, '/resume');
+  assert.equal(third!.query, 'v=10&encoding=json');
+  assert.equal(third!.received[0]!.op, 6);
+  assert.equal(r.fake.gateway.identifyCount, 1);
+});
+
+test('§4.19/15: op 9 d:false → session cleared, wait 1-5 s, IDENTIFY on /gateway; beats use the new READY seq', async (t) => {
+  const r = await rig(t, {}, { clock: { ...systemClock, random: () => 0 }, timing: { closeTimeoutMs: 500 } });
+  await startReady(r);
+  for (let i = 0; i < 5; i++) r.fake.postMessage({ channelId: r.fake.channels.shipped, authorId: r.fake.members[0]!.id, content: `m${i}` });
+  await r.store.seqReaches(7);
+  const sentOp9 = waitFor(r.fake.events, 'gateway-sent', (e: { frame: Frame }) => e.frame.op === 9).then(() => Date.now());
+  const identify = r.nextFrame(2, () => true, 8000).then(() => Date.now());
+  r.fake.gateway.invalidateSessions(false);
+  const gap = (await identify) - (await sentOp9);
+  assert.ok(gap >= 1000 && gap <= 5000 + 300, `IDENTIFY ${gap} ms after op 9`);
+  assert.ok(r.store.saves.includes(undefined), 'stored session cleared');
+  await waitFor(r.shard, 'ready');
+  const last = r.conns().at(-1)!;
+  assert.equal(last.path, '/gateway');
+  const beat = await r.nextFrame(1);
+  const newSession = r.fake.gateway.sessions().find((s) => !s.invalid)!;
+  assert.equal(beat.d, newSession.seq);
+  assert.ok(beat.d < 7, 'not the old session\'s seq');
+});
+
+test('§4.20: op 9 d:true → RESUME the same session after 1-5 s, no IDENTIFY', async (t) => {
+  const r = await rig(t, {}, { clock: { ...systemClock, random: () => 0 }, timing: { closeTimeoutMs: 500 } });
+  await startReady(r);
+  const sessionId = r.fake.gateway.sessions()[0]!.sessionId;
+  const t0 = Date.now();
+  const resume = r.nextFrame(6, () => true, 8000);
+  r.fake.gateway.invalidateSessions(true);
+  const frame = await resume;
+  assert.ok(Date.now() - t0 >= 1000);
+  assert.equal(frame.d.session_id, sessionId);
+  await waitFor(r.shard, 'resumed');
+  assert.equal(r.fake.gateway.identifyCount, 1);
+});
+
+test('§4.23: server closes 1000 → RESUME first, op 9 d:false → IDENTIFY', async (t) => {
+  const r = await rig(t);
+  await startReady(r);
+  const readyAgain = waitFor(r.shard, 'ready');
+  r.fake.gateway.closeAll(1000);
+  await readyAgain;
+  const [, second, third] = r.conns();
+  assert.equal(second!.path, '/resume');
+  assert.equal(second!.received[0]!.op, 6);
+  assert.equal(third!.path, '/gateway');
+  assert.equal(third!.received[0]!.op, 2);
+  assert.equal(r.fake.gateway.identifyCount, 2);
+});
+
+test('§4.24: accept-then-close loops back off exponentially; only READY resets the backoff', async (t) => {
+  const r = await rig(t);
+  const at: number[] = [];
+  const slam = () => { at.push(Date.now()); r.fake.gateway.closeAll(4000); };
+  r.fake.events.on('connection', slam);
+  await r.shard.start();
+  await new Promise((res) => setTimeout(res, 2000));
+  r.fake.events.off('connection', slam);
+  const gaps = at.slice(1).map((x, i) => x - at[i]!);
+  assert.ok(at.length >= 4 && at.length <= 12, `${at.length} attempts in 2 s`);
+  assert.ok(gaps.at(-1)! >= 200, `last gap ${gaps.at(-1)} (cap 400, jitter ≥ half)`);
+  assert.ok(gaps.at(-1)! > gaps[0]!, `gaps grow: ${gaps.join(',')}`);
+  await waitFor(r.shard, 'ready');
+  const before = Date.now();
+  const next = firstFrameOfNextConnection(r);
+  r.fake.gateway.closeAll(4000);
+  await next;
+  assert.ok(Date.now() - before < 150, 'after READY the first retry is short again');
+  assert.equal(r.maxLiveSockets, 1);
+});
+
+test('§4.2: remaining 0 → no socket is opened; reset_after is logged and waited before asking again', async (t) => {
+  const r = await rig(t, { sessionStartLimit: { total: 1000, remaining: 0, reset_after: 1200, max_concurrency: 1 } });
+  await r.shard.start();
+  await waitFor(r.fake.events, 'request', (q: { path: string }) => q.path === '/gateway/bot', 4000);
+  await waitFor(r.fake.events, 'request', (q: { path: string }) => q.path === '/gateway/bot', 4000);
+  const calls = r.fake.requests.filter((q) => q.path === '/gateway/bot');
+  assert.ok(calls[1]!.at - calls[0]!.at >= 1200 - 50);
+  assert.equal(r.conns().length, 0);
+  assert.ok(r.logs.some((l) => l.startsWith('<4>gateway.identify_quota_exhausted ') && l.includes('resetAfterMs=1200')));
+  assert.equal(r.shard.state, 'waiting');
+});
+
+test('§4.5: two shards sharing a limiter never IDENTIFY less than 5 s apart (max_concurrency 1)', async (t) => {
+  const r = await rig(t);
+  const limiter = new IdentifyLimiter({ clock: systemClock });
+  const a = r.makeShard({ identifyLimiter: limiter, sessionStore: new MemoryStore() });
+  const b = r.makeShard({ identifyLimiter: limiter, sessionStore: new MemoryStore() });
+  const identifyAt: number[] = [];
+  r.fake.events.on('gateway-frame', (e: { frame: Frame }) => { if (e.frame.op === 2) identifyAt.push(Date.now()); });
+  const readyA = waitFor(a, 'ready', () => true, 10_000);
+  const readyB = waitFor(b, 'ready', () => true, 10_000);
+  await Promise.all([a.start(), b.start()]);
+  await Promise.all([readyA, readyB]);
+  assert.equal(identifyAt.length, 2);
+  assert.ok(identifyAt[1]! - identifyAt[0]! >= 5000, `IDENTIFYs ${identifyAt[1]! - identifyAt[0]!} ms apart`);
+  assert.equal(r.fake.gateway.identifyCount, 2);
+});
+
+test('§4.27: a burst of 200 sends puts ≤ 115 non-heartbeat frames on the wire; heartbeats are not delayed', async (t) => {
+  const r = await rig(t, { heartbeatIntervalMs: 600 });
+  await startReady(r);
+  await r.nextFrame(1);
+  const presence = { since: null, activities: [], status: 'online', afk: false };
+  for (let i = 0; i < 200; i++) r.shard.send(3, presence);
+  const beatAt = Date.now();
+  await r.nextFrame(1);
+  assert.ok(Date.now() - beatAt <= 600 + 100, 'next heartbeat on schedule');
+  const recv = r.conns()[0]!.received;
+  const ops3 = recv.filter((f) => f.op === 3).length;
+  assert.ok(ops3 <= 115 && ops3 >= 110, `${ops3} presence frames`);
+  assert.ok(recv.length <= 120);
+  assert.equal(r.conns()[0]!.open, true, 'no 4008');
+});
