@@ -13,7 +13,7 @@ export interface GatewayTiming {
   invalidSessionMaxMs?: number;
   /** How long a /gateway/bot answer is reused (10 min). */
   gatewayInfoTtlMs?: number;
-  /** During stop(): time for the handler in hand and for the final save, each (1 s). */
+  /** During stop(): time for the handler in hand and for the final save, each (500 ms; with the 3 s close budget stop() stays < 5 s). */
   stopGraceMs?: number;
 }
 
@@ -26,6 +26,6 @@ export function resolveTiming(t: GatewayTiming = {}): Required<GatewayTiming> {
     invalidSessionMinMs: t.invalidSessionMinMs ?? 1000,
     invalidSessionMaxMs: t.invalidSessionMaxMs ?? 5000,
     gatewayInfoTtlMs: t.gatewayInfoTtlMs ?? 600_000,
-    stopGraceMs: t.stopGraceMs ?? 1000,
+    stopGraceMs: t.stopGraceMs ?? 500,
   };
 }
