@@ -148,6 +148,8 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
     requestTimeout: options.requestTimeoutMs ?? 10_000,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 5000,
     maxHeaderSize: 16 * 1024,
+    // Node checks the two timeouts above only this often (default 30 s, which would triple them).
+    connectionsCheckingInterval: 1000,
   }, (req, res) => {
     inFlight++;
     if (closing) res.setHeader('Connection', 'close');

@@ -33,7 +33,7 @@ export const OptionType = { string: 3, user: 6 } as const;
 /** The invoking user: `member.user` in a guild, `user` in a DM. */
 export function invoker(i: Interaction): ApiUser | undefined {
   const u = i.member?.user ?? i.user;
-  return u && typeof u.id === 'string' ? u : undefined;
+  return u && typeof u === 'object' && typeof u.id === 'string' && /^\d{1,20}$/.test(u.id) ? u : undefined;
 }
 
 /** What people see: server nickname, then global display name, then username, then the id. */
