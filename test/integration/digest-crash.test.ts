@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { TestDatabase } from '../helpers/db.js';
 import type { RecordedRequest } from '../../src/fake-discord/index.js';
 import {
-  ON_TIME, WINDOW, arrivalTripwire, completion, digestEnv, eventsNamed, messagesPath, nonceFor, openDb, startFakeLlm, type DigestProc,
+  ON_TIME, WINDOW, arrivalTripwire, completion, digestEnv, eventsNamed, messagesPath, nonceFor, openDb, startFakeLlm, within, type DigestProc,
 } from './digest-harness.js';
 
 let db: TestDatabase;
@@ -28,8 +28,8 @@ test('SIGKILL after part 1 of 3: the lease blocks an immediate re-run; once it e
   env.fake.rest.script({ method: 'POST', path: arrivalTripwire(messagesPath(env), 2, () => proc!.child.kill('SIGKILL')), status: 503, delayMs: 200 });
   const killedRecorded = new Promise<void>((resolve) => env.fake.events.on('request', (r: RecordedRequest) => { if (r.status === 503) resolve(); }));
   proc = env.start(['--now', ON_TIME]);
-  const killed = await proc.done;
-  await killedRecorded;
+  const killed = await within(proc.done, 20_000, 'the killed run to end');
+  await within(killedRecorded, 10_000, 'the killed POST to be recorded');
   assert.equal(killed.signal, 'SIGKILL');
   assert.deepEqual(eventsNamed(killed, 'digest.part_posted').map((f) => f.part), ['1/3']);
   assert.deepEqual(nonces(env.posts()), [`${p(1)}:200`, `${p(2)}:503`]);
@@ -67,8 +67,8 @@ test('SIGKILL while part 2 is in flight and Discord did create it: the re-run re
     if ((r.body as { nonce?: string } | undefined)?.nonce === p(2)) resolve(r);
   }));
   proc = env.start(['--now', ON_TIME]);
-  assert.equal((await proc.done).signal, 'SIGKILL');
-  const lost = await created; // the answer went to a dead socket
+  assert.equal((await within(proc.done, 20_000, 'the killed run to end')).signal, 'SIGKILL');
+  const lost = await within(created, 10_000, 'part 2 to be created'); // the answer went to a dead socket
   const lostId = (lost.responseBody as { id: string }).id;
   assert.equal(env.fake.botMessages(env.fake.channels.announcements).length, 2);
   assert.equal((await env.partRows())[1]!.message_id, null, 'the killed run never learnt the id');
@@ -107,7 +107,7 @@ test('a second run while the first holds the claim (held in the LLM call) says "
   const llm = await startFakeLlm(t, (res) => { held.push(res); });
   const llmEnv = { LLM_API_URL: llm.url, LLM_MODEL: 'test-model', LLM_API_KEY: 'sk-test-secret-key', LLM_TIMEOUT_MS: '60000' };
   const first = env.start(['--now', ON_TIME], llmEnv);
-  if (held.length === 0) await once(llm.events, 'request');
+  if (held.length === 0) await within(once(llm.events, 'request'), 20_000, 'the LLM request');
   const second = await env.run(['--now', ON_TIME], llmEnv);
   assert.equal(second.code, 0);
   const busy = eventsNamed(second, 'digest.busy');
@@ -117,7 +117,7 @@ test('a second run while the first holds the claim (held in the LLM call) says "
   assert.equal(llm.requests.length, 1, 'the busy run never asks the LLM');
 
   held[0]!.writeHead(200, { 'content-type': 'application/json' }).end(completion('Tools for tired developers'));
-  const r = await first.done;
+  const r = await within(first.done, 20_000, 'the first run to end');
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal(busy[0]!.claimed_by, eventsNamed(r, 'digest.start')[0]!.run);
   const expected = await env.expectedParts(WINDOW, { theme: 'Tools for tired developers' });

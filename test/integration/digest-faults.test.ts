@@ -7,7 +7,7 @@ import type { TestDatabase } from '../helpers/db.js';
 import type { RecordedRequest } from '../../src/fake-discord/index.js';
 import { THEME_SYSTEM_PROMPT } from '../../src/digest/theme.js';
 import {
-  ON_TIME, WINDOW, arrivalTripwire, completion, digestEnv, eventsNamed, messagesPath, nonceFor, openDb, startFakeLlm, type DigestProc,
+  ON_TIME, WINDOW, arrivalTripwire, completion, digestEnv, eventsNamed, messagesPath, nonceFor, openDb, startFakeLlm, within, type DigestProc,
 } from './digest-harness.js';
 
 let db: TestDatabase;
@@ -115,7 +115,7 @@ test('the LLM is asked only when building: a resumed run posts the frozen parts 
   let proc: DigestProc | undefined;
   env.fake.rest.script({ method: 'POST', path: arrivalTripwire(messagesPath(env), 2, () => proc!.child.kill('SIGKILL')), status: 503, delayMs: 100 });
   proc = env.start(['--now', ON_TIME], llmEnv(llm.url));
-  assert.equal((await proc.done).signal, 'SIGKILL');
+  assert.equal((await within(proc.done, 20_000, 'the killed run to end')).signal, 'SIGKILL');
   await env.expireLease();
   const resumed = await env.run(['--now', ON_TIME], llmEnv(llm.url));
   assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);

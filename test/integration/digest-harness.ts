@@ -214,3 +214,14 @@ export function nonceFor(window: DigestWindow, n: number): string {
 export function eventsNamed(r: ProcResult, name: string): Record<string, string>[] {
   return r.events.filter((e) => e.event === name).map((e) => e.fields);
 }
+
+/** `p`, or a clear failure after `ms` (a broken build must fail the test, not hang it). */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms); });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
