@@ -4,6 +4,12 @@ import type { StoredSession } from '../../db/gateway-state.js';
 
 /** After this many RESUME attempts in a row end without RESUMED, give up and IDENTIFY (carbon#350). */
 export const MAX_FAILED_RESUMES = 2;
+/**
+ * After this many RESUME attempts in a row that never reached the socket (refused, DNS, TLS), the
+ * next ones go to the /gateway/bot URL instead of resume_gateway_url. Not counted as failed
+ * resumes: our own network being down must not throw a good session away.
+ */
+export const MAX_UNREACHABLE_RESUMES = 3;
 
 export class GatewaySession {
   sessionId: string | undefined;
@@ -12,8 +18,14 @@ export class GatewaySession {
   /** Latest non-null `s` received; heartbeats and RESUME carry it. */
   seq: number | null = null;
   private failedResumes = 0;
+  private unreachable = 0;
 
   get consecutiveFailedResumes(): number { return this.failedResumes; }
+  get consecutiveUnreachableResumes(): number { return this.unreachable; }
+  /** resume_gateway_url has refused us often enough to try the general gateway URL. */
+  get resumeUrlSuspect(): boolean { return this.unreachable >= MAX_UNREACHABLE_RESUMES; }
+  /** A RESUME attempt whose socket never opened. */
+  resumeUnreachable(): void { this.unreachable++; }
 
   /** A session persisted by a previous process (resume across restarts). */
   restore(s: StoredSession): void {
@@ -21,6 +33,7 @@ export class GatewaySession {
     this.resumeUrl = s.resumeUrl;
     this.seq = s.seq;
     this.failedResumes = 0;
+    this.unreachable = 0;
   }
 
   canResume(): boolean {
@@ -34,6 +47,7 @@ export class GatewaySession {
     this.resumeUrl = resumeUrl;
     this.seq = readySeq;
     this.failedResumes = 0;
+    this.unreachable = 0;
   }
 
   /** Only a non-null `s` higher than the current one advances the seq (replays never move it back). */
@@ -44,7 +58,7 @@ export class GatewaySession {
     return true;
   }
 
-  resumed(): void { this.failedResumes = 0; }
+  resumed(): void { this.failedResumes = 0; this.unreachable = 0; }
 
   /** A RESUME attempt ended without RESUMED. Returns true when the session was given up (cleared). */
   resumeFailed(): boolean {
@@ -60,6 +74,7 @@ export class GatewaySession {
     this.resumeUrl = undefined;
     this.seq = null;
     this.failedResumes = 0;
+    this.unreachable = 0;
   }
 
   /** What to persist, with `seq` being the last *processed* seq (not necessarily the received one). */

@@ -158,7 +158,7 @@ export class GatewayShard extends EventEmitter {
       if (delayMs > 0) await sleep(delayMs, this.clock, signal);
       let mode = recover;
       let url: string;
-      if (mode === 'resume' && this.session.canResume()) url = this.session.resumeUrl!;
+      if (mode === 'resume' && this.session.canResume()) url = await this.resumeUrl();
       else { mode = 'identify'; url = await this.prepareIdentify(signal); }
       if (signal.aborted || this._state !== 'waiting') return;
       this.connect(mode, url);
@@ -168,6 +168,14 @@ export class GatewayShard extends EventEmitter {
       this.log.warn('gateway.attempt_failed', { err, retryMs });
       void this.attempt(recover, retryMs);
     }
+  }
+
+  /** resume_gateway_url, unless it keeps refusing connections: then the /gateway/bot URL. */
+  private async resumeUrl(): Promise<string> {
+    if (!this.session.resumeUrlSuspect) return this.session.resumeUrl!;
+    const url = (await this.gateway.get()).url;
+    this.log.warn('gateway.resume_url_unreachable', { attempts: this.session.consecutiveUnreachableResumes, fallback: 'gateway/bot url' });
+    return url;
   }
 
   private async prepareIdentify(signal: AbortSignal): Promise<string> {
@@ -350,6 +358,7 @@ export class GatewayShard extends EventEmitter {
     this.helloTimer = undefined;
     this.heartbeat?.stop();
     this.heartbeat = undefined;
+    if (this.mode === 'resume' && !this.socketOpened && this.session.sessionId !== undefined) this.session.resumeUnreachable();
     if (this.mode === 'resume' && this.socketOpened && !this.resumedThisConn && this.session.sessionId !== undefined) {
       if (this.session.resumeFailed()) {
         this.log.warn('gateway.resume_given_up', { reason: o.reason });
