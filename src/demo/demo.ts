@@ -5,7 +5,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServer } from 'node:net';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../dev/embedded-postgres.js';
@@ -54,7 +54,7 @@ function freePort(): Promise<number> {
 async function main(): Promise<number> {
   t.scene('Setting up (nothing here touches the internet)');
   if (!args['no-build']) {
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
     const build = await runOnce('build', tsc, ['-p', 'tsconfig.json'], process.env, join(logDir, 'build.log'), 180_000);
     if (build.code !== 0) { t.expect(false, `npm run build failed (see ${join(logDir, 'build.log')})`); return 1; }
     t.system('compiled src/ → dist/ (the processes below run plain node on dist/, as in production)');
@@ -106,7 +106,7 @@ async function main(): Promise<number> {
     t.note('Post a message in #i-shipped as a member:');
     t.block(`curl -s -XPOST ${c}/messages -H 'content-type: application/json' \\\n  -d '{"channel":"i-shipped","author":"ada","content":"Just shipped v3 https://example.com"}'`);
     t.note('Run a slash command:');
-    t.block(`curl -s -XPOST ${c}/commands -H 'content-type: application/json' \\\n  -d '{"user":"ada","name":"ship","options":[{"name":"text","type":3,"value":"My app https://example.com"}]}'`);
+    t.block(`curl -s -XPOST ${c}/commands -H 'content-type: application/json' \\\n  -d '{"user":"ada","name":"ship","options":[{"name":"product","type":3,"value":"My app https://example.com"}]}'`);
     t.note('See what the bot posted and reacted:');
     t.block(`curl -s '${c}/bot-messages?channel=announcements'\ncurl -s '${c}/reactions?channel=i-shipped'`);
     t.note(`Everything the fake offers: docs/fake-discord.md. Database: DATABASE_URL=${pg.url}`);
