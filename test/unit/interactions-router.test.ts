@@ -117,3 +117,34 @@ test('PING → PONG; unknown type → 400; unknown command → ephemeral', async
   assert.equal(unknown.type, 4);
   assert.equal((unknown as { data: { flags: number } }).data.flags, 64);
 });
+
+test('transient database errors are retried (idempotent handlers); other errors are not', async () => {
+  let calls = 0;
+  const { clock, router } = setup(async () => {
+    calls++;
+    if (calls < 3) throw Object.assign(new Error('timeout exceeded when trying to connect'), {});
+    return message('third time lucky');
+  });
+  const answer = router.handle(interaction());
+  await clock.tick(0); // let the first attempt fail and the retry timer be set
+  assert.equal(calls, 1);
+  await clock.tick(250);
+  assert.equal(calls, 2);
+  await clock.tick(1000);
+  assert.equal(calls, 3);
+  // 1250 ms: still inside the 1500 ms budget, so the answer is inline.
+  assert.deepEqual(await answer, { type: 4, data: { content: 'third time lucky', allowed_mentions: { parse: [] } } });
+
+  let bad = 0;
+  const other = setup(async () => { bad++; throw Object.assign(new Error('value out of range for type bigint'), { code: '22003' }); });
+  assert.equal((await other.router.handle(interaction())).type, 4);
+  assert.equal(bad, 1);
+});
+
+test('isTransientDbError', async () => {
+  const { isTransientDbError } = await import('../../src/discord/interactions/router.js');
+  const e = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {});
+  for (const yes of [e('timeout exceeded when trying to connect'), e('Connection terminated unexpectedly'), e('x', 'ECONNREFUSED'),
+    e('x', '57P01'), e('x', '08006'), e('x', '40001'), e('x', '53300')]) assert.equal(isTransientDbError(yes), true, yes.message);
+  for (const no of [e('x', '22003'), e('x', '23505'), e('syntax', '42601'), 'string', undefined, e('boom')]) assert.equal(isTransientDbError(no), false, String(no));
+});

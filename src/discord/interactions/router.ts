@@ -2,7 +2,7 @@
 // message, or a deferral (type 5) followed by one PATCH of @original once the handler settles.
 // Does not read HTTP (server.ts) or know any command's meaning (commands/).
 
-import type { Clock, TimerHandle } from '../../clock.js';
+import { sleep, type Clock, type TimerHandle } from '../../clock.js';
 import type { Queryable } from '../../db/pool.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -42,6 +42,25 @@ export const DEFAULT_COMMANDS: readonly Command[] = [shipCommand, profileCommand
 
 const SNOWFLAKE = /^\d{17,20}$/;
 
+/** Waits before the 2nd and 3rd attempt of a handler that hit a transient database error. */
+export const RETRY_DELAYS_MS = [250, 1000];
+
+/**
+ * Errors worth another attempt: the pool could not hand out a connection in time, the connection
+ * broke, or Postgres said "try again" (SQLSTATE classes 08 connection, 40 rollback, 53 resources,
+ * 57 operator intervention). Handlers are idempotent (/ship on the interaction id), so a retry can
+ * never store twice. Anything else (bad data, bugs) fails at once.
+ */
+export function isTransientDbError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (/^(08|40|53|57)[0-9A-Z]{3}$/.test(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code)) return true;
+  }
+  return /timeout exceeded when trying to connect|Connection terminated/i.test(err.message);
+}
+
 /** The top-level checks: an object with a snowflake id, a numeric type, a token and OUR application id. */
 export function validateInteraction(payload: unknown, applicationId: string): Interaction {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new HttpError(400, 'interaction is not a JSON object');
@@ -76,8 +95,19 @@ export function createRouter(options: RouterOptions): Router {
 
   function run(i: Interaction, command: Command): Promise<InteractionResponse> {
     const receivedAt = clock.now();
-    const work = Promise.resolve()
-      .then(() => command.handle(i, deps))
+    const attempt = async (): Promise<MessageData> => {
+      for (let n = 0; ; n++) {
+        try {
+          return await command.handle(i, deps);
+        } catch (err) {
+          const delay = RETRY_DELAYS_MS[n];
+          if (delay === undefined || !isTransientDbError(err)) throw err;
+          log.warn('interaction.retrying', { interaction: i.id, command: command.name, attempt: n + 2, delay_ms: delay, error: describeError(err) });
+          await sleep(delay, clock);
+        }
+      }
+    };
+    const work = attempt()
       .catch((err: unknown) => {
         log.error('interaction.handler_failed', { interaction: i.id, command: command.name, error: describeError(err) });
         return ephemeral(command.apology);

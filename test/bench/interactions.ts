@@ -1,0 +1,201 @@
+// On-demand benchmark of the interactions endpoint (NOT part of npm test):
+//   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx test/bench/interactions.ts
+// Runs signed /ship (a real INSERT each) against `src/bin/web.ts` as a child process and against a
+// floor program (bare node:http + node:crypto verify + one INSERT, this file with --floor), both
+// under the same load; then ShipTrack again with the launches table locked for 5 s (real Postgres
+// only). Each request has its own interaction id and signature, generated before the run.
+// Options via env: BENCH_SECONDS (10), BENCH_CONNECTIONS (100).
+import http from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
+import net from 'node:net';
+import pg from 'pg';
+
+// autocannon ships no types (and @types/autocannon is not a dependency): the slice used here.
+interface CannonResult { requests: { average: number; total: number }; latency: { p50: number; p99: number; max: number }; errors: number; timeouts: number }
+type Cannon = ((opts: Record<string, unknown>) => Promise<CannonResult> & { on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void });
+const autocannon = ((await import('autocannon' as string)) as { default: Cannon }).default;
+
+const PATH = '/api/discord/interact';
+const APP_ID = '1300000000000000001';
+const DISCORD_EPOCH = 1_420_070_400_000n;
+
+if (process.argv.includes('--floor')) await floor();
+else await main();
+
+/** The floor: what any endpoint must do at least. No routing, no timeouts, no deferral, no escaping. */
+async function floor(): Promise<void> {
+  const raw = Buffer.from(process.env.FLOOR_PUBLIC_KEY!, 'hex');
+  const key = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]), format: 'der', type: 'spki' });
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const ts = String(req.headers['x-signature-timestamp']);
+      const ok = edVerify(null, Buffer.concat([Buffer.from(ts), body]), key, Buffer.from(String(req.headers['x-signature-ed25519']), 'hex'));
+      if (!ok) { res.writeHead(401).end(); return; }
+      const i = JSON.parse(body.toString());
+      pool.query(`INSERT INTO launches (source, guild_id, channel_id, user_id, user_name, content, urls, interaction_id, created_at)
+        VALUES ('slash', $1, $2, $3, $4, $5, '{}', $6, now()) ON CONFLICT DO NOTHING`,
+      [i.guild_id, i.channel_id, i.member.user.id, i.member.user.username, i.data.options[0].value, i.id])
+        .then(() => {
+          const out = JSON.stringify({ type: 4, data: { content: `Logged: ${i.data.options[0].value}`, allowed_mentions: { parse: [] } } });
+          res.writeHead(200, { 'content-type': 'application/json' }).end(out);
+        }, () => { res.writeHead(500).end(); });
+    });
+  });
+  server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('floor listening'));
+  process.on('SIGTERM', () => { server.close(); void pool.end().then(() => process.exit(0)); });
+}
+
+interface Signed { body: string; sig: string; ts: string }
+
+function makeRequests(n: number, secret: KeyObject, tag: string): Signed[] {
+  const ts = String(Math.floor(Date.now() / 1000));
+  let id = (BigInt(Date.now()) - DISCORD_EPOCH) << 22n;
+  const out: Signed[] = [];
+  for (let k = 0; k < n; k++) {
+    id += 1n;
+    const body = JSON.stringify({
+      id: id.toString(), application_id: APP_ID, type: 2, version: 1, token: `aW50ZXJhY3Rpb246${id}${'x'.repeat(60)}`,
+      guild_id: '1200000000000000002', channel_id: '1210000000000000003', locale: 'en-GB', context: 0,
+      member: { user: { id: `11000000000000${String(10000 + (k % 50))}`, username: `maker${k % 50}`, global_name: null }, roles: [], nick: null },
+      data: { id: '1320000000000000000', name: 'ship', type: 1, options: [{ name: 'product', type: 3, value: `${tag} launch ${k} https://example.com/${k}` }] },
+    });
+    out.push({ body, ts, sig: edSign(null, Buffer.from(ts + body), secret).toString('hex') });
+  }
+  return out;
+}
+
+interface RunResult { name: string; rps: number; p50: number; p99: number; max: number; total: number; statuses: Record<string, number>; types: Record<string, number>; over3s: number; reused: number }
+
+async function load(name: string, port: number, reqs: Signed[], seconds: number, connections: number): Promise<RunResult> {
+  let next = 0;
+  let reused = 0;
+  const statuses: Record<string, number> = {};
+  const types: Record<string, number> = {};
+  let over3s = 0;
+  const instance = autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections, duration: seconds, pipelining: 1, timeout: 10,
+    requests: [{
+      method: 'POST', path: PATH,
+      setupRequest: (req: Record<string, unknown>) => {
+        if (next >= reqs.length) reused++;
+        const r = reqs[next++ % reqs.length]!;
+        return { ...req, body: r.body, headers: { 'content-type': 'application/json', 'x-signature-ed25519': r.sig, 'x-signature-timestamp': r.ts } };
+      },
+      onResponse: (status: number, body: string) => {
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        try { const t = String((JSON.parse(body) as { type: number }).type); types[t] = (types[t] ?? 0) + 1; } catch { types['?'] = (types['?'] ?? 0) + 1; }
+      },
+    }],
+  });
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => { if (ms > 3000) over3s++; });
+  const result = await instance;
+  return {
+    name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max,
+    total: result.requests.total, statuses: { ...statuses, ...(result.errors ? { errors: result.errors } : {}), ...(result.timeouts ? { timeouts: result.timeouts } : {}) },
+    types, over3s, reused,
+  };
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+async function waitHttp(port: number, path: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((r) => http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => { res.resume(); r(true); }).on('error', () => r(false)));
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
+function child(args: string[], env: Record<string, string>): ChildProcess {
+  const p = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  p.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${args.at(-1)}] ${d}`));
+  return p;
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const connections = Number(process.env.BENCH_CONNECTIONS ?? 100);
+  const { createTestDatabase } = await import('../helpers/db.js');
+  const db = await createTestDatabase();
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const pubHex = publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('hex');
+  const secret = createPrivateKey(privateKey.export({ format: 'pem', type: 'pkcs8' }));
+
+  // Where deferred replies are PATCHed: a sink that counts them (stands in for Discord).
+  const patches: string[] = [];
+  const sink = http.createServer((req, res) => {
+    let b = '';
+    req.on('data', (c) => { b += c; });
+    req.on('end', () => { if (req.method === 'PATCH') patches.push(b); res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"1"}'); });
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
+  const sinkPort = (sink.address() as net.AddressInfo).port;
+
+  const floorPort = await freePort();
+  const webPort = await freePort();
+  const floorProc = child(['test/bench/interactions.ts', '--floor'], { DATABASE_URL: db.url, FLOOR_PUBLIC_KEY: pubHex, PORT: String(floorPort) });
+  const webProc = child(['src/bin/web.ts'], {
+    DATABASE_URL: db.url, DISCORD_PUBLIC_KEY: pubHex, DISCORD_APPLICATION_ID: APP_ID, HOST: '127.0.0.1', PORT: String(webPort),
+    DISCORD_API_BASE: `http://127.0.0.1:${sinkPort}/api/v10`, LOG_LEVEL: 'info',
+  });
+  try {
+    await Promise.all([waitHttp(floorPort, '/'), waitHttp(webPort, '/healthz')]);
+    const perRun = Math.max(20_000, seconds * 4000);
+    console.log(`# database: ${db.backend}; ${connections} connections × ${seconds} s; pre-signing ${perRun} requests per run`);
+    await load('warm-up floor', floorPort, makeRequests(2000, secret, 'warm'), 1, 10);
+    await load('warm-up web', webPort, makeRequests(2000, secret, 'warm'), 1, 10);
+
+    const results: RunResult[] = [];
+    results.push(await load('floor (http+verify+INSERT)', floorPort, makeRequests(perRun, secret, 'floor'), seconds, connections));
+    results.push(await load('ShipTrack web', webPort, makeRequests(perRun, secret, 'web'), seconds, connections));
+
+    let stallNote = '';
+    if (db.backend === 'postgres') {
+      const lockReqs = makeRequests(perRun, secret, 'stall');
+      const locker = new pg.Client({ connectionString: db.url });
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE launches IN ACCESS EXCLUSIVE MODE');
+      const unlock = setTimeout(() => { void locker.query('COMMIT'); }, 5000);
+      const patchesBefore = patches.length;
+      results.push(await load('ShipTrack web, DB locked 5 s', webPort, lockReqs, seconds, connections));
+      clearTimeout(unlock);
+      await locker.end();
+      await new Promise((r) => setTimeout(r, 3000)); // let the deferred PATCHes land
+      const sent = patches.slice(patchesBefore);
+      const apologies = sent.filter((b) => b.includes('could not save')).length;
+      stallNote = `deferred PATCHes received: ${sent.length} (${sent.length - apologies} confirmations, ${apologies} apologies)`;
+    } else {
+      stallNote = 'DB-stall run skipped: needs real Postgres (set TEST_DATABASE_URL) for LOCK TABLE from a second session';
+    }
+
+    const base = results[0]!;
+    const pad = (s: string, n: number) => s.padEnd(n);
+    console.log(`\n${pad('run', 32)} ${pad('req/s', 8)} ${pad('vs floor', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('max ms', 7)} ${pad('>3 s', 5)} ${pad('total', 7)} responses`);
+    for (const r of results) {
+      console.log(`${pad(r.name, 32)} ${pad(r.rps.toFixed(0), 8)} ${pad((r.rps / base.rps).toFixed(2), 9)} ${pad(String(r.p50), 7)} ${pad(String(r.p99), 7)} ${pad(String(r.max), 7)} ${pad(String(r.over3s), 5)} ${pad(String(r.total), 7)} status ${JSON.stringify(r.statuses)} type ${JSON.stringify(r.types)}${r.reused ? ` (${r.reused} replays: pre-signed set exhausted)` : ''}`);
+    }
+    console.log(stallNote);
+    const rows = await db.pool.query<{ source: string; n: string }>('SELECT count(*)::text AS n FROM launches');
+    console.log(`rows in launches: ${rows.rows[0]!.n}`);
+  } finally {
+    floorProc.kill('SIGTERM');
+    webProc.kill('SIGTERM');
+    await Promise.all([floorProc, webProc].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.on('exit', r)))));
+    sink.close();
+    await db.close();
+  }
+}
