@@ -158,9 +158,12 @@ async function main(): Promise<void> {
     await load('warm-up floor', floorPort, makeRequests(2000, secret, 'warm'), 1, 10);
     await load('warm-up web', webPort, makeRequests(2000, secret, 'warm'), 1, 10);
 
+    // Interleaved (floor, web, floor, web) so drift in machine load hits both alike.
     const results: RunResult[] = [];
-    results.push(await load('floor (http+verify+INSERT)', floorPort, makeRequests(perRun, secret, 'floor'), seconds, connections));
-    results.push(await load('ShipTrack web', webPort, makeRequests(perRun, secret, 'web'), seconds, connections));
+    for (const round of [1, 2]) {
+      results.push(await load(`floor (http+verify+INSERT) #${round}`, floorPort, makeRequests(perRun, secret, `floor${round}`), seconds, connections));
+      results.push(await load(`ShipTrack web #${round}`, webPort, makeRequests(perRun, secret, `web${round}`), seconds, connections));
+    }
 
     let stallNote = '';
     if (db.backend === 'postgres') {
@@ -182,12 +185,14 @@ async function main(): Promise<void> {
       stallNote = 'DB-stall run skipped: needs real Postgres (set TEST_DATABASE_URL) for LOCK TABLE from a second session';
     }
 
-    const base = results[0]!;
+    const floors = results.filter((r) => r.name.startsWith('floor'));
+    const base = { rps: floors.reduce((a, r) => a + r.rps, 0) / floors.length };
     const pad = (s: string, n: number) => s.padEnd(n);
-    console.log(`\n${pad('run', 32)} ${pad('req/s', 8)} ${pad('vs floor', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('max ms', 7)} ${pad('>3 s', 5)} ${pad('total', 7)} responses`);
+    console.log(`\n${pad('run', 32)} ${pad('req/s', 8)} ${pad('vs floor*', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('max ms', 7)} ${pad('>3 s', 5)} ${pad('total', 7)} responses`);
     for (const r of results) {
       console.log(`${pad(r.name, 32)} ${pad(r.rps.toFixed(0), 8)} ${pad((r.rps / base.rps).toFixed(2), 9)} ${pad(String(r.p50), 7)} ${pad(String(r.p99), 7)} ${pad(String(r.max), 7)} ${pad(String(r.over3s), 5)} ${pad(String(r.total), 7)} status ${JSON.stringify(r.statuses)} type ${JSON.stringify(r.types)}${r.reused ? ` (${r.reused} replays: pre-signed set exhausted)` : ''}`);
     }
+    console.log(`* ratio to the mean floor req/s (${base.rps.toFixed(0)})`);
     console.log(stallNote);
     const rows = await db.pool.query<{ source: string; n: string }>('SELECT count(*)::text AS n FROM launches');
     console.log(`rows in launches: ${rows.rows[0]!.n}`);
