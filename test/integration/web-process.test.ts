@@ -88,7 +88,7 @@ describe('web as a child process', () => {
     child.proc.kill('SIGTERM');
     assert.equal(await child.exited, 0, child.out.join(''));
     const ms = performance.now() - t0;
-    assert.ok(ms < 3000, `took ${ms} ms to stop`);
+    assert.ok(ms < 10_000, `took ${ms} ms to stop (systemd's TimeoutStopSec is 10 s)`);
     const text = child.out.join('');
     assert.match(text, /web\.stopping proc=web signal=SIGTERM/);
     assert.match(text, /web\.stopped/);
