@@ -104,7 +104,7 @@ for (const c of [
     assert.equal(eventsNamed(r, 'digest.theme_skipped')[0]?.reason, c.reason, r.stdout);
     assert.deepEqual(env.bodies().map((b) => b.content), await env.expectedParts());
     assert.ok(!env.bodies()[0]!.content.includes('Theme:'));
-    if (c.reason === 'timeout') assert.ok(r.ms < 6000, `took ${r.ms} ms`);
+    if (c.reason === 'timeout') assert.ok(r.ms < 10_000, `took ${r.ms} ms (the fake LLM never answers)`);
   });
 }
 

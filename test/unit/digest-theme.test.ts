@@ -72,7 +72,8 @@ for (const c of [
     assert.equal(r.ok, false);
     assert.equal(!r.ok && r.reason, c.reason);
     if (c.detail) assert.equal(!r.ok && r.detail, c.detail);
-    assert.ok(ms < llm.timeoutMs + 500, `took ${ms} ms`);
+    // Generous bound: proves the call does not wait for a server that never answers, not speed.
+    assert.ok(ms < llm.timeoutMs + 3000, `took ${ms} ms`);
     if (c.reason === 'timeout') assert.ok(ms >= llm.timeoutMs - 20, `gave up early: ${ms} ms`);
     assert.equal(lines.filter((l) => l.includes(`digest.theme_skipped`) && l.includes(`reason=${c.reason}`)).length, 1);
   });
