@@ -29,6 +29,8 @@ export interface Config {
   readonly launchWords: readonly string[];
   readonly launchMinLength: number;
   readonly digestQuietWeek: boolean;
+  /** At most this many digest messages; a bigger week ends with "…and N more launches". */
+  readonly digestMaxParts: number;
   readonly llm: { readonly url: string; readonly key: string; readonly model: string; readonly timeoutMs: number } | undefined;
   readonly restTimeoutMs: number;
   /** Worker, first start only (no backfill cursor yet): import this many hours of #i-shipped history; 0 = none. */
@@ -141,6 +143,7 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
     launchWords,
     launchMinLength: int('LAUNCH_MIN_LENGTH', 12, 1, 2000),
     digestQuietWeek: bool('DIGEST_QUIET_WEEK', false),
+    digestMaxParts: int('DIGEST_MAX_PARTS', 10, 1, 100),
     llm: llmUrl && llmModel ? { url: llmUrl, key: get('LLM_API_KEY') ?? '', model: llmModel, timeoutMs: int('LLM_TIMEOUT_MS', 8000, 100, 60000) } : undefined,
     restTimeoutMs: int('DISCORD_REST_TIMEOUT_MS', 15000, 100, 120000),
     workerBackfillHours: int('WORKER_BACKFILL_HOURS', 24, 0, 720),

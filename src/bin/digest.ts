@@ -96,7 +96,7 @@ let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
 try {
   pool = await openDatabase(rt, { max: 2 });
   const outcome = await runDigest({ pool, rest, log }, {
-    window, channelId: config.announcementsChannelId, runId, quietWeek: config.digestQuietWeek, llm: config.llm,
+    window, channelId: config.announcementsChannelId, runId, quietWeek: config.digestQuietWeek, maxParts: config.digestMaxParts, llm: config.llm,
     dryRun: args.dryRun, signal: stop.signal,
   });
   await pool.end();

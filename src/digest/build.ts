@@ -38,6 +38,12 @@ export interface DigestOptions {
   readonly quietWeek?: boolean;
   /** Part size limit (default and maximum 2000; at least 1000). */
   readonly maxPartLength?: number;
+  /**
+   * At most this many messages (default: no cap). A week with more launches than fit lists the
+   * first ones in the usual order and ends with "…and N more launches" instead of flooding the
+   * channel with hundreds of messages.
+   */
+  readonly maxParts?: number;
 }
 
 export interface Digest {
@@ -181,6 +187,21 @@ export function buildDigest(launches: readonly DigestLaunch[], window: DigestWin
   ];
   const theme = normaliseLine(options.theme ?? '');
   if (theme !== '') lines.push(`Theme: ${escapeUserText(truncateAtWord(theme, MAX_THEME_LENGTH), { suppressEmbeds: true })}`);
-  for (const f of founders) for (const l of f.launches) lines.push(launchLine(l, maxText));
-  return { parts: packLines(lines, limit), count: inWindow.length, founders: founders.length };
+  const launchLines = founders.flatMap((f) => f.launches.map((l) => launchLine(l, maxText)));
+  const maxParts = options.maxParts ?? Infinity;
+  if (!(maxParts >= 1)) throw new RangeError(`maxParts must be at least 1, got ${maxParts}`);
+  const all = packLines([...lines, ...launchLines], limit);
+  if (all.length <= maxParts) return { parts: all, count: inWindow.length, founders: founders.length };
+  // Packing is monotonic in the number of lines kept: binary-search the most that fit with the tail line.
+  const withTail = (kept: number) => packLines([...lines, ...launchLines.slice(0, kept), moreLine(launchLines.length - kept)], limit);
+  let lo = 0, hi = launchLines.length - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (withTail(mid).length <= maxParts) lo = mid; else hi = mid - 1;
+  }
+  return { parts: withTail(lo), count: inWindow.length, founders: founders.length };
+}
+
+function moreLine(omitted: number): string {
+  return `…and ${plural(omitted, 'more launch', 'more launches')} this week (\`/profile\` shows anyone's full list).`;
 }

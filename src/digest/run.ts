@@ -36,6 +36,8 @@ export interface DigestRunOptions {
   /** Identifies this run in digests.claimed_by (host:pid:random). */
   runId: string;
   quietWeek: boolean;
+  /** Cap on the number of messages (config DIGEST_MAX_PARTS); undefined = no cap. */
+  maxParts?: number;
   llm?: LlmSettings | undefined;
   dryRun?: boolean;
   leaseMs?: number;
@@ -74,7 +76,7 @@ async function build(deps: DigestDeps, opts: DigestRunOptions): Promise<{ parts:
     const r = await fetchTheme(opts.llm, launches.map((l) => l.content), { log: deps.log, clock: deps.clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     if (r.ok) theme = r.theme;
   }
-  const digest = buildDigest(launches, opts.window, { theme, quietWeek: opts.quietWeek });
+  const digest = buildDigest(launches, opts.window, { theme, quietWeek: opts.quietWeek, maxParts: opts.maxParts });
   return { parts: digest.parts, count: digest.count, founders: digest.founders, theme: theme !== undefined };
 }
 

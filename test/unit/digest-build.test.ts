@@ -204,3 +204,29 @@ test('window dates across months and years', () => {
   assert.equal(formatWindowDates(windowForIsoWeek('2027-W01')), '28 Dec 2026 – 4 Jan 2027');
   assert.equal(formatWindowDates(windowForIsoWeek('2026-W45'), 'and'), '26 Oct and 2 Nov 2026');
 });
+
+test('maxParts caps a huge week: the first launches in order, then one "…and N more" line', () => {
+  const window = windowForIsoWeek('2026-W48');
+  const many = Array.from({ length: 10_000 }, (_, i) => ({
+    id: String(i + 1), userId: String(100000000000000000n + BigInt(i % 700)), userName: `u${i % 700}`,
+    content: `Shipped product number ${i} with a reasonably long description https://p${i}.example`, urls: [`https://p${i}.example`],
+    createdAt: new Date(window.start.getTime() + i * 1000), source: 'channel' as const,
+  }));
+  const capped = buildDigest(many, window, { maxParts: 10 });
+  assert.equal(capped.parts.length, 10);
+  assert.equal(capped.count, 10_000);
+  assert.ok(capped.parts.every((p) => p.length <= 2000));
+  const lines = capped.parts.join('\n').split('\n');
+  const shown = lines.filter((l) => l.startsWith('• ')).length;
+  const tail = lines.at(-1)!;
+  assert.match(tail, /^…and ([\d]+) more launches this week/);
+  assert.equal(Number(/and (\d+) more/.exec(tail)![1]) + shown, 10_000);
+  // The shown lines are exactly the uncapped digest's first lines.
+  const full = buildDigest(many, window).parts.join('\n').split('\n');
+  assert.deepEqual(lines.slice(0, -1), full.slice(0, lines.length - 1));
+  // Adding one more line would not fit in 10 parts.
+  assert.ok(buildDigest(many, window, { maxParts: 11 }).parts.join('\n').split('\n').filter((l) => l.startsWith('• ')).length > shown);
+  // Under the cap nothing changes.
+  const few = many.slice(0, 20);
+  assert.deepEqual(buildDigest(few, window, { maxParts: 10 }).parts, buildDigest(few, window).parts);
+});
