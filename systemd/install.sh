@@ -49,6 +49,7 @@ ETC_DIR=$R/etc/$APP
 ENV_FILE=$ETC_DIR/env
 UNIT_DIR=$R/etc/systemd/system
 SYSUSERS_FILE=$R/etc/sysusers.d/$APP.conf
+ADMIN_CMD=$R/usr/local/bin/$APP
 UNITS=(shiptrack-migrate.service shiptrack-web.service shiptrack-worker.service shiptrack-digest.service shiptrack-digest.timer)
 CHANGED=0   # did this run change code or units? (decides whether running services restart)
 
@@ -91,6 +92,7 @@ uninstall() {
   done
   if [ -e "$APP_DIR" ]; then rm -rf "$APP_DIR"; echo "    removed $APP_DIR"; fi
   if [ -e "$SYSUSERS_FILE" ]; then rm -f "$SYSUSERS_FILE"; echo "    removed $SYSUSERS_FILE"; fi
+  if [ -e "$ADMIN_CMD" ]; then rm -f "$ADMIN_CMD"; echo "    removed $ADMIN_CMD"; fi
   if [ "$PURGE" -eq 1 ]; then
     rm -rf "$ETC_DIR" "$UNIT_DIR"/shiptrack-*.service.d "$UNIT_DIR"/shiptrack-*.timer.d
     echo "    purged $ETC_DIR and local drop-ins"
@@ -150,6 +152,7 @@ sync_tree "$SRC/sql" "$APP_DIR/sql"
 put 0644 "$SRC/package.json" "$APP_DIR/package.json"
 put 0644 "$SRC/package-lock.json" "$APP_DIR/package-lock.json"
 [ -f "$SRC/README.md" ] && put 0644 "$SRC/README.md" "$APP_DIR/README.md"
+put 0755 "$SRC/systemd/shiptrack" "$ADMIN_CMD"   # `shiptrack status` etc., as the service user
 if [ "$BUILD" -eq 1 ]; then
   say "Production dependencies (npm ci --omit=dev in $APP_DIR)"
   # Only when the lockfile changed or node_modules is missing: npm ci always rewrites the tree.

@@ -67,6 +67,7 @@ test('install --root lays out units, code, env and sysusers with the right modes
     'etc/shiptrack': '0750 d',
     'etc/shiptrack/env': '0640 f',
     'etc/sysusers.d/shiptrack.conf': '0644 f',
+    'usr/local/bin/shiptrack': '0755 f',
     'opt/shiptrack': '0755 d',
     'opt/shiptrack/dist': '0755 d',
     'opt/shiptrack/dist/bin': '0755 d',
@@ -151,6 +152,7 @@ test('--uninstall removes units and code but keeps env; --purge removes env too'
   assert.throws(() => lstatSync(link));
   assert.equal(existsSync(join(root, 'opt/shiptrack')), false);
   assert.equal(existsSync(join(root, 'etc/sysusers.d/shiptrack.conf')), false);
+  assert.equal(existsSync(join(root, 'usr/local/bin/shiptrack')), false);
   assert.equal(readFileSync(join(root, 'etc/shiptrack/env'), 'utf8'), readFileSync(join(src, '.env.example'), 'utf8'));
   assert.match(res.out, /kept .*etc\/shiptrack\/env/);
   assert.match(res.out, /database were left in place/);
