@@ -1,8 +1,5 @@
 // `npm run web` / shiptrack-web.service: the HTTP interactions endpoint (POST /api/discord/interact)
 // and /healthz. Composition only: key → database → REST client → server → READY; SIGTERM drains.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fatal, openDatabase, startProcess } from './bootstrap.js';
 import { systemClock } from '../clock.js';
 import { describeError } from '../errors.js';
@@ -12,19 +9,7 @@ import { createRouter } from '../discord/interactions/router.js';
 import { createInteractionServer, INTERACTIONS_PATH } from '../discord/interactions/server.js';
 import { createVerifier, publicKeyFromHex } from '../discord/interactions/verify.js';
 import { createNotifier } from '../systemd/notify.js';
-
-/** The version in the nearest package.json above this file (works from src/ and from dist/). */
-function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'shiptrack' && typeof pkg.version === 'string') return pkg.version;
-    } catch { /* not here; look one level up */ }
-    dir = dirname(dir);
-  }
-  return 'unknown';
-}
+import { packageVersion } from '../version.js';
 
 const rt = startProcess('web');
 const { config, log } = rt;
@@ -51,7 +36,7 @@ try {
     stopping = true;
     log.notice('web.stopping', { signal, deferred_pending: router.pendingFollowups });
     void notifier.stopping();
-    web.close(10_000)
+    web.close(8_000) // inside systemd's TimeoutStopSec=10s
       .then(() => { rest.destroy(); return pool.end(); })
       .then(() => { log.notice('web.stopped', {}); process.exit(0); })
       .catch((err: unknown) => { log.error('web.stop_failed', { error: describeError(err) }); process.exit(1); });

@@ -10,6 +10,7 @@ import { ShipTrackError, type ShipTrackErrorCode } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { BucketBook, InvalidRequestCounter, SlidingWindow, parseRateLimitHeaders } from './buckets.js';
 import { parseRoute, type HttpMethod, type ParsedRoute } from './routes.js';
+import { packageVersion } from '../../version.js';
 
 export type FetchLike = typeof import('node-fetch').default;
 
@@ -51,7 +52,7 @@ export interface RequestOptions {
 export function userAgentFor(version: string, url = 'https://github.com/shiptrack/shiptrack'): string {
   return `DiscordBot (${url}, ${version})`;
 }
-export const DEFAULT_USER_AGENT = userAgentFor('0.1.0');
+export const DEFAULT_USER_AGENT = userAgentFor(packageVersion());
 
 /** A Discord HTTP error. `route` is a template: ids and tokens never appear in it or in the message. */
 export class DiscordApiError extends ShipTrackError {
