@@ -9,9 +9,9 @@
 import { hostname } from 'node:os';
 import { fatal, openDatabase, startProcess } from './bootstrap.js';
 import { systemClock } from '../clock.js';
-import { ExitCode, describeError } from '../errors.js';
+import { ExitCode, ShipTrackError, describeError } from '../errors.js';
 import { loadSession, saveSession } from '../db/gateway-state.js';
-import { RestClient } from '../discord/rest/client.js';
+import { DiscordApiError, RestClient } from '../discord/rest/client.js';
 import { getGatewayBot } from '../discord/rest/api.js';
 import { GatewayShard, GatewayIntent, type Dispatch, type SessionStore } from '../discord/gateway/index.js';
 import { createNotifier } from '../systemd/notify.js';
@@ -54,6 +54,10 @@ function botIdFromToken(token: string): string | undefined {
     const id = Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8');
     return /^\d{17,20}$/.test(id) ? id : undefined;
   } catch { return undefined; }
+}
+
+function tokenRejected(err: unknown): boolean {
+  return (err instanceof DiscordApiError && err.status === 401) || (err instanceof ShipTrackError && err.code === 'REST_TOKEN_REJECTED');
 }
 
 /** One exit path: stop everything that runs, bounded by a hard timer, then exit with `code`. */
@@ -126,7 +130,16 @@ async function main(): Promise<void> {
     save: async (s) => { if (!held.lost && !exiting) await saveSession(db, s); },
   };
   const gw = new GatewayShard({
-    token: config.botToken, intents: INTENTS, getGatewayBot: () => getGatewayBot(restRef), sessionStore,
+    token: config.botToken, intents: INTENTS, getGatewayBot: async () => {
+      try {
+        return await getGatewayBot(restRef);
+      } catch (err) {
+        // 401 on /gateway/bot is the REST form of close 4004: retrying would loop forever.
+        if (tokenRejected(err)) void shutdown(ExitCode.gatewayFatal, 'bot token rejected (HTTP 401 on GET /gateway/bot; same meaning as gateway close 4004 authentication failed)', { state: 'fatal' });
+        throw err;
+      }
+    },
+    sessionStore,
     onDispatch: (d: Dispatch) => {
       const handled = ingestRef.handleDispatch(d.t, d.d);
       status?.noteEvent();

@@ -50,7 +50,7 @@ export function spawnWorker(env: Record<string, string>, name = 'worker'): Worke
   const onLine = (raw: string) => {
     const line = raw.replace(/^<\d>/, '');
     lines.push(line);
-    if (process.env.WORKER_LOG) process.stderr.write(`[${name}] ${line}\n`);
+    if (process.env.WORKER_LOG) process.stderr.write(`${new Date().toISOString().slice(11, 23)} [${name}] ${line}\n`);
     events.emit('line', line);
   };
   createInterface({ input: child.stdout! }).on('line', onLine);
@@ -59,18 +59,8 @@ export function spawnWorker(env: Record<string, string>, name = 'worker'): Worke
     exitCode = code ?? signal ?? 'unknown';
     resolve(exitCode);
   }));
-  const waitForLine: WorkerProcess['waitForLine'] = (event, opts = {}) => new Promise((resolve, reject) => {
-    const ok = (l: string) => (l === event || l.startsWith(`${event} `)) && (!opts.match || opts.match(l));
-    const seen = lines.slice(opts.from ?? 0).find(ok);
-    if (seen) return resolve(seen);
-    const timeoutMs = opts.timeoutMs ?? 15_000;
-    const timer = setTimeout(() => { cleanup(); reject(new Error(`[${name}] no "${event}" line within ${timeoutMs} ms; last lines:\n${lines.slice(-15).join('\n')}`)); }, timeoutMs);
-    const onEvt = (l: string) => { if (ok(l)) { cleanup(); resolve(l); } };
-    const onExit = () => { cleanup(); reject(new Error(`[${name}] exited (${String(exitCode)}) before "${event}"; last lines:\n${lines.slice(-15).join('\n')}`)); };
-    const cleanup = () => { clearTimeout(timer); events.off('line', onEvt); child.off('exit', onExit); };
-    events.on('line', onEvt);
-    child.once('exit', onExit);
-  });
+  const waitForLine: WorkerProcess['waitForLine'] = (event, opts = {}) =>
+    lineWaiter(name, lines, events, event, { ...opts, onExit: (cb) => { child.once('exit', cb); return () => child.off('exit', cb); } });
   return {
     child, lines, events, waitForLine, exited,
     get exitCode() { return exitCode; },
@@ -79,4 +69,74 @@ export function spawnWorker(env: Record<string, string>, name = 'worker'): Worke
       return exited;
     },
   };
+}
+
+/** Resolves with the first line (from index `from`) starting with `event`; rejects on timeout or exit. */
+function lineWaiter(name: string, lines: string[], events: EventEmitter, event: string,
+  opts: { timeoutMs?: number; from?: number; match?: (line: string) => boolean; onExit?: (cb: () => void) => () => void }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ok = (l: string) => (l === event || l.startsWith(`${event} `)) && (!opts.match || opts.match(l));
+    const seen = lines.slice(opts.from ?? 0).find(ok);
+    if (seen) return resolve(seen);
+    const timeoutMs = opts.timeoutMs ?? 15_000;
+    const tail = () => lines.slice(-20).join('\n');
+    const timer = setTimeout(() => { cleanup(); reject(new Error(`[${name}] no "${event}" line within ${timeoutMs} ms; last lines:\n${tail()}`)); }, timeoutMs);
+    const onEvt = (l: string) => { if (ok(l)) { cleanup(); resolve(l); } };
+    const offExit = opts.onExit?.(() => { cleanup(); reject(new Error(`[${name}] exited before "${event}"; last lines:\n${tail()}`)); });
+    const cleanup = () => { clearTimeout(timer); events.off('line', onEvt); offExit?.(); };
+    events.on('line', onEvt);
+  });
+}
+
+/**
+ * Plays systemd for the worker (Restart=always, RestartSec=restartMs, RestartPreventExitStatus=
+ * 78 79): respawns it after every exit except those codes and except after stop(). Lines of all
+ * generations are collected in one list, tagged by generation in `generations`.
+ */
+export class Supervisor {
+  readonly lines: string[] = [];
+  readonly events = new EventEmitter();
+  readonly exits: Array<number | string> = [];
+  current: WorkerProcess | undefined;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private gen = 0;
+
+  constructor(readonly env: Record<string, string>, readonly name = 'worker', readonly restartMs = 300) {
+    this.events.setMaxListeners(100);
+  }
+
+  get generation(): number { return this.gen; }
+
+  start(): WorkerProcess {
+    this.stopped = false;
+    const w = spawnWorker(this.env, `${this.name}#${++this.gen}`);
+    this.current = w;
+    w.events.on('line', (l: string) => { this.lines.push(l); this.events.emit('line', l); });
+    void w.exited.then((code) => {
+      this.exits.push(code);
+      this.events.emit('exit', code);
+      if (this.stopped || code === 78 || code === 79 || this.current !== w) return;
+      this.timer = setTimeout(() => { if (!this.stopped) this.start(); }, this.restartMs);
+    });
+    return w;
+  }
+
+  waitForLine(event: string, opts: { timeoutMs?: number; from?: number; match?: (line: string) => boolean } = {}): Promise<string> {
+    return lineWaiter(this.name, this.lines, this.events, event, opts);
+  }
+
+  waitForExit(timeoutMs = 15_000): Promise<number | string> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`[${this.name}] did not exit within ${timeoutMs} ms`)), timeoutMs);
+      this.events.once('exit', (code: number | string) => { clearTimeout(t); resolve(code); });
+    });
+  }
+
+  /** Stops respawning and ends the current process with `signal`. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string | undefined> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    return this.current && this.current.exitCode === undefined ? this.current.kill(signal) : this.current?.exitCode;
+  }
 }
