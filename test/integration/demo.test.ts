@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const PIDS = /web pid (\d+) on \S+ worker pid (\d+)\n/;
+
 function startDemo(dataDir: string, extra: string[] = []) {
   const p = spawn(process.execPath, ['--import', 'tsx', 'src/demo/demo.ts', '--data-dir', dataDir, ...extra], {
     env: { PATH: process.env.PATH, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,9 +52,10 @@ test('SIGINT during the demo stops every child process', async (t) => {
   // Wait until the three processes have been started (the worker is the last long-running one).
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('demo did not reach the keep-running stage: ' + demo.output())), 120_000);
-    demo.p.stdout.on('data', () => { if (demo.output().includes('Still running')) { clearTimeout(timer); resolve(); } });
+    // The keep-running banner ends with the pids line; wait for that line itself, not the title.
+    demo.p.stdout.on('data', () => { if (PIDS.test(demo.output())) { clearTimeout(timer); resolve(); } });
   });
-  const pids = /web pid (\d+) .* worker pid (\d+)/.exec(demo.output());
+  const pids = PIDS.exec(demo.output());
   assert.ok(pids, demo.output());
   const alive = (pid: string) => { try { process.kill(Number(pid), 0); return true; } catch { return false; } };
   assert.deepEqual([alive(pids[1]!), alive(pids[2]!)], [true, true], 'web and worker are up before Ctrl-C');
