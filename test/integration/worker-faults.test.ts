@@ -197,4 +197,25 @@ test('a second worker waits as hot standby and takes over when the first dies; n
   const posted = await poster.stop();
   await tally(f, 'standby-takeover', posted, { repeatPutsAllowed: true });
   assert.equal(standby.lines.filter((l) => l.startsWith('worker.standby')).length, 1, "'worker.standby' logged once");
+
+  // Lock loss while the pool is fine: the holder's lock session is killed server-side. It must stop
+  // processing at once (nothing logged after lock.lost), exit 1, and the other worker takes over.
+  const from = sup.lines.length;
+  sup.start(); // the old worker comes back and waits as standby now
+  await sup.waitForLine('worker.standby', { from });
+  const poster2 = startPoster(fake, 'lock-loss');
+  await waitFor('posts before the lock loss', () => poster2.posted.length >= 4, 5000, 10);
+  const holderFrom = standby.lines.length;
+  const holder = standby.current!;
+  standby.noRestart(); // so the takeover is by the other worker, not by this one's restart
+  const killed = await f.db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_locks
+    WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+  assert.equal(killed.rowCount, 1);
+  await standby.waitForLine('lock.lost', { from: holderFrom });
+  assert.equal(await holder.exited, 1);
+  const after = standby.lines.slice(standby.lines.findIndex((l, i) => i >= holderFrom && l.startsWith('lock.lost')));
+  assert.ok(!after.some((l) => l.startsWith('launch.logged') || l.startsWith('reaction.added')), after.join('\n'));
+  await sup.waitForLine('lock.acquired', { from, match: (l) => l.includes('after_standby=true'), timeoutMs: 15_000 });
+  await standby.stop('SIGKILL');
+  await tally(f, 'lock-loss', await poster2.stop(), { repeatPutsAllowed: true });
 });

@@ -133,6 +133,12 @@ export class Supervisor {
     });
   }
 
+  /** Stops respawning; the current process keeps running until it exits by itself. */
+  noRestart(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
   /** Stops respawning and ends the current process with `signal`. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string | undefined> {
     this.stopped = true;
