@@ -218,4 +218,12 @@ test('a second worker waits as hot standby and takes over when the first dies; n
   await sup.waitForLine('lock.acquired', { from, match: (l) => l.includes('after_standby=true'), timeoutMs: 15_000 });
   await standby.stop('SIGKILL');
   await tally(f, 'lock-loss', await poster2.stop(), { repeatPutsAllowed: true });
+
+  // SIGTERM while waiting in standby: leaves at once with 0 (nothing to close but the pool).
+  const third = spawnWorker(f.env, 'third');
+  t.after(() => third.kill('SIGKILL'));
+  await third.waitForLine('worker.standby');
+  const t0 = Date.now();
+  assert.equal(await third.kill('SIGTERM'), 0);
+  assert.ok(Date.now() - t0 < 5000);
 });
