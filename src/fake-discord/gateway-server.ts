@@ -30,6 +30,8 @@ export interface Session {
 export interface Conn {
   id: number; ws: WebSocket; path: string; query: string; session?: Session; identified: boolean;
   received: Frame[]; sent: Frame[]; sendTimes: number[]; hbTimer?: TimerHandle; closeCode?: number; open: boolean;
+  /** The fake started the close (a server close code never ends the session by itself). */
+  closedByServer?: boolean;
 }
 
 const PRIVILEGED = GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences;
@@ -90,6 +92,7 @@ export class GatewayServer {
   close(conn: Conn, code: number, reason = ''): void {
     if (!conn.open) return;
     if (SESSION_ENDING.has(code) && conn.session) conn.session.invalid = true;
+    conn.closedByServer = true;
     conn.ws.close(code, reason);
   }
 
@@ -104,8 +107,11 @@ export class GatewayServer {
     if (s && s.conn === conn) {
       s.conn = undefined;
       s.disconnectedAt = this.clock.now();
-      // A client close with 1000/1001 ends the session; anything else (or no close frame) keeps it resumable.
-      if (code === 1000 || code === 1001) s.invalid = true;
+      // A client close with 1000/1001 ends the session; anything else (or no close frame) keeps it
+      // resumable. A server 1001 ("going away": a gateway node restarting) is echoed by the client
+      // but is not the client's choice, and Discord expects a RESUME after it; a server 1000 is
+      // modelled as ending the session (the client then gets op 9 on RESUME).
+      if (code === 1000 || (code === 1001 && !conn.closedByServer)) s.invalid = true;
     }
     this.events.emit('disconnect', { connId: conn.id, code });
   }
@@ -191,7 +197,10 @@ export class GatewayServer {
     this.resumeCount++;
     this.events.emit('resume', { connId: conn.id, sessionId: s.id, seq, replayed: s.buffer.filter((x) => x.s > seq).length });
     for (const x of s.buffer) if (x.s > seq) this.deliver(s, conn, x);
-    this.dispatchTo(s, GatewayDispatchEvents.Resumed, { _trace: ['["fake-discord",{}]'] }, neutral);
+    // RESUMED belongs to this connection: it takes a seq but is never replayed on a later RESUME.
+    const resumed: Dispatched = { s: ++s.seq, t: GatewayDispatchEvents.Resumed, d: { _trace: ['["fake-discord",{}]'] }, meta: neutral };
+    this.deliver(s, conn, resumed);
+    this.events.emit('dispatch', { sessionId: s.id, s: resumed.s, t: resumed.t });
   }
 
   private broadcast(t: string, d: unknown, meta: DispatchMeta): void {
