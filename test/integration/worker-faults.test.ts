@@ -126,9 +126,10 @@ test('gateway, REST, database and process faults: every launch stored once and r
   await run('close-4000', async (from) => { fake.gateway.closeAll(4000, 'Unknown error'); await resumed(from); });
   await run('close-4007', async (from) => { fake.gateway.closeAll(4007, 'Invalid seq'); await readyAgain(from); });
   await run('close-4009', async (from) => { fake.gateway.closeAll(4009, 'Session timed out'); await readyAgain(from); });
-  // The fake ends the session on any 1001 close (as Discord does for a client's 1001), so the
-  // RESUME may get op 9 d:false and fall back to IDENTIFY + backfill: either way nothing is lost.
-  await run('close-1001', async (from) => { fake.gateway.closeAll(1001, 'Going away'); await Promise.race([resumed(from), readyAgain(from)]); });
+  // A server 1001 ("going away") keeps the session: the worker RESUMEs.
+  await run('close-1001', async (from) => { fake.gateway.closeAll(1001, 'Going away'); await resumed(from); });
+  // A server 1000 is modelled as ending the session: RESUME gets op 9 d:false, then IDENTIFY + backfill.
+  await run('close-1000', async (from) => { fake.gateway.closeAll(1000, 'Normal closure'); await readyAgain(from); });
   await run('reactions-429-5xx', async () => {
     fake.rest.script({ method: 'PUT', path: /reactions/, status: 429, retryAfterSec: 0.2, times: 3 });
     fake.rest.script({ method: 'PUT', path: /reactions/, status: 503, times: 5 });
