@@ -34,7 +34,7 @@ const INTERACTION_TOKEN_RE = /aW50ZXJhY3Rpb246[A-Za-z0-9_.-]+/g;
 const WEBHOOK_PATH_RE = /\/(webhooks\/\d+|interactions\/\d+)\/[A-Za-z0-9_.-]{20,}/g;
 // postgres://user:password@host — keep the user and host, drop the password.
 const URL_PASSWORD_RE = /\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):([^@\s]+)@/gi;
-// `Authorization: Bot xxx` or `password=xxx` written by someone who forgot.
+// `Authorization: Bot <token>` or `password=<secret>` written by someone who forgot.
 const KEYED_SECRET_RE = /\b(Bot|Bearer)\s+[A-Za-z0-9_.-]{20,}|\b(password|token|secret|api_key)=("[^"]*"|\S+)/gi;
 
 export function redact(text: string, secrets: readonly string[] = []): string {

@@ -7,15 +7,14 @@ import { once } from 'node:events';
 import type { TestDatabase } from '../helpers/db.js';
 import type { RecordedRequest } from '../../src/fake-discord/index.js';
 import {
-  ON_TIME, WINDOW, arrivalTripwire, completion, digestEnv, eventsNamed, messagesPath, nonceFor, openDb, startFakeLlm, within, type DigestProc,
+  ON_TIME, WINDOW, arrivalTripwire, nonces, partNonceOf, completion, digestEnv, eventsNamed, messagesPath, openDb, startFakeLlm, within, type DigestProc,
 } from './digest-harness.js';
 
 let db: TestDatabase;
 before(async () => { db = await openDb(); });
 after(async () => { await db?.close(); });
 
-const nonces = (rs: RecordedRequest[]) => rs.map((r) => `${(r.body as { nonce: string }).nonce}:${r.status}`);
-const p = (n: number) => nonceFor(WINDOW, n);
+const p = partNonceOf;
 
 test('SIGKILL after part 1 of 3: the lease blocks an immediate re-run; once it expires the next run posts parts 2-3 only', async (t) => {
   const env = await digestEnv(t, db);

@@ -4,18 +4,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestDatabase } from '../helpers/db.js';
-import type { RecordedRequest } from '../../src/fake-discord/index.js';
 import { THEME_SYSTEM_PROMPT } from '../../src/digest/theme.js';
 import {
-  ON_TIME, WINDOW, arrivalTripwire, completion, digestEnv, eventsNamed, messagesPath, nonceFor, openDb, startFakeLlm, within, type DigestProc,
+  ON_TIME, WINDOW, arrivalTripwire, nonces, partNonceOf, completion, digestEnv, eventsNamed, messagesPath, openDb, startFakeLlm, within, type DigestProc,
 } from './digest-harness.js';
 
 let db: TestDatabase;
 before(async () => { db = await openDb(); });
 after(async () => { await db?.close(); });
 
-const nonces = (rs: RecordedRequest[]) => rs.map((r) => `${(r.body as { nonce: string }).nonce}:${r.status}`);
-const p = (n: number) => nonceFor(WINDOW, n);
+const p = partNonceOf;
 
 test('429 on part 2: the same request (same nonce) is retried after Retry-After and every part is posted once', async (t) => {
   const env = await digestEnv(t, db);

@@ -225,3 +225,8 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
     clearTimeout(timer);
   }
 }
+
+/** `nonce:status` of each recorded message POST, for asserting exactly what Discord received. */
+export const nonces = (rs: RecordedRequest[]) => rs.map((r) => `${(r.body as { nonce: string }).nonce}:${r.status}`);
+/** The nonce of part `n` of the test window. */
+export const partNonceOf = (n: number) => nonceFor(WINDOW, n);
