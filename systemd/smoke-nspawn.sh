@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Optional runtime smoke test: boots the ShipTrack units under a real systemd (PID 1 of a throw-away
+# Debian 12 container, systemd-nspawn) against the host's PostgreSQL and a fake Discord on the host.
+# NOT part of CI or `npm test` (needs root, debootstrap, ~400 MB, a few minutes). Recipe: docs
+# systemd.md section 4.6, except that the container shares the host network (no --private-network)
+# so it reaches Postgres at 127.0.0.1:5432 and the fake Discord; results go to docs/systemd-smoke.md.
+#
+#   sudo bash systemd/smoke-nspawn.sh            set up, boot, run every check, tear everything down
+#   KEEP=1 sudo bash systemd/smoke-nspawn.sh     same, but leave the container running for poking
+#                                                (then: sudo bash systemd/smoke-nspawn.sh down)
+#   sudo bash systemd/smoke-nspawn.sh down       power off, stop fake Discord, drop DB, remove rootfs
+#
+# Env: ROOTFS (default /tmp/rootfs), WORK (default /tmp/shiptrack-smoke: nspawn debs, logs, pids),
+#      PGURL_ADMIN (default postgres://postgres@127.0.0.1:5432/test), DB (default shiptrack_smoke),
+#      WEB_PORT (default 3077). Idempotent-ish: an existing debootstrap root is reused.
+set -uo pipefail
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOTFS=${ROOTFS:-/tmp/rootfs}
+WORK=${WORK:-/tmp/shiptrack-smoke}
+PGURL_ADMIN=${PGURL_ADMIN:-postgres://postgres@127.0.0.1:5432/test}
+DB=${DB:-shiptrack_smoke}
+WEB_PORT=${WEB_PORT:-3077}
+MIRROR=http://deb.debian.org/debian
+FAILS=0
+
+say() { printf '\n==> %s\n' "$*"; }
+ok() { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
+die() { echo "smoke-nspawn: $*" >&2; exit 1; }
+# Runs a command inside the container (all of its namespaces, via its init's PID).
+cin() { nsenter -t "$(cat "$WORK/leader.pid")" -a "$@"; }
+
+# ------------------------------------------------------------------------------------- teardown
+down() {
+  say "Teardown"
+  if [ -f "$WORK/leader.pid" ] && kill -0 "$(cat "$WORK/leader.pid")" 2>/dev/null; then
+    cin systemctl poweroff || true
+    for _ in $(seq 1 60); do kill -0 "$(cat "$WORK/nspawn.pid")" 2>/dev/null || break; sleep 1; done
+    if kill -0 "$(cat "$WORK/nspawn.pid")" 2>/dev/null; then
+      echo "    nspawn still running after 60 s; SIGKILL to its process group"
+      kill -KILL -- "-$(cat "$WORK/nspawn.pid")" 2>/dev/null || true
+    fi
+    echo "    container powered off"
+  fi
+  rm -f "$WORK/leader.pid" "$WORK/nspawn.pid"
+  if [ -f "$WORK/fake.pid" ]; then
+    # setsid made the fake Discord's npm the leader of its own process group: end exactly that group.
+    g=$(cat "$WORK/fake.pid")
+    kill -TERM -- "-$g" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 -- "-$g" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 -- "-$g" 2>/dev/null; then echo "    fake Discord group $g still alive after 10 s"
+    else rm -f "$WORK/fake.pid"; echo "    fake Discord stopped (process group $g)"; fi
+  fi
+  psql "$PGURL_ADMIN" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" && echo "    dropped database $DB"
+  # nspawn leaves these on a non-systemd host (docs/systemd.md 4.6).
+  rm -rf /run/systemd/nspawn "$ROOTFS"
+  echo "    removed /run/systemd/nspawn and $ROOTFS (kept $WORK for the logs)"
+}
+if [ "${1:-}" = down ]; then down; exit 0; fi
+[ "$(id -u)" -eq 0 ] || die "run as root"
+mkdir -p "$WORK"
+
+# ------------------------------------------------------------------------------------- 1. rootfs
+say "1. Debian 12 minbase root in $ROOTFS"
+command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap; } || die "no debootstrap"
+if [ ! -x "$ROOTFS/usr/lib/systemd/systemd" ]; then
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps,iproute2,ca-certificates,curl \
+    bookworm "$ROOTFS" "$MIRROR" > "$WORK/debootstrap.log" 2>&1 || die "debootstrap failed: $WORK/debootstrap.log"
+else
+  echo "    reusing existing root"
+fi
+cp /usr/bin/node "$ROOTFS/usr/bin/node"
+echo '127.0.0.1 localhost' > "$ROOTFS/etc/hosts"   # minbase has no /etc/hosts
+chroot "$ROOTFS" getent passwd shiptrack >/dev/null || \
+  chroot "$ROOTFS" useradd --system --user-group --no-create-home --home-dir /nonexistent \
+    --shell /usr/sbin/nologin shiptrack
+
+# ------------------------------------------------------------------------------------- 2. nspawn
+# systemd-nspawn extracted from Debian packages, not installed on the host: the candidate
+# systemd-container needs the same libsystemd-shared version, so both are unpacked side by side.
+say "2. systemd-nspawn (unpacked from .debs into $WORK/x)"
+if [ ! -x "$WORK/x/usr/bin/systemd-nspawn" ]; then
+  ver=$(apt-cache policy systemd-container | awk '/Candidate:/ {print $2}')
+  (cd "$WORK" && rm -f ./*.deb && apt-get download "systemd-container=$ver" "libsystemd-shared=$ver" \
+    && for d in ./*.deb; do dpkg -x "$d" x; done) || die "could not fetch systemd-container $ver"
+fi
+NSPAWN=(env LD_LIBRARY_PATH="$WORK/x/usr/lib/x86_64-linux-gnu/systemd" "$WORK/x/usr/bin/systemd-nspawn")
+"${NSPAWN[@]}" --version | head -1
+
+# ------------------------------------------------------------------------------------- 3. host side
+say "3. Throw-away database $DB and fake Discord on the host"
+psql "$PGURL_ADMIN" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" && psql "$PGURL_ADMIN" -c "CREATE DATABASE $DB" || die "psql"
+if [ -f "$WORK/fake.pid" ]; then kill -TERM -- "-$(cat "$WORK/fake.pid")" 2>/dev/null; rm -f "$WORK/fake.pid"; fi
+# `setsid` (not a group leader here, so it execs without forking) makes npm the leader of a new
+# process group whose id is $!: teardown signals exactly that group (npm, sh, tsx, node).
+(cd "$SRC" || exit 1; setsid npm run --silent fake-discord -- --port 0 > "$WORK/fake.env" 2> "$WORK/fake.log" & echo $! > "$WORK/fake.pid")
+for _ in $(seq 1 60); do grep -q '^FAKE_DISCORD_CONTROL_URL=' "$WORK/fake.env" 2>/dev/null && break; sleep 0.5; done
+grep -q '^FAKE_DISCORD_CONTROL_URL=' "$WORK/fake.env" || die "fake Discord did not start: $WORK/fake.log"
+FAKE_DISCORD_CONTROL_URL=$(sed -n 's/^FAKE_DISCORD_CONTROL_URL=//p' "$WORK/fake.env")
+cat "$WORK/fake.env"
+
+# ------------------------------------------------------------------------------------- 4. install
+say "4. Build and install into $ROOTFS"
+(cd "$SRC" && npm run --silent build) || die "npm run build failed"
+bash "$SRC/systemd/install.sh" --root "$ROOTFS" --no-build || die "install.sh failed"
+# Production dependencies, installed on the host into the root's app dir. Only Debian's mirror is
+# reachable here, so npm must be served from its cache (--prefer-offline).
+if [ ! -d "$ROOTFS/opt/shiptrack/node_modules/pg" ]; then
+  (cd "$ROOTFS/opt/shiptrack" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --prefer-offline) || die "npm ci failed"
+fi
+{ cat "$WORK/fake.env"
+  echo "DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB"
+  echo "PORT=$WEB_PORT"
+  echo "LOG_LEVEL=info"; } > "$ROOTFS/etc/shiptrack/env"
+chmod 0640 "$ROOTFS/etc/shiptrack/env"
+chroot "$ROOTFS" chown root:shiptrack /etc/shiptrack /etc/shiptrack/env
+systemctl --root="$ROOTFS" enable shiptrack-web.service shiptrack-worker.service shiptrack-digest.timer
+
+# ------------------------------------------------------------------------------------- 5. boot
+say "5. Boot (host network shared, no D-Bus on the host: --register=no --keep-unit)"
+[ -f "$WORK/nspawn.pid" ] && kill -0 "$(cat "$WORK/nspawn.pid")" 2>/dev/null && die "a container is already running; run '$0 down' first"
+rm -rf /run/systemd/nspawn
+setsid "${NSPAWN[@]}" -D "$ROOTFS" -b --register=no --keep-unit --console=pipe --link-journal=no \
+  --resolv-conf=off --timezone=off -M shipsmoke > "$WORK/console.log" 2>&1 < /dev/null &
+echo $! > "$WORK/nspawn.pid"
+L=""
+for _ in $(seq 1 60); do   # the container's init is nspawn's child; wait until its manager answers
+  L=$(pgrep -P "$(cat "$WORK/nspawn.pid")" | head -1)
+  [ -n "$L" ] && nsenter -t "$L" -a systemctl is-system-running 2>/dev/null | grep -qvE '^(offline|unknown)?$' && break
+  sleep 1
+done
+[ -n "$L" ] || die "container did not start: $WORK/console.log"
+timeout 180 nsenter -t "$L" -a systemctl is-system-running --wait >/dev/null 2>&1   # running or degraded
+echo "$L" > "$WORK/leader.pid"
+echo "    container init PID $L; system state: $(cin systemctl is-system-running)"
+
+# ------------------------------------------------------------------------------------- 6. checks
+prop() { cin systemctl show -P "$2" "$1"; }
+say "6a. shiptrack-migrate ran once, exited 0, before web and worker"
+cin systemctl --no-pager status shiptrack-migrate.service | sed -n 1,12p
+cin journalctl --no-pager -o short-monotonic -u shiptrack-migrate -u shiptrack-web -u shiptrack-worker \
+  -t systemd | grep -E 'shiptrack|Started|Finished' | head -30
+m_exit=$(prop shiptrack-migrate.service ExecMainStatus)
+m_runs=$(cin journalctl -u shiptrack-migrate -o cat | grep -c '^Starting shiptrack-migrate.service')
+echo "    'Starting shiptrack-migrate.service' lines in the journal: $m_runs" 
+m_done=$(prop shiptrack-migrate.service ExecMainExitTimestampMonotonic)
+w_start=$(prop shiptrack-web.service ExecMainStartTimestampMonotonic); k_start=$(prop shiptrack-worker.service ExecMainStartTimestampMonotonic)
+echo "    migrate ExecMainStatus=$m_exit exit@${m_done}us; web start@${w_start}us; worker start@${k_start}us"
+[ "$m_runs" = 1 ] && [ "$m_exit" = 0 ] && [ "$m_done" -gt 0 ] && [ "$w_start" -gt "$m_done" ] && [ "$k_start" -gt "$m_done" ] \
+  && ok "migrate exited 0 before web/worker started" || bad "migrate ordering/exit"
+
+say "6b. shiptrack-web active (READY=1) and /healthz from the host"
+cin systemctl --no-pager status shiptrack-web.service | sed -n 1,14p
+code=$(curl -s -o "$WORK/healthz.body" -w '%{http_code}' "http://127.0.0.1:$WEB_PORT/healthz")
+echo "    curl /healthz -> $code $(cat "$WORK/healthz.body")"
+[ "$(prop shiptrack-web.service ActiveState)" = active ] && [ "$code" = 200 ] && ok "web active, healthz 200" || bad "web"
+
+say "6c. shiptrack-worker active, Status from spawned systemd-notify"
+for _ in $(seq 1 30); do [ "$(prop shiptrack-worker.service ActiveState)" = active ] && break; sleep 1; done
+cin systemctl --no-pager status shiptrack-worker.service | sed -n 1,14p
+st=$(prop shiptrack-worker.service StatusText); echo "    StatusText=$st"
+[ "$(prop shiptrack-worker.service ActiveState)" = active ] && [[ "$st" == *"connected: READY"* ]] \
+  && ok "worker active, status '$st'" || bad "worker not active/ready"
+
+say "6d. SIGKILL the worker: restart after ~5 s and RESUME"
+curl -s "$FAKE_DISCORD_CONTROL_URL/state"; echo
+before=$(curl -s "$FAKE_DISCORD_CONTROL_URL/state" | node -pe 'JSON.parse(require("fs").readFileSync(0)).resumeCount')
+n0=$(prop shiptrack-worker.service NRestarts); pid0=$(prop shiptrack-worker.service MainPID)
+t0=$(date +%s.%N)
+cin systemctl kill -s SIGKILL shiptrack-worker.service
+for _ in $(seq 1 60); do
+  [ "$(prop shiptrack-worker.service NRestarts)" != "$n0" ] && [ "$(prop shiptrack-worker.service ActiveState)" = active ] && break; sleep 0.5
+done
+t1=$(date +%s.%N)
+echo "    MainPID $pid0 -> $(prop shiptrack-worker.service MainPID), NRestarts $n0 -> $(prop shiptrack-worker.service NRestarts), active again after $(node -pe "($t1-$t0).toFixed(1)") s"
+cin journalctl --no-pager -o short-monotonic -u shiptrack-worker -n 25
+after=$(curl -s "$FAKE_DISCORD_CONTROL_URL/state" | node -pe 'JSON.parse(require("fs").readFileSync(0)).resumeCount')
+curl -s "$FAKE_DISCORD_CONTROL_URL/state"; echo
+echo "    StatusText=$(prop shiptrack-worker.service StatusText)"
+[ "$(prop shiptrack-worker.service ActiveState)" = active ] && [ "$after" -gt "$before" ] \
+  && ok "worker restarted and resumed (resumeCount $before -> $after)" || bad "worker restart/resume (resumeCount $before -> $after)"
+
+say "6e. systemctl start shiptrack-digest.service"
+cin systemctl start shiptrack-digest.service; rc=$?
+cin journalctl --no-pager -o short-monotonic -u shiptrack-digest -n 15
+d_exit=$(prop shiptrack-digest.service ExecMainStatus); echo "    systemctl rc=$rc ExecMainStatus=$d_exit Result=$(prop shiptrack-digest.service Result)"
+[ "$rc" = 0 ] && [ "$d_exit" = 0 ] && ok "digest ran, exit 0" || bad "digest"
+
+say "6f. Timer schedule"
+cin systemctl --no-pager list-timers shiptrack-digest.timer
+next=$(cin systemctl show -P NextElapseUSecRealtime shiptrack-digest.timer); echo "    NextElapseUSecRealtime=$next"
+nextutc=$(cin env TZ=UTC systemctl --no-pager list-timers shiptrack-digest.timer | awk 'NR==2')
+echo "    (TZ=UTC) $nextutc"
+[[ "$nextutc" == Mon*" 09:00:00 UTC"* ]] && ok "next run Monday 09:00 UTC" || bad "timer next elapse"
+
+say "6g. shiptrack status (wrapper via systemd-run)"
+cin /usr/local/bin/shiptrack status; rc=$?
+echo "    rc=$rc"; [ "$rc" = 0 ] && ok "shiptrack status rc 0" || bad "shiptrack status rc $rc"
+
+# WatchdogSec=90s and the worker pings every 45 s only while gateway heartbeats are ACKed (fake
+# Discord: 41.25 s interval), so surviving 100 s proves WATCHDOG=1 from systemd-notify is accepted.
+# WATCHDOG_WAIT=0 skips it.
+say "6g2. Watchdog: worker survives ${WATCHDOG_WAIT:=100} s with WatchdogSec=90s"
+if [ "$WATCHDOG_WAIT" -gt 0 ]; then
+  n0=$(prop shiptrack-worker.service NRestarts); pid0=$(prop shiptrack-worker.service MainPID)
+  wd0=$(prop shiptrack-worker.service WatchdogTimestampMonotonic)
+  sleep "$WATCHDOG_WAIT"
+  cin systemctl show -p MainPID -p NRestarts -p ActiveState -p WatchdogUSec -p WatchdogTimestamp -p StatusText shiptrack-worker.service
+  wd1=$(prop shiptrack-worker.service WatchdogTimestampMonotonic)
+  [ "$(prop shiptrack-worker.service MainPID)" = "$pid0" ] && [ "$(prop shiptrack-worker.service NRestarts)" = "$n0" ] \
+    && [ "$wd1" -gt "$wd0" ] && ok "no watchdog kill in ${WATCHDOG_WAIT}s, WATCHDOG=1 accepted (stamp moved)" || bad "watchdog"
+fi
+
+say "6h. systemctl stop shiptrack-worker within 10 s, exit 0"
+t0=$(date +%s.%N); cin systemctl stop shiptrack-worker.service; rc=$?; t1=$(date +%s.%N)
+secs=$(node -pe "($t1-$t0).toFixed(2)")
+cin journalctl --no-pager -o short-monotonic -u shiptrack-worker -n 8
+echo "    rc=$rc took ${secs}s ExecMainCode=$(prop shiptrack-worker.service ExecMainCode) ExecMainStatus=$(prop shiptrack-worker.service ExecMainStatus) Result=$(prop shiptrack-worker.service Result)"
+[ "$rc" = 0 ] && node -e "process.exit($secs < 10 ? 0 : 1)" && [ "$(prop shiptrack-worker.service ExecMainStatus)" = 0 ] \
+  && [ "$(prop shiptrack-worker.service Result)" = success ] && ok "worker stopped in ${secs}s, exit 0" || bad "worker stop"
+
+say "6i. Sandbox trouble anywhere in the journal (SIGSYS, EPERM, notify, watchdog)"
+cin journalctl --no-pager -o short-monotonic | grep -iE 'sigsys|seccomp|EPERM|operation not permitted|notification message|watchdog|core-dump|code=killed|code=dumped' \
+  | grep -v 'status=9/KILL' || echo "    (none)"
+cin journalctl --no-pager -p warning -o short-monotonic -u 'shiptrack-*' | tail -20
+
+say "Result: $FAILS check(s) failed"
+if [ "${KEEP:-0}" = 1 ]; then
+  echo "KEEP=1: container left running (init PID $(cat "$WORK/leader.pid")); '$0 down' cleans up"
+else
+  down
+fi
+[ "$FAILS" -eq 0 ]
