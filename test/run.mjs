@@ -1,11 +1,18 @@
 #!/usr/bin/env node
-// The one test entry point (`npm test` runs typecheck, then this). Runs every test file under
-// test/unit, test/integration and test/regressions through tsx with node:test.
-// Database tests use TEST_DATABASE_URL (real PostgreSQL; each file creates a throwaway database)
-// when it is set, and otherwise an embedded PGlite served over the Postgres wire protocol.
-import { readdirSync, existsSync } from 'node:fs';
+// The one test entry point (`npm test` runs typecheck, then this). Compiles src/ once into
+// .test-dist/ (the suites spawn `node .test-dist/bin/*.js`, as production runs dist/), then runs
+// every test file under test/unit, test/regressions and test/integration through tsx with
+// node:test, and ends with the ten slowest files and any skipped tests.
+// Database tests use TEST_DATABASE_URL (real PostgreSQL; each fixture gets a throwaway database)
+// when it is set, and otherwise embedded PGlite served over the Postgres wire protocol.
+// `node test/run.mjs web-` runs only the files whose path contains `web-`.
+// TEST_CONCURRENCY sets how many files run at once (default: 2 per core, at least 4; most tests
+// wait on sockets and child processes rather than compute).
+import { readdirSync, existsSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 
 const dirs = ['test/unit', 'test/regressions', 'test/integration'];
 const only = process.argv.slice(2);
@@ -16,9 +23,23 @@ for (const d of dirs) {
 }
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 const backend = process.env.TEST_DATABASE_URL ? 'postgres' : 'embedded';
-console.log(`# ${files.length} test files; database tests on ${backend}`);
+const concurrency = Number(process.env.TEST_CONCURRENCY) || Math.max(4, availableParallelism() * 2);
+
+const dist = resolve('.test-dist');
+rmSync(dist, { recursive: true, force: true });
+const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--outDir', dist], { stdio: 'inherit' });
+if (build.status !== 0) { console.error('# compiling src/ for the tests failed'); process.exit(1); }
+
+console.log(`# ${files.length} test files; database tests on ${backend}; ${concurrency} files at a time`);
 const res = spawnSync(process.execPath, [
-  '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000',
-  '--test-reporter=spec', ...files,
-], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } });
+  '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000',
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=./test/report-slowest.mjs', '--test-reporter-destination=stdout',
+  ...files,
+], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', SHIPTRACK_TEST_DIST: dist } });
+if (backend === 'embedded') {
+  console.log('# the embedded backend skips the tests that need separate PostgreSQL sessions; run them with');
+  console.log('#   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm test');
+}
 process.exit(res.status ?? 1);

@@ -20,7 +20,10 @@ const { values: args } = parseArgs({ options: {
   'keep-running': { type: 'boolean', default: false },
   'data-dir': { type: 'string', default: '.demo-data' },
   'no-build': { type: 'boolean', default: false },
+  /** Run an already compiled tree (the test suite's, compiled once per run) instead of dist/; implies --no-build. */
+  dist: { type: 'string' },
 } });
+const distDir = resolve(args.dist ?? 'dist');
 
 const dataDir = resolve(args['data-dir']!);
 const logDir = join(dataDir, 'logs');
@@ -53,7 +56,7 @@ function freePort(): Promise<number> {
 
 async function main(): Promise<number> {
   t.scene('Setting up (nothing here touches the internet)');
-  if (!args['no-build']) {
+  if (!args['no-build'] && !args.dist) {
     const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
     const build = await runOnce('build', tsc, ['-p', 'tsconfig.json'], process.env, join(logDir, 'build.log'), 180_000);
     if (build.code !== 0) { t.expect(false, `npm run build failed (see ${join(logDir, 'build.log')})`); return 1; }
@@ -77,7 +80,7 @@ async function main(): Promise<number> {
   t.note(`settings written to ${join(dataDir, 'env')}; process logs in ${logDir}/`);
 
   const db = createPool(pg.url, silentLogger, { max: 2 });
-  const ctx: DemoContext = { t, fake, env, db, logDir, port, dist: resolve('dist/bin') };
+  const ctx: DemoContext = { t, fake, env, db, logDir, port, dist: join(distDir, 'bin') };
   try {
     await playWeek(ctx);
   } finally {
@@ -110,7 +113,7 @@ async function main(): Promise<number> {
     t.note('See what the bot posted and reacted:');
     t.block(`curl -s '${c}/bot-messages?channel=announcements'\ncurl -s '${c}/reactions?channel=i-shipped'`);
     t.note(`Everything the fake offers: docs/fake-discord.md. Database: DATABASE_URL=${pg.url}`);
-    t.note(`Status: (set -a; . ${join(dataDir, 'env')}; node dist/bin/status.js)`);
+    t.note(`Status: (set -a; . ${join(dataDir, 'env')}; node ${join(distDir, 'bin', 'status.js')})`);
     await new Promise(() => {});
   }
   return ok ? 0 : 1;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawnSync, spawn } from 'node:child_process';
 import { createTestDatabase, needsRealPostgres } from '../helpers/db.js';
 import { migrate, DEFAULT_SQL_DIR, loadMigrations } from '../../src/db/migrate.js';
+import { binArgs } from '../helpers/bin.js';
 
 function sqlDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'st-mig-'));
@@ -61,7 +62,7 @@ test('two migrate processes started together: both succeed, each file applied on
   const db = await createTestDatabase({ migrated: false });
   t.after(() => db.close());
   const run = () => new Promise<{ code: number | null; out: string }>((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/bin/migrate.ts'], { env: { PATH: process.env.PATH, DATABASE_URL: db.url, LOG_LEVEL: 'info' } });
+    const p = spawn(process.execPath, binArgs('migrate'), { env: { PATH: process.env.PATH, DATABASE_URL: db.url, LOG_LEVEL: 'info' } });
     let out = '';
     p.stdout.on('data', (d) => (out += d)); p.stderr.on('data', (d) => (out += d));
     p.on('close', (code) => resolve({ code, out }));
@@ -76,7 +77,7 @@ test('two migrate processes started together: both succeed, each file applied on
 
 test('a bad DATABASE_URL fails within seconds naming the host, not the password', () => {
   const started = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/bin/migrate.ts'], {
+  const r = spawnSync(process.execPath, binArgs('migrate'), {
     env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://u:topsecret@127.0.0.1:1/nodb' }, encoding: 'utf8', timeout: 30_000,
   });
   assert.equal(r.status, 1);
@@ -86,7 +87,7 @@ test('a bad DATABASE_URL fails within seconds naming the host, not the password'
 });
 
 test('--wait-for-db retries an unreachable database, logging each attempt, then gives up naming the host', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/bin/migrate.ts', '--wait-for-db', '2'], {
+  const r = spawnSync(process.execPath, binArgs('migrate', '--wait-for-db', '2'), {
     env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://u:topsecret@127.0.0.1:1/nodb' }, encoding: 'utf8', timeout: 30_000,
   });
   assert.equal(r.status, 1);

@@ -6,11 +6,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testDist } from '../helpers/bin.js';
 
 const PIDS = /web pid (\d+) on \S+ worker pid (\d+)\n/;
 
 function startDemo(dataDir: string, extra: string[] = []) {
-  const p = spawn(process.execPath, ['--import', 'tsx', 'src/demo/demo.ts', '--data-dir', dataDir, ...extra], {
+  const p = spawn(process.execPath, ['--import', 'tsx', 'src/demo/demo.ts', '--dist', testDist(), '--data-dir', dataDir, ...extra], {
     env: { PATH: process.env.PATH, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -37,7 +38,7 @@ test('npm run demo plays the week from a clean state and exits 0 with the expect
   assert.match(out, /The week came out as expected\./);
 
   // A second run keeps last run's data and does not post the same week's digest again.
-  const second = startDemo(dir, ['--no-build']);
+  const second = startDemo(dir);
   t.after(() => second.p.kill('SIGKILL'));
   assert.equal(await second.closed, 0, second.output());
   assert.match(second.output(), /all-time in this demo database: 10\)/);

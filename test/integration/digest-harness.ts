@@ -1,5 +1,5 @@
 // Shared fixture for the digest process tests: a test DB + the fake Discord, the real
-// `node --import tsx src/bin/digest.ts` as a child, launch seeding, log parsing, and a way to
+// `node .test-dist/bin/digest.js` (compiled, as production runs it) as a child, launch seeding, log parsing, and a way to
 // notice (synchronously, in the fake) the moment a given request arrives. Not a test file itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
@@ -13,6 +13,7 @@ import { insertLaunch, launchesBetween } from '../../src/db/launches.js';
 import { buildDigest } from '../../src/digest/build.js';
 import { toDigestLaunch } from '../../src/digest/run.js';
 import type { DigestWindow } from '../../src/digest/window.js';
+import { binArgs } from '../helpers/bin.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -65,7 +66,7 @@ export class DigestEnv {
   /** Starts the real bin as a child. Lines are parsed as they arrive so tests can react to them. */
   start(args: string[], extraEnv: Record<string, string> = {}): DigestProc {
     const t0 = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/digest.ts', ...args], { cwd: REPO, env: this.env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, binArgs('digest', ...args), { cwd: REPO, env: this.env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let pending = '';

@@ -7,10 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { createTestDatabase } from '../helpers/db.js';
 import { writeWorkerStatus } from '../../src/db/gateway-state.js';
 import { nextDigestRun } from '../../src/status/report.js';
+import { binArgs } from '../helpers/bin.js';
 
 function runStatus(env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/bin/status.ts'], { env: { PATH: process.env.PATH, ...env } });
+    const p = spawn(process.execPath, binArgs('status'), { env: { PATH: process.env.PATH, ...env } });
     let out = '', err = '';
     p.stdout.on('data', (d) => (out += d)); p.stderr.on('data', (d) => (err += d));
     p.on('close', (code) => resolve({ code, out, err }));

@@ -1,4 +1,4 @@
-// The bins as real child processes (`node --import tsx src/bin/…`): web start-up (bad key → exit 78,
+// The bins as real child processes (`node .test-dist/bin/…`, compiled once per run): web start-up (bad key → exit 78,
 // healthz, a signed PING and /ship, SIGTERM → exit 0 promptly) and register-commands against the fake
 // Discord (one PUT of the §3.2 array; twice → identical bodies). Plus graceful close in-process.
 import { after, before, describe, test } from 'node:test';
@@ -11,11 +11,12 @@ import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { APP_ID, commandPayload, destroyAgent, launchCount, request, signedPost, startWeb } from './web-harness.js';
 import type { Queryable } from '../../src/db/pool.js';
+import { binArgs } from '../helpers/bin.js';
 
 interface Child { proc: ChildProcess; out: string[]; exited: Promise<number | null> }
 
-function run(bin: string, env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', `src/bin/${bin}.ts`], {
+function run(bin: 'web' | 'register-commands' | 'worker' | 'migrate', env: Record<string, string>): Child {
+  const proc = spawn(process.execPath, binArgs(bin), {
     cwd: process.cwd(),
     // Only what the test sets: no inherited DISCORD_*/DATABASE_* from the developer's shell.
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },

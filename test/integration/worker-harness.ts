@@ -1,10 +1,11 @@
 // Test support for the worker suites (not a test file): a capturing logger, a bounded poll for
-// state that has no event, and running the REAL worker (`node --import tsx src/bin/worker.ts`)
+// state that has no event, and running the REAL worker (`node .test-dist/bin/worker.js`, compiled as production runs it)
 // as a child process against the fake Discord, with its log lines observable as events.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createLogger, type Logger } from '../../src/log.js';
+import { binArgs } from '../helpers/bin.js';
 
 export function captureLogger(level: 'info' | 'debug' = 'debug'): { log: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -39,7 +40,7 @@ export interface WorkerProcess {
 }
 
 export function spawnWorker(env: Record<string, string>, name = 'worker'): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], {
+  const child = spawn(process.execPath, binArgs('worker'), {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { inspect } from 'node:util';
 import { loadConfig } from '../../src/config.js';
+import { binArgs } from '../helpers/bin.js';
 
 const KEY = 'a'.repeat(64);
 const full = {
@@ -52,7 +53,7 @@ test('defaults, and the token is invisible to serialisation', () => {
 });
 
 test('a process with bad config exits 78 naming every missing variable, and no secret', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/bin/migrate.ts'], {
+  const r = spawnSync(process.execPath, binArgs('migrate'), {
     env: { PATH: process.env.PATH, DATABASE_URL: '' }, encoding: 'utf8', cwd: process.cwd(), timeout: 30_000,
   });
   assert.equal(r.status, 78);
