@@ -83,7 +83,7 @@ export function toWellFormed(text: string): string {
 
 /**
  * One line of plain text: newlines/tabs become spaces, control and bidi-override characters are
- * dropped, runs of whitespace collapse, ends are trimmed (interactions.md §4.3 step 1).
+ * dropped, runs of whitespace collapse, ends are trimmed (docs/interactions.md §4.3 step 1).
  */
 export function normaliseLine(text: string): string {
   return toWellFormed(text)

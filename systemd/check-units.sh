@@ -44,7 +44,7 @@ else
   done
 fi
 
-# 3. Node-specific traps the exposure score does not catch (docs/systemd.md 2.1): without
+# 3. Node-specific traps the exposure score does not catch (docs/systemd.md §2.1): without
 #    SystemCallErrorNumber=EPERM node dies with SIGSYS (pkey_alloc); MemoryDenyWriteExecute=yes
 #    aborts V8's JIT. Plus the restart policy the bins' exit codes rely on.
 for u in "${services[@]}"; do

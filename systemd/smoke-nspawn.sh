@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Optional runtime smoke test: boots the ShipTrack units under a real systemd (PID 1 of a throw-away
 # Debian 12 container, systemd-nspawn) against the host's PostgreSQL and a fake Discord on the host.
-# NOT part of CI or `npm test` (needs root, debootstrap, ~400 MB, a few minutes). Recipe: docs
-# systemd.md section 4.6, except that the container shares the host network (no --private-network)
+# NOT part of CI or `npm test` (needs root, debootstrap, ~400 MB, a few minutes). Recipe:
+# docs/systemd.md §4.6, except that the container shares the host network (no --private-network)
 # so it reaches Postgres at 127.0.0.1:5432 and the fake Discord; results go to docs/systemd-smoke.md.
 #
 #   sudo bash systemd/smoke-nspawn.sh            set up, boot, run every check, tear everything down
@@ -53,7 +53,7 @@ down() {
     else rm -f "$WORK/fake.pid"; echo "    fake Discord stopped (process group $g)"; fi
   fi
   psql "$PGURL_ADMIN" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" && echo "    dropped database $DB"
-  # nspawn leaves these on a non-systemd host (docs/systemd.md 4.6).
+  # nspawn leaves these on a non-systemd host (docs/systemd.md §4.6).
   rm -rf /run/systemd/nspawn "$ROOTFS"
   echo "    removed /run/systemd/nspawn and $ROOTFS (kept $WORK for the logs)"
 }

@@ -19,7 +19,7 @@ import { acquireGatewayLock, type GatewayLock } from '../worker/lock.js';
 import { Ingest } from '../worker/ingest.js';
 import { StatusReporter } from '../worker/status.js';
 
-/** GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT = 33281 (gateway.md §1.4). */
+/** GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT = 33281 (docs/gateway.md §1.4). */
 const INTENTS = GatewayIntent.Guilds | GatewayIntent.GuildMessages | GatewayIntent.MessageContent;
 /** SIGTERM to exit: systemd's TimeoutStopSec is 10 s; we promise 5. */
 const SHUTDOWN_DEADLINE_MS = 5000;

@@ -1,11 +1,11 @@
 // Owns turning a week's launches into digest message parts (header, one line per launch, split at
-// line boundaries into <= 2000-character parts). Pure: no DB, no clock, no REST (style.md §3.3 #13).
+// line boundaries into <= 2000-character parts). Pure: no DB, no clock, no REST; run.ts does the I/O.
 
 import { escapeUserText } from '../discord/escape.js';
 import { findUrlSpans, firstLine, normaliseLine, truncateAtWord } from '../text.js';
 import type { DigestWindow } from './window.js';
 
-/** Discord's `content` limit, counted in UTF-16 units (interactions.md §4.1, §4.3 step 4). */
+/** Discord's `content` limit, counted in UTF-16 units (docs/interactions.md §4.1, §4.3 step 4). */
 export const DISCORD_CONTENT_LIMIT = 2000;
 export const DEFAULT_MAX_TEXT_LENGTH = 140;
 /** A product link longer than this is not appended (it would dominate the line). */
@@ -99,7 +99,7 @@ function launchText(content: string, max: number): string {
 
 function launchLine(l: DigestLaunch, maxText: number): string {
   // The author's `<@id>` stays a real mention: it renders as a clickable name and the digest is
-  // sent with allowed_mentions { parse: [] }, so nobody is pinged (interactions.md §4.2).
+  // sent with allowed_mentions { parse: [] }, so nobody is pinged (docs/interactions.md §4.2).
   const who = SNOWFLAKE.test(l.userId)
     ? `<@${l.userId}>`
     : escapeUserText(truncateAtWord(normaliseLine(l.userName) || 'someone', MAX_NAME_LENGTH));

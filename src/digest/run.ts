@@ -14,7 +14,7 @@ import { buildDigest, type DigestLaunch } from './build.js';
 import { fetchTheme, type FetchLike, type LlmSettings } from './theme.js';
 import type { DigestWindow } from './window.js';
 
-/** SUPPRESS_EMBEDS: product links must not unfurl into a wall of previews (interactions.md §4.1). */
+/** SUPPRESS_EMBEDS: product links must not unfurl into a wall of previews (docs/interactions.md §4.1). */
 export const DIGEST_MESSAGE_FLAGS = 4;
 /** A crashed run blocks its window this long at most; a live run renews every third of it. */
 export const DEFAULT_LEASE_MS = 60_000;

@@ -1,7 +1,7 @@
 // Owns the digest's fixed weekly windows: [Monday 09:00 UTC, next Monday 09:00 UTC), labelled by
 // the ISO week of the posting Monday. Pure date arithmetic in UTC; never reads the clock.
 
-/** Digest schedule: Mondays 09:00 UTC, matching the timer `OnCalendar=Mon *-*-* 09:00:00 UTC` (systemd.md §3). */
+/** Digest schedule: Mondays 09:00 UTC, matching the timer `OnCalendar=Mon *-*-* 09:00:00 UTC` (docs/systemd.md §3). */
 export const DIGEST_WEEKDAY_UTC = 1; // Monday, as Date#getUTCDay counts
 export const DIGEST_HOUR_UTC = 9;
 

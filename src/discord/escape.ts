@@ -1,6 +1,6 @@
 // Owns making user-supplied text safe to echo in a Discord message: markdown escaping, inert
 // mentions, link-embed suppression. Does not normalise whitespace or truncate (src/text.ts), and
-// is no substitute for `allowed_mentions: { parse: [] }` on every message (interactions.md §4.2).
+// is no substitute for `allowed_mentions: { parse: [] }` on every message (docs/interactions.md §4.2).
 
 import { findUrlSpans, type UrlSpan } from '../text.js';
 

@@ -9,7 +9,7 @@ import {
 
 export type { LaunchReason, LaunchRules } from './rules.js';
 
-/** The MESSAGE_CREATE fields detection needs (gateway.md §5.1). */
+/** The MESSAGE_CREATE fields detection needs (docs/gateway.md §5.1). */
 export interface LaunchMessage {
   readonly channelId: string;
   readonly content: string;

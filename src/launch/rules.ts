@@ -5,7 +5,7 @@ export { DEFAULT_LAUNCH_WORDS } from '../config.js';
 
 /**
  * Message types that are written by a person. Discord docs, "Message Types"
- * (resources/message.mdx; gateway.md §5.1): 0 DEFAULT and 19 REPLY. Everything else (joins,
+ * (resources/message.mdx; docs/gateway.md §5.1): 0 DEFAULT and 19 REPLY. Everything else (joins,
  * pins, boosts, thread starters, ...) is a system message. A missing `type` is treated as 0.
  */
 export const HUMAN_MESSAGE_TYPES: readonly number[] = [0, 19];

@@ -1,5 +1,5 @@
 // Owns catching up on #i-shipped history the gateway did not deliver (a new session after
-// downtime, gateway.md §3.4): pages GET /channels/{id}/messages?after=<cursor> oldest-first and
+// downtime, docs/gateway.md §3.4): pages GET /channels/{id}/messages?after=<cursor> oldest-first and
 // hands each message to the same idempotent path as MESSAGE_CREATE. Does not store anything
 // itself: the handler stores and moves the cursor, one message at a time.
 //

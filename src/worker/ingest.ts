@@ -224,7 +224,7 @@ export class Ingest {
 
   /**
    * An edit of a logged launch updates its text (it stays logged even if it no longer looks like
-   * one: un-logging on a typo fix would surprise people, gateway.md §5.2). An edit that makes an
+   * one: un-logging on a typo fix would surprise people, docs/gateway.md §5.2). An edit that makes an
    * unlogged message launch-shaped logs it now. Partial payloads are completed over REST.
    */
   private async handleUpdate(m: MessagePayload): Promise<void> {

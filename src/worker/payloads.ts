@@ -1,5 +1,5 @@
 // Owns reading the gateway/REST message payloads the worker uses, defensively: every field
-// except `id` and `channel_id` may be missing (partial MESSAGE_UPDATE, gateway.md §3.6, §5.2).
+// except `id` and `channel_id` may be missing (partial MESSAGE_UPDATE, docs/gateway.md §3.6, §5.2).
 // Does not decide anything (src/launch/detect.ts) and does not touch the database.
 
 import type { LaunchMessage } from '../launch/detect.js';

@@ -4,7 +4,7 @@
 // Exactly-once: the live path reacts only when insertLaunch created the row; the owed path picks
 // up rows whose reacted_at is still NULL. A crash after Discord applied the PUT but before
 // markReacted makes the owed path PUT again; Discord treats PUT …/@me as a set operation, so the
-// message still carries one 🚀 from the bot (gateway.md §5.3).
+// message still carries one 🚀 from the bot (docs/gateway.md §5.3).
 
 import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';

@@ -22,7 +22,7 @@ export interface RetryOptions {
 export type Outcome<T> = { ok: true; value: T } | { ok: false; permanent: unknown };
 
 /**
- * Discord answers that retrying cannot change (gateway.md §5.3): any 4xx other than 429 —
+ * Discord answers that retrying cannot change (docs/gateway.md §5.3): any 4xx other than 429 —
  * 10008 Unknown Message, 50001 Missing Access, 50013 Missing Permissions, 30010, 90001, a 401.
  * Postgres data/integrity errors (SQLSTATE class 22/23) are bugs in one event, not outages.
  */

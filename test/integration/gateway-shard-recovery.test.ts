@@ -1,5 +1,6 @@
-// gateway.md §4 recovery items against the fake Discord: close codes, op 7/op 9, fatal codes,
-// backoff, identify pacing and the session-start quota, the send budget.
+// docs/gateway.md §4 recovery items against the fake Discord: close codes, op 7/op 9, fatal codes,
+// backoff, identify pacing and the session-start quota, the send budget. Test names cite the
+// numbered items of docs/gateway.md §4 as `gateway §4.N`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rig, startReady, waitFor, MemoryStore, type Frame } from './gateway-harness.js';
@@ -11,7 +12,7 @@ const firstFrameOfNextConnection = (r: Awaited<ReturnType<typeof rig>>) => {
   return waitFor<{ connId: number; frame: Frame }>(r.fake.events, 'gateway-frame', (e: { connId: number }) => e.connId > current);
 };
 
-test('§4.21: 4000/4001/4002/4005/4008 and a TCP drop → RESUME; 4003/4007/4009 → IDENTIFY on the /gateway/bot URL', async (t) => {
+test('gateway §4.21: 4000/4001/4002/4005/4008 and a TCP drop → RESUME; 4003/4007/4009 → IDENTIFY on the /gateway/bot URL', async (t) => {
   const r = await rig(t);
   await startReady(r);
   for (const code of [4000, 4001, 4002, 4005, 1006, 4003, 4008, 4007, 4009]) {
@@ -33,7 +34,7 @@ test('§4.21: 4000/4001/4002/4005/4008 and a TCP drop → RESUME; 4003/4007/4009
   assert.ok(!r.conns().some((c) => c.closeCode === 4005 && c.received.filter((f) => f.op === 2 || f.op === 6).length > 1), 'no double identify/resume on a socket');
 });
 
-test('§4.22: 4004 and 4010-4014 are fatal: error log, fatal event, no further connection', async (t) => {
+test('gateway §4.22: 4004 and 4010-4014 are fatal: error log, fatal event, no further connection', async (t) => {
   const r = await rig(t);
   for (const code of [4004, 4010, 4011, 4012, 4013, 4014]) {
     r.store.value = undefined;
@@ -52,7 +53,7 @@ test('§4.22: 4004 and 4010-4014 are fatal: error log, fatal event, no further c
   }
 });
 
-test('§4.22 (real): MESSAGE_CONTENT not enabled in the portal → 4014 → fatal, one attempt only', async (t) => {
+test('gateway §4.22 (real): MESSAGE_CONTENT not enabled in the portal → 4014 → fatal, one attempt only', async (t) => {
   const r = await rig(t, { messageContentIntentEnabled: false });
   const fatal = waitFor<{ code: number; why: string }>(r.shard, 'fatal');
   await r.shard.start();
@@ -64,7 +65,7 @@ test('§4.22 (real): MESSAGE_CONTENT not enabled in the portal → 4014 → fata
   assert.equal(r.fake.gateway.identifyCount, 0);
 });
 
-test('§4.17: op 7 (also before HELLO) → close non-1000, RESUME on resume_gateway_url', async (t) => {
+test('gateway §4.17: op 7 (also before HELLO) → close non-1000, RESUME on resume_gateway_url', async (t) => {
   const r = await rig(t);
   await startReady(r);
   r.fake.events.once('connection', () => r.fake.gateway.sendReconnect()); // op 7 arrives before HELLO
@@ -82,7 +83,7 @@ test('§4.17: op 7 (also before HELLO) → close non-1000, RESUME on resume_gate
   assert.equal(r.fake.gateway.identifyCount, 1);
 });
 
-test('§4.19/15: op 9 d:false → session cleared, wait 1-5 s, IDENTIFY on /gateway; beats use the new READY seq', async (t) => {
+test('gateway §4.19, §4.15: op 9 d:false → session cleared, wait 1-5 s, IDENTIFY on /gateway; beats use the new READY seq', async (t) => {
   const r = await rig(t, {}, { clock: { ...systemClock, random: () => 0 }, timing: { closeTimeoutMs: 500 } });
   await startReady(r);
   for (let i = 0; i < 5; i++) r.fake.postMessage({ channelId: r.fake.channels.shipped, authorId: r.fake.members[0]!.id, content: `m${i}` });
@@ -102,7 +103,7 @@ test('§4.19/15: op 9 d:false → session cleared, wait 1-5 s, IDENTIFY on /gate
   assert.ok(beat.d < 7, 'not the old session\'s seq');
 });
 
-test('§4.20: op 9 d:true → RESUME the same session after 1-5 s, no IDENTIFY', async (t) => {
+test('gateway §4.20: op 9 d:true → RESUME the same session after 1-5 s, no IDENTIFY', async (t) => {
   const r = await rig(t, {}, { clock: { ...systemClock, random: () => 0 }, timing: { closeTimeoutMs: 500 } });
   await startReady(r);
   const sessionId = r.fake.gateway.sessions()[0]!.sessionId;
@@ -116,7 +117,7 @@ test('§4.20: op 9 d:true → RESUME the same session after 1-5 s, no IDENTIFY',
   assert.equal(r.fake.gateway.identifyCount, 1);
 });
 
-test('§4.23: server closes 1000 → RESUME first, op 9 d:false → IDENTIFY', async (t) => {
+test('gateway §4.23: server closes 1000 → RESUME first, op 9 d:false → IDENTIFY', async (t) => {
   const r = await rig(t);
   await startReady(r);
   const readyAgain = waitFor(r.shard, 'ready');
@@ -130,7 +131,7 @@ test('§4.23: server closes 1000 → RESUME first, op 9 d:false → IDENTIFY', a
   assert.equal(r.fake.gateway.identifyCount, 2);
 });
 
-test('§4.24: accept-then-close loops back off exponentially; only READY resets the backoff', async (t) => {
+test('gateway §4.24: accept-then-close loops back off exponentially; only READY resets the backoff', async (t) => {
   const r = await rig(t);
   const at: number[] = [];
   const slam = () => { at.push(Date.now()); r.fake.gateway.closeAll(4000); };
@@ -151,7 +152,7 @@ test('§4.24: accept-then-close loops back off exponentially; only READY resets 
   assert.equal(r.maxLiveSockets, 1);
 });
 
-test('§4.2: remaining 0 → no socket is opened; reset_after is logged and waited before asking again', async (t) => {
+test('gateway §4.2: remaining 0 → no socket is opened; reset_after is logged and waited before asking again', async (t) => {
   const r = await rig(t, { sessionStartLimit: { total: 1000, remaining: 0, reset_after: 1200, max_concurrency: 1 } });
   await r.shard.start();
   await waitFor(r.fake.events, 'request', (q: { path: string }) => q.path === '/gateway/bot', 4000);
@@ -163,7 +164,7 @@ test('§4.2: remaining 0 → no socket is opened; reset_after is logged and wait
   assert.equal(r.shard.state, 'waiting');
 });
 
-test('§4.5: two shards sharing a limiter never IDENTIFY less than 5 s apart (max_concurrency 1)', async (t) => {
+test('gateway §4.5: two shards sharing a limiter never IDENTIFY less than 5 s apart (max_concurrency 1)', async (t) => {
   const r = await rig(t);
   const limiter = new IdentifyLimiter({ clock: systemClock });
   const a = r.makeShard({ identifyLimiter: limiter, sessionStore: new MemoryStore() });
@@ -179,7 +180,7 @@ test('§4.5: two shards sharing a limiter never IDENTIFY less than 5 s apart (ma
   assert.equal(r.fake.gateway.identifyCount, 2);
 });
 
-test('§4.27: a burst of 200 sends puts ≤ 115 non-heartbeat frames on the wire; heartbeats are not delayed', async (t) => {
+test('gateway §4.27: a burst of 200 sends puts ≤ 115 non-heartbeat frames on the wire; heartbeats are not delayed', async (t) => {
   const r = await rig(t, { heartbeatIntervalMs: 600 });
   await startReady(r);
   await r.nextFrame(1);

@@ -1,11 +1,12 @@
-// gateway.md §4 against the fake Discord over real sockets: startup, heartbeating, sequence,
+// docs/gateway.md §4 against the fake Discord over real sockets: startup, heartbeating, sequence,
 // resume/replay, shutdown. Recovery paths (close codes, op 9, backoff) are in gateway-shard-recovery.
+// Test names cite the numbered items of docs/gateway.md §4 as `gateway §4.N`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rig, startReady, waitFor, type Frame } from './gateway-harness.js';
 import { openWebSocket, type WebSocketLike } from '../../src/discord/gateway/connection.js';
 
-test('§4.1/4/13: /gateway/bot with auth+UA, connect v=10&encoding=json, one IDENTIFY after HELLO, READY persisted', async (t) => {
+test('gateway §4.1, §4.4, §4.13: /gateway/bot with auth+UA, connect v=10&encoding=json, one IDENTIFY after HELLO, READY persisted', async (t) => {
   const r = await rig(t);
   await startReady(r);
   const gw = r.fake.requests.filter((q) => q.path === '/gateway/bot');
@@ -34,7 +35,7 @@ test('§4.1/4/13: /gateway/bot with auth+UA, connect v=10&encoding=json, one IDE
   assert.deepEqual(r.dispatches.map((d) => d.t), ['READY', 'GUILD_CREATE']);
 });
 
-test('§4.6/7/8: first beat within one interval, then every interval; beat carries the latest seq', async (t) => {
+test('gateway §4.6, §4.7, §4.8: first beat within one interval, then every interval; beat carries the latest seq', async (t) => {
   const r = await rig(t, { heartbeatIntervalMs: 300 });
   const helloAt = waitFor<{ frame: Frame }>(r.fake.events, 'gateway-sent', (e: { frame: Frame }) => e.frame.op === 10).then(() => Date.now());
   await startReady(r);
@@ -52,7 +53,7 @@ test('§4.6/7/8: first beat within one interval, then every interval; beat carri
   assert.equal(beat.d, 7);
 });
 
-test('§4.9: server op 1 answered within 100 ms with the current seq, and never treated as a zombie', async (t) => {
+test('gateway §4.9: server op 1 answered within 100 ms with the current seq, and never treated as a zombie', async (t) => {
   const r = await rig(t, { heartbeatIntervalMs: 400 });
   await startReady(r);
   r.fake.gateway.stopAcking();
@@ -69,7 +70,7 @@ test('§4.9: server op 1 answered within 100 ms with the current seq, and never 
   r.fake.gateway.stopAcking(false);
 });
 
-test('§4.10/12: missing ACK → close non-1000, RESUME on resume_gateway_url with old session+seq; fresh socket not a zombie', async (t) => {
+test('gateway §4.10, §4.12: missing ACK → close non-1000, RESUME on resume_gateway_url with old session+seq; fresh socket not a zombie', async (t) => {
   const r = await rig(t);
   await startReady(r);
   const sessionId = r.fake.gateway.sessions()[0]!.sessionId;
@@ -87,13 +88,13 @@ test('§4.10/12: missing ACK → close non-1000, RESUME on resume_gateway_url wi
   assert.equal(conn.query, 'v=10&encoding=json');
   assert.deepEqual(conn.received[0], { op: 6, d: { token: r.fake.botToken, session_id: sessionId, seq: unacked.d } });
   assert.equal(r.fake.gateway.identifyCount, 1);
-  // §4.12: the new socket survives several ticks
+  // gateway §4.12: the new socket survives several ticks
   for (let i = 0; i < 3; i++) await r.nextFrame(1);
   assert.equal(r.conns().length, 2);
   assert.equal(r.shard.state, 'ready');
 });
 
-test('§4.11: a close handshake that never completes is cut short; reconnect well within 5 s', async (t) => {
+test('gateway §4.11: a close handshake that never completes is cut short; reconnect well within 5 s', async (t) => {
   const r = await rig(t);
   r.shard = r.makeShard({
     openSocket: (url) => {
@@ -111,7 +112,7 @@ test('§4.11: a close handshake that never completes is cut short; reconnect wel
   assert.ok(r.logs.some((l) => l.includes('gateway.close_timeout')));
 });
 
-test('§4.13: a restarted process RESUMEs its stored session instead of IDENTIFYing', async (t) => {
+test('gateway §4.13: a restarted process RESUMEs its stored session instead of IDENTIFYing', async (t) => {
   const r = await rig(t);
   await startReady(r);
   r.fake.postMessage({ channelId: r.fake.channels.shipped, authorId: r.fake.members[0]!.id, content: 'before restart' });
@@ -132,7 +133,7 @@ test('§4.13: a restarted process RESUMEs its stored session instead of IDENTIFY
   assert.equal(r.fake.requests.filter((q) => q.path === '/gateway/bot').length, 1, 'no /gateway/bot needed to resume');
 });
 
-test('§4.18: missed events are replayed once, in order, then RESUMED; next beat carries the last seq', async (t) => {
+test('gateway §4.18: missed events are replayed once, in order, then RESUMED; next beat carries the last seq', async (t) => {
   const r = await rig(t);
   await startReady(r);
   r.fake.gateway.dropAll();
@@ -146,7 +147,7 @@ test('§4.18: missed events are replayed once, in order, then RESUMED; next beat
   assert.deepEqual(r.dispatches.map((d) => d.s), [1, 2, 3, 4, 5, 6, 7]);
 });
 
-test('§4.28: deploy stop closes 4200 and keeps the session; decommission closes 1000 and forgets it; both < 5 s', async (t) => {
+test('gateway §4.28: deploy stop closes 4200 and keeps the session; decommission closes 1000 and forgets it; both < 5 s', async (t) => {
   const r = await rig(t);
   await startReady(r);
   let t0 = Date.now();
@@ -171,7 +172,7 @@ test('§4.28: deploy stop closes 4200 and keeps the session; decommission closes
   assert.equal(r.store.value, undefined);
 });
 
-test('§4.29: 20 reconnect cycles leave no listeners on discarded sockets and one live socket at a time', async (t) => {
+test('gateway §4.29: 20 reconnect cycles leave no listeners on discarded sockets and one live socket at a time', async (t) => {
   const r = await rig(t);
   await startReady(r);
   for (let i = 0; i < 20; i++) {

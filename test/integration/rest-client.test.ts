@@ -1,4 +1,4 @@
-// The REST client against the fake Discord API over real sockets (interactions.md §7 items 23-32).
+// The REST client against the fake Discord API over real sockets (docs/interactions.md §7 items 23-32).
 // Waits run on a ManualClock shared with the fake; `settle()` waits for real I/O to go quiet.
 import { test as nodeTest, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// /profile and /leaderboard over real HTTP (interactions.md §7 item 17): who is shown, order,
+// /profile and /leaderboard over real HTTP (docs/interactions.md §7 item 17): who is shown, order,
 // counts, the UTC quarter, tie-breaking, and fitting into 2000 characters.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

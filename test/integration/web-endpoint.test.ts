@@ -1,4 +1,4 @@
-// The interactions endpoint over real HTTP: verification (interactions.md §7 items 1–10, 18–20),
+// The interactions endpoint over real HTTP: verification (docs/interactions.md §7 items 1–10, 18–20),
 // status mapping, /healthz. Requests are signed with tweetnacl, the server verifies with node:crypto.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -91,7 +91,7 @@ export interface CommandSpec {
   applicationId?: string;
 }
 
-/** A guild-shaped (or DM-shaped) APPLICATION_COMMAND payload like interactions.md §2.1. */
+/** A guild-shaped (or DM-shaped) APPLICATION_COMMAND payload like docs/interactions.md §2.1. */
 export function commandPayload(spec: CommandSpec, clock: Clock = systemClock): Record<string, unknown> {
   const id = spec.id ?? newId(clock);
   const user = { id: spec.userId ?? USER_ID, username: spec.username ?? 'maker', global_name: 'Maker', avatar: null };

@@ -1,4 +1,4 @@
-// /ship over real HTTP (interactions.md §7 items 11–16, 21, 22): storing, escaping, DMs, limits,
+// /ship over real HTTP (docs/interactions.md §7 items 11–16, 21, 22): storing, escaping, DMs, limits,
 // replayed deliveries, the deferral with exactly one PATCH through the fake Discord REST API.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

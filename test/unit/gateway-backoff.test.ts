@@ -1,3 +1,5 @@
+// The gateway reconnect backoff (src/discord/gateway/backoff.ts); `gateway §4.24` is item 24 of
+// docs/gateway.md §4.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Backoff } from '../../src/discord/gateway/backoff.js';
@@ -30,7 +32,7 @@ test('reset() starts again from the base delay', () => {
   assert.equal(b.attempts, 1);
 });
 
-test('gateway.md §4.24: without a reset, 10 minutes of failures make fewer than 30 attempts', () => {
+test('gateway §4.24: without a reset, 10 minutes of failures make fewer than 30 attempts', () => {
   const clock = new ManualClock();
   const b = new Backoff({ clock }); // defaults 1 s → 60 s
   let t = 0; let attempts = 0;

@@ -1,10 +1,11 @@
 // GatewayShard driven frame by frame over a scripted socket on a ManualClock: the cases the fake
 // cannot stage (no HELLO, replayed lower seq, late frames from a discarded socket, timer teardown).
+// Test names cite the numbered items of docs/gateway.md §4 as `gateway §4.N`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shardHarness, GATEWAY_URL, RESUME_URL } from './gateway-fake-socket.js';
 
-test('§4.3: nothing is sent before HELLO; no HELLO within the timeout → close non-1000 and reconnect', async (t) => {
+test('gateway §4.3: nothing is sent before HELLO; no HELLO within the timeout → close non-1000 and reconnect', async (t) => {
   const h = shardHarness({ timing: { helloTimeoutMs: 30_000 } });
   t.after(() => h.shard.stop());
   await h.shard.start();
@@ -21,7 +22,7 @@ test('§4.3: nothing is sent before HELLO; no HELLO within the timeout → close
   assert.deepEqual(h.states.slice(0, 6), ['idle→waiting', 'waiting→connecting', 'connecting→closing', 'closing→waiting', 'waiting→connecting']);
 });
 
-test('§4.14: a replayed lower s never moves the heartbeat seq back; op 10/11 never change it', async (t) => {
+test('gateway §4.14: a replayed lower s never moves the heartbeat seq back; op 10/11 never change it', async (t) => {
   const h = shardHarness();
   t.after(() => h.shard.stop());
   await h.shard.start();
@@ -67,7 +68,7 @@ test('a stored session RESUMEs on its URL without calling /gateway/bot', async (
   assert.equal(h.shard.state, 'resuming');
 });
 
-test('§4.26: late frames and a late close from a discarded socket never touch the current one', async (t) => {
+test('gateway §4.26: late frames and a late close from a discarded socket never touch the current one', async (t) => {
   const h = shardHarness();
   t.after(() => h.shard.stop());
   await h.shard.start();

@@ -29,7 +29,7 @@ test('quarterOf: UTC calendar quarters, boundaries included at the start', () =>
   assert.equal(quarterOf(new Date('2026-04-01T00:00:00Z')).label, 'Q2 2026');
 });
 
-test('command definitions equal interactions.md §3.2 and serialise identically every time', () => {
+test('command definitions equal docs/interactions.md §3.2 and serialise identically every time', () => {
   assert.deepEqual(commandDefinitions(), [
     { name: 'ship', type: 1, description: 'Log a product launch',
       options: [{ type: 3, name: 'product', description: 'What did you ship? (plain text)', required: true, min_length: 2, max_length: 100 }],

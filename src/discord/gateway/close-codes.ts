@@ -13,7 +13,7 @@ export interface CloseRule {
   minDelayMs?: number;
 }
 
-// gateway.md §1.10 and Discord's "Gateway Close Event Codes"; RFC 6455 §7.4.1 for 1000-1015.
+// docs/gateway.md §1.10 and Discord's "Gateway Close Event Codes"; RFC 6455 §7.4.1 for 1000-1015.
 // Received 1000/1001 are undocumented for the gateway: we try RESUME and fall back on op 9 d:false.
 export const CLOSE_CODES: Readonly<Record<number, CloseRule>> = {
   1000: { action: 'resume', why: 'normal closure from server; try RESUME, op 9 d:false falls back to IDENTIFY' },

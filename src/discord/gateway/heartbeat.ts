@@ -28,7 +28,7 @@ export class Heartbeat {
 
   get awaitingAck(): boolean { return !this.acked; }
 
-  /** First beat after intervalMs * random in [0,1), then every intervalMs (gateway.md §1.3). */
+  /** First beat after intervalMs * random in [0,1), then every intervalMs (docs/gateway.md §1.3). */
   start(): void {
     if (this.running) return;
     this.running = true;

@@ -1,4 +1,4 @@
-// Owns the shard's tunable timings and their defaults (from gateway.md). Pure data; tests shrink them.
+// Owns the shard's tunable timings and their defaults (from docs/gateway.md). Pure data; tests shrink them.
 
 export interface GatewayTiming {
   /** No HELLO this long after connecting → close resumable and reconnect (30 s). */

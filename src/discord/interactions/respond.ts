@@ -1,11 +1,11 @@
 // Owns the shape of what ShipTrack answers to an interaction: PONG, inline messages, the deferral,
 // and fitting text into Discord's 2000-character content limit. Every message carries
-// `allowed_mentions: {parse: []}` (mentions render, nobody is pinged; interactions.md §4.2).
+// `allowed_mentions: {parse: []}` (mentions render, nobody is pinged; docs/interactions.md §4.2).
 // Does not send anything (server.ts writes inline answers, router.ts PATCHes deferred ones).
 
 export const EPHEMERAL = 64;
 export const SUPPRESS_EMBEDS = 4;
-/** Discord's content limit, counted in UTF-16 units (`.length`), the safe reading of §4.3 step 4. */
+/** Discord's content limit, counted in UTF-16 units (`.length`), the safe reading of docs/interactions.md §4.3 step 4. */
 export const MAX_CONTENT = 2000;
 
 export interface MessageData {
@@ -41,7 +41,7 @@ export function inline(data: MessageData): InteractionResponse {
 
 /**
  * DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, public: the final answer (a /ship confirmation) is meant
- * for the channel, and a defer fixes the visibility (§2.5), so no EPHEMERAL flag here.
+ * for the channel, and a defer fixes the visibility (docs/interactions.md §2.5), so no EPHEMERAL flag here.
  */
 export function deferred(): InteractionResponse {
   return { type: 5 };

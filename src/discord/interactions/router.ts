@@ -13,7 +13,7 @@ import { shipCommand } from './commands/ship.js';
 import { deferred, editBody, ephemeral, HttpError, inline, pong, type InteractionResponse, type MessageData } from './respond.js';
 import { InteractionType, type Interaction } from './types.js';
 
-/** Interaction tokens live 15 min; a follow-up older than this is dropped, not sent (§2.6). */
+/** Interaction tokens live 15 min; a follow-up older than this is dropped, not sent (docs/interactions.md §2.6). */
 export const FOLLOWUP_MAX_AGE_MS = 14 * 60_000;
 
 /** PATCH /webhooks/{app}/{token}/messages/@original (the bin passes editOriginalResponse). */

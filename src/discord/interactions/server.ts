@@ -7,7 +7,7 @@
 //   counted) · 401 any header/timestamp/signature failure · 415 verified but not application/json ·
 //   400 verified but not JSON / not an interaction of ours / unhandled interaction type ·
 //   408 body not received within requestTimeoutMs (Node) · 200 everything verified and usable,
-//   including unknown commands and handler failures (ephemeral text, never a 5xx: §2.6).
+//   including unknown commands and handler failures (ephemeral text, never a 5xx: docs/interactions.md §2.6).
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +21,7 @@ import type { Verifier } from './verify.js';
 
 export const INTERACTIONS_PATH = '/api/discord/interact';
 export const HEALTH_PATH = '/healthz';
-/** 128 KiB: real payloads are 1–4 KB, the worst case about 11 KB (§1.5). */
+/** 128 KiB: real payloads are 1–4 KB, the worst case about 11 KB (docs/interactions.md §1.5). */
 export const DEFAULT_MAX_BODY_BYTES = 128 * 1024;
 
 export interface ServerOptions {
@@ -33,7 +33,7 @@ export interface ServerOptions {
   log: Logger;
   version: string;
   maxBodyBytes?: number;
-  /** Slow-loris limits (§1.5): Node answers 408 / drops the socket when they pass. */
+  /** Slow-loris limits (docs/interactions.md §1.5): Node answers 408 / drops the socket when they pass. */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
@@ -112,7 +112,7 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
       send(res, 401, 'invalid request signature');
       return;
     }
-    // Only now is the body trusted enough to look at (§1.2 order of checks).
+    // Only now is the body trusted enough to look at (docs/interactions.md §1.2: order of checks).
     if (!isJsonContentType(req.headers['content-type'])) throw new HttpError(415, 'content type must be application/json');
     let payload: unknown;
     try {
@@ -125,7 +125,7 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
       answer = await router.handle(payload);
     } catch (err) {
       if (err instanceof HttpError) throw err;
-      // A verified interaction never gets a 5xx: Discord would show "interaction failed" (§2.6).
+      // A verified interaction never gets a 5xx: Discord would show "interaction failed" (docs/interactions.md §2.6).
       log.error('interaction.unexpected_error', { error: describeError(err) });
       answer = inline(ephemeral('⚠️ Sorry, something went wrong in ShipTrack. Nothing was changed; please try again.'));
     }

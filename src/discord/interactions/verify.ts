@@ -1,5 +1,5 @@
 // Owns authenticating an interaction request: Ed25519 (node:crypto) over timestamp + raw body bytes,
-// strict header formats and a freshness window (interactions.md §1.2, §1.4). Does not parse JSON,
+// strict header formats and a freshness window (docs/interactions.md §1.2, §1.4). Does not parse JSON,
 // read sockets or decide HTTP statuses beyond "authentic or not" (server.ts maps that to 401).
 
 import { createPublicKey, verify as edVerify, type KeyObject } from 'node:crypto';
@@ -13,7 +13,7 @@ const PUBLIC_KEY_HEX = /^[0-9a-fA-F]{64}$/;
 const SIGNATURE_HEX = /^[0-9a-fA-F]{128}$/;
 const TIMESTAMP = /^\d{1,12}$/;
 
-/** Discord documents no window; ±300 s is the brief's recommendation (§1.4). */
+/** Discord documents no window; ±300 s is ShipTrack's choice (docs/interactions.md §1.4). */
 export const DEFAULT_TIMESTAMP_WINDOW_SEC = 300;
 
 /**
@@ -46,7 +46,7 @@ export interface VerifierOptions {
 export type Verifier = (signature: string | string[] | undefined, timestamp: string | string[] | undefined, body: Buffer) => VerifyResult;
 
 /**
- * Returns a synchronous verifier (no await to forget, §1.2). Header values come straight from
+ * Returns a synchronous verifier (no await to forget, docs/interactions.md §1.2). Header values come straight from
  * `req.headers`; a repeated header (array) is treated as malformed.
  */
 export function createVerifier(key: KeyObject, options: VerifierOptions): Verifier {

@@ -10,7 +10,7 @@ import type {
 } from 'discord-api-types/v10';
 import type { RestClient } from './client.js';
 
-/** `{parse: []}`: `<@id>` still renders as a name, but nobody is notified (interactions.md §4.2). */
+/** `{parse: []}`: `<@id>` still renders as a name, but nobody is notified (docs/interactions.md §4.2). */
 export function noMentions(): APIAllowedMentions {
   return { parse: [] };
 }

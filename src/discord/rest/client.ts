@@ -315,7 +315,7 @@ function parseBody(text: string, contentType: string | null): unknown {
   return text;
 }
 
-/** max(Retry-After header, retry_after body) in ms, as §5.3 says; 1 s when neither is usable. */
+/** max(Retry-After header, retry_after body) in ms, as docs/interactions.md §5.3 says; 1 s when neither is usable. */
 function retryAfter(res: Response, body: unknown): number {
   const header = Number(res.headers.get('retry-after'));
   const fromBody = Number((body as { retry_after?: unknown } | undefined)?.retry_after);

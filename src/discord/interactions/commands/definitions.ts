@@ -1,4 +1,4 @@
-// Owns the registered shape of ShipTrack's slash commands (interactions.md §3.2): names, option
+// Owns the registered shape of ShipTrack's slash commands (docs/interactions.md §3.2): names, option
 // types, descriptions, length limits, contexts. The limits come from the handlers' own constants
 // so the registered JSON and the server-side checks cannot drift apart.
 

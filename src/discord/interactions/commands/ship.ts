@@ -10,7 +10,7 @@ import { ephemeral, message, type MessageData } from '../respond.js';
 import { displayName, invoker, stringOption, type Interaction } from '../types.js';
 import type { Command, CommandDeps } from './command.js';
 
-/** The option's name and limits: definitions.ts registers exactly these (interactions.md §3.2). */
+/** The option's name and limits: definitions.ts registers exactly these (docs/interactions.md §3.2). */
 export const SHIP_OPTION = 'product';
 export const SHIP_MIN_LENGTH = 2;
 export const SHIP_MAX_LENGTH = 100;
