@@ -46,12 +46,13 @@ export class ControlApi {
     if (key === 'GET /' || key === 'GET /state') {
       return ok({ apiBase: f.apiBase, gatewayUrl: f.gatewayUrl, guildId: f.guildId, applicationId: f.applicationId, botUserId: f.botUserId,
         publicKey: f.publicKeyHex, channels: f.channels, members: f.members, sessions: f.gateway.sessions(), connections: f.gateway.connections(),
-        identifyCount: f.gateway.identifyCount, resumeCount: f.gateway.resumeCount, interactions: f.interactions.length, requests: f.requests.length });
+        identifyCount: f.gateway.identifyCount, resumeCount: f.gateway.resumeCount, interactions: f.interactions.length, requests: f.requests.length,
+        applicationFlags: f.world.applicationFlags });
     }
     if (key === 'POST /members') return ok(f.addMember({ username: String(b.username), bot: b.bot === true }));
     if (key === 'POST /messages') {
       return ok(f.postMessage({ channelId: this.channel(b.channel ?? b.channelId), authorId: this.user(b.author ?? b.authorId), content: String(b.content ?? ''),
-        webhookId: typeof b.webhookId === 'string' ? b.webhookId : undefined }));
+        webhookId: typeof b.webhookId === 'string' ? b.webhookId : undefined, replyTo: typeof b.replyTo === 'string' ? b.replyTo : undefined }));
     }
     if ((m = /^\/messages\/([^/]+)\/(\d+)$/.exec(path))) {
       const c = this.channel(m[1]);
@@ -93,15 +94,18 @@ export class ControlApi {
   }
 
   /** {target:'gateway', action:'drop'|'close'|'reconnect'|'invalidate'|'stop-acking'|'ack'|'refuse'|'accept'|'request-heartbeat'|'dispatch-delay', code?, resumable?, ms?}
-   *  {target:'rest', action:'script', method?, path? (regex source), status, times?, retryAfterSec?, global?, delayMs?, body?} | {target:'rest', action:'clear'} */
+   *  {target:'rest', action:'script', method?, path? (regex source), status, times?, retryAfterSec?, global?, scope?, code?, delayMs?, body?}
+   *  | {target:'rest', action:'clear'|'expire-nonces'} | {target:'rest', action:'bucket', route, limit, resetAfterSec} */
   private fault(b: Body): Out {
     const g = this.fake.gateway;
     const action = String(b.action);
     if (b.target === 'rest') {
       if (action === 'clear') { this.fake.rest.clearScripts(); return { status: 204 }; }
+      if (action === 'expire-nonces') { this.fake.rest.expireNonces(); return { status: 204 }; }
       if (action === 'bucket') { this.fake.rest.setBucket(String(b.route), Number(b.limit), Number(b.resetAfterSec)); return { status: 204 }; }
       this.fake.rest.script({ method: b.method as string | undefined, path: typeof b.path === 'string' ? new RegExp(b.path) : undefined, status: Number(b.status),
         times: b.times as number | undefined, retryAfterSec: b.retryAfterSec as number | undefined, global: b.global === true,
+        scope: b.scope === 'shared' || b.scope === 'user' || b.scope === 'global' ? b.scope : undefined, code: typeof b.code === 'number' ? b.code : undefined,
         delayMs: b.delayMs as number | undefined, body: b.body, passThrough: b.passThrough === true });
       return { status: 204 };
     }

@@ -1,5 +1,6 @@
 // Owns the fake gateway: ws connections, HELLO/IDENTIFY/RESUME, sessions with replay buffers, heartbeat
-// ACKs, close codes, the 120/60 s send limit and fault hooks. Message state comes from the World.
+// ACKs and timeouts, op 7/op 9, close codes, the 120/60 s send limit and fault hooks. Message state
+// and the application's flags come from the World; IDENTIFY pacing from identify-pacing.ts.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
@@ -10,16 +11,39 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { World, DispatchMeta } from './world.js';
 import { readyPayload, guildCreatePayload } from './gateway-payloads.js';
+import { disallowedIntents } from './app-flags.js';
+import { IdentifyPacer, IDENTIFY_WINDOW_MS } from './identify-pacing.js';
 
 export interface GatewayOptions {
-  heartbeatIntervalMs: number; messageContentIntentEnabled: boolean; resumeUrl: () => string;
-  /** Server closes 4009 when no heartbeat arrives for this long (default 2.5 × interval; 0 = never). */
+  heartbeatIntervalMs: number; resumeUrl: () => string;
+  /** The server closes when no heartbeat arrives for this long (default 2.5 × interval; 0 = never). */
   heartbeatTimeoutMs?: number;
+  /** The close code for a missed heartbeat (default 4009); the session stays resumable either way. */
+  heartbeatTimeoutCloseCode?: number;
+  /** After op 7, the server closes a connection the client kept with 1001 this much later (default 5000; 0 = never). */
+  reconnectCloseMs?: number;
+  /** IDENTIFY pacing window per `shard_id % max_concurrency` (default 5000; 0 = off). */
+  identifyWindowMs?: number;
   /** How long a disconnected session stays resumable (Discord: "a few minutes"). */
   resumeWindowMs?: number;
   replayBufferSize?: number;
-  sessionStartLimit: { remaining: number };
+  sessionStartLimit: { remaining: number; max_concurrency: number };
 }
+
+/**
+ * Discord: "If your app fails to send a heartbeat event in time, your connection will be closed and
+ * you will be forced to Resume" (https://discord.com/developers/docs/events/gateway#heartbeat-interval).
+ * The docs name no close code; 4009 (Session timed out) is the fake's default.
+ */
+export const HEARTBEAT_TIMEOUT_CLOSE_CODE = 4009;
+/**
+ * "A few seconds after the reconnect event is dispatched, the connection may be closed by the
+ * server" (https://discord.com/developers/docs/events/gateway-events#reconnect). The docs name no
+ * close code; the fake closes 1001 (going away), which keeps the session resumable
+ * (docs/fake-discord.md, "Gateway").
+ */
+export const RECONNECT_CLOSE_MS = 5000;
+export const RECONNECT_CLOSE = { code: 1001, reason: 'Discord WebSocket requesting client reconnect.' };
 export interface Frame { op: number; d: unknown; s: number | null; t: string | null }
 interface Dispatched { s: number; t: string; d: unknown; meta: DispatchMeta }
 
@@ -29,12 +53,11 @@ export interface Session {
 }
 export interface Conn {
   id: number; ws: WebSocket; path: string; query: string; session?: Session; identified: boolean;
-  received: Frame[]; sent: Frame[]; sendTimes: number[]; hbTimer?: TimerHandle; closeCode?: number; open: boolean;
+  received: Frame[]; sent: Frame[]; sendTimes: number[]; hbTimer?: TimerHandle; reconnectTimer?: TimerHandle; closeCode?: number; open: boolean;
   /** The fake started the close (a server close code never ends the session by itself). */
   closedByServer?: boolean;
 }
 
-const PRIVILEGED = GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences;
 const ALL_INTENTS = Object.values(GatewayIntentBits).filter((v): v is number => typeof v === 'number').reduce((a, b) => a | b, 0);
 /** Close codes after which Discord will not let the session be resumed. */
 const SESSION_ENDING = new Set([4003, 4004, 4007, 4009, 4010, 4011, 4012, 4013, 4014]);
@@ -51,9 +74,11 @@ export class GatewayServer {
   private refusing = false;
   private dispatchDelayMs = 0;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  private readonly pacer: IdentifyPacer;
 
   constructor(private readonly world: World, private readonly clock: Clock, private readonly log: Logger, events: EventEmitter, private readonly opts: GatewayOptions) {
     this.events = events;
+    this.pacer = new IdentifyPacer(clock, opts.identifyWindowMs ?? IDENTIFY_WINDOW_MS, () => opts.sessionStartLimit.max_concurrency);
     world.onDispatch((t, d, meta) => this.broadcast(t, d, meta));
   }
 
@@ -79,7 +104,8 @@ export class GatewayServer {
   private armHeartbeatTimeout(conn: Conn): void {
     const ms = this.opts.heartbeatTimeoutMs ?? this.opts.heartbeatIntervalMs * 2.5;
     this.clock.clearTimeout(conn.hbTimer);
-    if (ms > 0) conn.hbTimer = this.clock.setTimeout(() => this.close(conn, 4009, 'Session timed out'), ms);
+    // A missed heartbeat closes the connection but leaves the session resumable (see HEARTBEAT_TIMEOUT_CLOSE_CODE).
+    if (ms > 0) conn.hbTimer = this.clock.setTimeout(() => this.close(conn, this.opts.heartbeatTimeoutCloseCode ?? HEARTBEAT_TIMEOUT_CLOSE_CODE, 'Session timed out', false), ms);
   }
 
   private send(conn: Conn, frame: Frame): void {
@@ -89,9 +115,9 @@ export class GatewayServer {
     conn.ws.send(JSON.stringify(frame));
   }
 
-  close(conn: Conn, code: number, reason = ''): void {
+  close(conn: Conn, code: number, reason = '', endsSession = SESSION_ENDING.has(code)): void {
     if (!conn.open) return;
-    if (SESSION_ENDING.has(code) && conn.session) conn.session.invalid = true;
+    if (endsSession && conn.session) conn.session.invalid = true;
     conn.closedByServer = true;
     conn.ws.close(code, reason);
   }
@@ -100,6 +126,7 @@ export class GatewayServer {
     conn.open = false;
     conn.closeCode = code;
     this.clock.clearTimeout(conn.hbTimer);
+    this.clock.clearTimeout(conn.reconnectTimer);
     this.conns.delete(conn.id);
     this.closed.push(conn);
     if (this.closed.length > 200) this.closed.shift();
@@ -157,11 +184,13 @@ export class GatewayServer {
     if (d.token !== this.world.botToken && d.token !== `Bot ${this.world.botToken}`) return this.close(conn, 4004, 'Authentication failed.');
     const intents = d.intents;
     if (intents < 0 || (intents & ~ALL_INTENTS) !== 0) return this.close(conn, 4013, 'Invalid intent(s).');
-    const disallowed = PRIVILEGED | (this.opts.messageContentIntentEnabled ? 0 : GatewayIntentBits.MessageContent);
-    if (intents & disallowed) return this.close(conn, 4014, 'Disallowed intent(s).');
+    // Privileged intents need the matching application flag (app-flags.ts).
+    if (disallowedIntents(intents, this.world.applicationFlags)) return this.close(conn, 4014, 'Disallowed intent(s).');
     const shard = d.shard as [number, number] | undefined;
     if (shard !== undefined && (!Array.isArray(shard) || shard.length !== 2 || shard[1]! < 1 || shard[0]! < 0 || shard[0]! >= shard[1]!)) return this.close(conn, 4010, 'Invalid shard.');
-    if (this.opts.sessionStartLimit.remaining <= 0) {
+    // Out of daily session starts, or over max_concurrency in this window: op 9, no session; the
+    // connection stays open and may IDENTIFY again.
+    if (this.opts.sessionStartLimit.remaining <= 0 || !this.pacer.tryStart(shard?.[0] ?? 0)) {
       this.send(conn, { op: GatewayOpcodes.InvalidSession, d: false, s: null, t: null });
       return;
     }
@@ -173,7 +202,7 @@ export class GatewayServer {
     conn.session = session;
     conn.identified = true;
     this.events.emit('identify', { connId: conn.id, sessionId: session.id, intents, shard });
-    this.dispatchTo(session, GatewayDispatchEvents.Ready, readyPayload(this.world, session, this.opts.resumeUrl(), this.opts.messageContentIntentEnabled), neutral);
+    this.dispatchTo(session, GatewayDispatchEvents.Ready, readyPayload(this.world, session, this.opts.resumeUrl()), neutral);
     if (intents & GatewayIntentBits.Guilds) this.dispatchTo(session, GatewayDispatchEvents.GuildCreate, guildCreatePayload(this.world), neutral);
   }
 
@@ -238,13 +267,29 @@ export class GatewayServer {
   setDispatchDelay(ms: number): void { this.dispatchDelayMs = ms; }
   dropAll(): void { for (const c of [...this.conns.values()]) c.ws.terminate(); }
   closeAll(code: number, reason = ''): void { for (const c of [...this.conns.values()]) this.close(c, code, reason); }
-  sendReconnect(): void { for (const c of this.conns.values()) this.send(c, { op: GatewayOpcodes.Reconnect, d: null, s: null, t: null }); }
+  /** op 7 to every connection; one the client keeps is closed (1001, session kept) `reconnectCloseMs` later. */
+  sendReconnect(): void {
+    const ms = this.opts.reconnectCloseMs ?? RECONNECT_CLOSE_MS;
+    for (const c of this.conns.values()) {
+      this.send(c, { op: GatewayOpcodes.Reconnect, d: null, s: null, t: null });
+      if (ms > 0 && !c.reconnectTimer) c.reconnectTimer = this.clock.setTimeout(() => this.close(c, RECONNECT_CLOSE.code, RECONNECT_CLOSE.reason, false), ms);
+    }
+  }
   requestHeartbeat(): void { for (const c of this.conns.values()) this.send(c, { op: GatewayOpcodes.Heartbeat, d: null, s: null, t: null }); }
+  /**
+   * op 9 to every connection holding a live session. The connection no longer carries the session:
+   * it may RESUME it (d=true, https://discord.com/developers/docs/events/gateway#resuming) or
+   * IDENTIFY, on the same socket or a new one; dispatches meanwhile are buffered for the replay.
+   */
   invalidateSessions(resumable: boolean): void {
     for (const s of this.sessionsById.values()) {
       if (s.invalid) continue;
       if (!resumable) s.invalid = true;
-      if (s.conn) this.send(s.conn, { op: GatewayOpcodes.InvalidSession, d: resumable, s: null, t: null });
+      const conn = s.conn;
+      if (!conn) continue;
+      this.send(conn, { op: GatewayOpcodes.InvalidSession, d: resumable, s: null, t: null });
+      s.conn = undefined; s.disconnectedAt = this.clock.now();
+      conn.session = undefined; conn.identified = false;
     }
   }
 
@@ -258,7 +303,7 @@ export class GatewayServer {
   }
 
   async close_(): Promise<void> {
-    for (const c of [...this.conns.values()]) { this.clock.clearTimeout(c.hbTimer); c.ws.terminate(); }
+    for (const c of [...this.conns.values()]) { this.clock.clearTimeout(c.hbTimer); this.clock.clearTimeout(c.reconnectTimer); c.ws.terminate(); }
     await new Promise<void>((r) => this.wss.close(() => r()));
   }
 }

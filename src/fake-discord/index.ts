@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { silentLogger, type Logger } from '../log.js';
 import { World } from './world.js';
 import { RateLimits, type ScriptRule } from './rate-limits.js';
+import { GlobalRateLimit } from './global-rate-limit.js';
 import { RestServer, type RecordedRequest } from './rest-server.js';
 import { GatewayServer } from './gateway-server.js';
 import { InteractionRegistry, type InteractionResult } from './interactions-state.js';
@@ -22,16 +23,29 @@ export type { ScriptRule } from './rate-limits.js';
 export interface FakeDiscordOptions {
   host?: string; port?: number;
   heartbeatIntervalMs?: number;
-  /** Server closes 4009 if no heartbeat for this long; default 2.5 × interval; 0 disables. */
+  /** The server closes if no heartbeat arrives for this long (session kept); default 2.5 × interval; 0 disables. */
   heartbeatTimeoutMs?: number;
+  /** Close code for a missed heartbeat (default 4009). */
+  heartbeatTimeoutCloseCode?: number;
+  /** After op 7, a connection the client keeps is closed with 1001 this much later (default 5000 on the clock; 0 = never). */
+  reconnectCloseMs?: number;
+  /** IDENTIFY pacing: one per `shard_id % max_concurrency` per this window on the clock (default 5000 as Discord; 0 = off). */
+  identifyWindowMs?: number;
   clock?: Clock;
   interactionUrl?: string;
   /** Real-time budget for the initial interaction response (Discord: 3000 ms). */
   interactionDeadlineMs?: number;
+  /** Message Content switched on in the portal (default true); sets the default application flags. */
   messageContentIntentEnabled?: boolean;
+  /** The application's flags (overrides what messageContentIntentEnabled implies); decide privileged intents. */
+  applicationFlags?: number;
   sessionStartLimit?: { total: number; remaining: number; reset_after: number; max_concurrency: number };
   /** How long a dropped gateway session stays resumable (default 180 s on the clock). */
   resumeWindowMs?: number;
+  /** Global REST limit in requests per second (default 50; 0 = off). Interaction routes are exempt. */
+  globalRateLimit?: number;
+  /** enforce_nonce de-duplication window (default 5 minutes on the clock). */
+  nonceWindowMs?: number;
   log?: Logger;
 }
 
@@ -46,7 +60,8 @@ export interface FakeDiscord {
   readonly world: World;
   setInteractionUrl(url: string): void;
   addMember(opts: { username: string; bot?: boolean }): { id: string; username: string; globalName: string; bot: boolean };
-  postMessage(opts: { channelId: string; authorId: string; content: string; webhookId?: string }): APIMessage;
+  /** A member posts; `replyTo` (a message id in the same channel) makes it a reply. */
+  postMessage(opts: { channelId: string; authorId: string; content: string; webhookId?: string; replyTo?: string }): APIMessage;
   editMessage(channelId: string, messageId: string, content: string): APIMessage;
   deleteMessage(channelId: string, messageId: string): void;
   bulkDeleteMessages(channelId: string, ids: string[]): void;
@@ -61,7 +76,11 @@ export interface FakeDiscord {
   validateEndpoint(): Promise<{ ok: boolean; details: string[] }>;
   readonly interactions: InteractionResult[];
   registeredCommands(guildId?: string): unknown[];
-  rest: { script(rule: ScriptRule): void; setBucket(routeKey: string, limit: number, resetAfterSec: number): void; clearScripts(): void };
+  rest: {
+    script(rule: ScriptRule): void; setBucket(routeKey: string, limit: number, resetAfterSec: number): void; clearScripts(): void;
+    /** Ends every enforce_nonce window now. */
+    expireNonces(): void;
+  };
   gateway: {
     sessions(): { sessionId: string; connected: boolean; seq: number; identified: boolean; invalid: boolean; intents: number }[];
     connections(): number;
@@ -78,8 +97,9 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
   const log = opts.log ?? silentLogger;
   const events = new EventEmitter();
   events.setMaxListeners(100);
-  const world = new World(clock);
+  const world = new World(clock, { applicationFlags: opts.applicationFlags, messageContentIntentEnabled: opts.messageContentIntentEnabled, nonceWindowMs: opts.nonceWindowMs });
   const limits = new RateLimits(clock);
+  const globalLimit = new GlobalRateLimit(clock, opts.globalRateLimit);
   const registry = new InteractionRegistry(world);
   const requests: RecordedRequest[] = [];
   const sessionStartLimit = { ...(opts.sessionStartLimit ?? { total: 1000, remaining: 1000, reset_after: 86_400_000, max_concurrency: 1 }) };
@@ -88,11 +108,12 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
   let control: ControlApi | undefined;
   const gateway = new GatewayServer(world, clock, log, events, {
     heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41250, heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
-    messageContentIntentEnabled: opts.messageContentIntentEnabled ?? true, resumeUrl: () => `ws://${origin}/resume`,
+    heartbeatTimeoutCloseCode: opts.heartbeatTimeoutCloseCode, reconnectCloseMs: opts.reconnectCloseMs,
+    identifyWindowMs: opts.identifyWindowMs, resumeUrl: () => `ws://${origin}/resume`,
     resumeWindowMs: opts.resumeWindowMs, sessionStartLimit,
   });
   const rest = new RestServer({
-    world, limits, registry, log, sessionStartLimit, gatewayUrl: () => `ws://${origin}/gateway`, publicKeyHex: () => sender.publicKeyHex,
+    world, limits, globalLimit, registry, log, sessionStartLimit, gatewayUrl: () => `ws://${origin}/gateway`, publicKeyHex: () => sender.publicKeyHex,
     record: (r) => { requests.push(r); events.emit('request', r); },
   });
 
@@ -131,7 +152,11 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
     events, requests, world,
     setInteractionUrl: (url) => sender.setUrl(url),
     addMember: ({ username, bot }) => { const u = world.addUser(username, bot ?? false); return { id: u.id, username: u.username, globalName: u.globalName, bot: u.bot }; },
-    postMessage: (o) => world.createMessage({ channelId: o.channelId, authorId: o.authorId, content: o.content, webhookId: o.webhookId }),
+    postMessage: (o) => {
+      const replyTo = o.replyTo === undefined ? undefined : world.getMessage(o.channelId, o.replyTo);
+      if (o.replyTo !== undefined && !replyTo) throw new Error(`unknown message ${o.replyTo} in channel ${o.channelId}`);
+      return world.present(world.createMessage({ channelId: o.channelId, authorId: o.authorId, content: o.content, webhookId: o.webhookId, replyTo }));
+    },
     editMessage: (c, m, content) => world.editMessage(c, m, { content }),
     deleteMessage: (c, m) => { if (!world.deleteMessage(c, m)) throw new Error(`unknown message ${m}`); },
     bulkDeleteMessages: (c, ids) => world.bulkDelete(c, ids),
@@ -145,7 +170,7 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
     validateEndpoint: () => sender.validateEndpoint(),
     interactions: sender.results,
     registeredCommands: (guildId) => (guildId ? world.guildCommands.get(guildId) ?? [] : world.globalCommands),
-    rest: { script: (r) => limits.script(r), setBucket: (k, l, s) => limits.setBucket(k, l, s), clearScripts: () => limits.clearScripts() },
+    rest: { script: (r) => limits.script(r), setBucket: (k, l, s) => limits.setBucket(k, l, s), clearScripts: () => limits.clearScripts(), expireNonces: () => world.expireNonces() },
     gateway: {
       sessions: () => gateway.sessions(), connections: () => gateway.conns.size,
       get identifyCount() { return gateway.identifyCount; }, get resumeCount() { return gateway.resumeCount; },

@@ -1,11 +1,17 @@
-// Owns the fake REST API's rate limiting: per-route buckets keyed by route + major parameter, the
-// X-RateLimit-* headers, and scripted answers (429 / 5xx / delay / drop). Knows nothing about routes' effects.
+// Owns the fake REST API's per-route rate limiting: buckets keyed by route + major parameter, the
+// X-RateLimit-* headers, and scripted answers (429 / 5xx / delay / drop) with the headers real 429s
+// carry. The global 50/s limit is global-rate-limit.ts. Knows nothing about routes' effects.
+// Headers and 429 bodies: https://discord.com/developers/docs/topics/rate-limits
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 
 export interface ScriptRule {
   method?: string; path?: RegExp; status: number; times?: number; body?: unknown; headers?: Record<string, string>;
   retryAfterSec?: number; global?: boolean; delayMs?: number;
+  /** A 429's X-RateLimit-Scope: `user` (default), `shared` (per resource) or `global` (same as `global: true`). */
+  scope?: 'user' | 'shared' | 'global';
+  /** The optional `code` of a 429 body ("An error code for some limits"). */
+  code?: number;
   /** After delayMs, serve the request normally instead of answering `status` (a pure delay). */
   passThrough?: boolean;
 }
@@ -66,14 +72,14 @@ export class RateLimits {
     const rule = this.scripts.find((r) => (!r.method || r.method.toUpperCase() === method) && (!r.path || r.path.test(subPath) || r.path.test(fullPath)));
     if (!rule) return undefined;
     if (--rule.left <= 0) this.scripts.splice(this.scripts.indexOf(rule), 1);
-    const headers: Record<string, string> = { ...rule.headers };
+    let headers: Record<string, string> = { ...rule.headers };
     let body = rule.body;
     if (rule.status === 429) {
       const retry = rule.retryAfterSec ?? 1;
-      headers['retry-after'] ??= String(Math.ceil(retry));
-      headers['x-ratelimit-scope'] ??= rule.global ? 'global' : 'user';
-      if (rule.global) headers['x-ratelimit-global'] ??= 'true';
-      body ??= { message: 'You are being rate limited.', retry_after: retry, global: !!rule.global };
+      const scope = rule.global ? 'global' : rule.scope ?? 'user';
+      const built = scope === 'global' ? globalLimited(retry) : this.routeLimited(method, subPath, retry, scope);
+      headers = { ...built.headers, ...headers };
+      body ??= rule.code === undefined ? built.body : { ...built.body, code: rule.code };
     } else if (rule.status >= 500) body ??= { message: `${rule.status}: Server Error`, code: 0 };
     const passThrough = rule.passThrough ?? false;
     return { status: rule.status, body, headers, delayMs: rule.delayMs ?? 0, passThrough, drop: rule.status === 0 };
@@ -84,24 +90,65 @@ export class RateLimits {
    * already empty, the 429 to answer instead (scope `user`, as for an ignored per-route limit).
    */
   consume(method: string, path: string): { headers: Record<string, string>; limited?: { retryAfterSec: number } } {
-    const { route, major } = routeKey(method, path);
-    const def = this.defs.get(route) ?? FALLBACK;
-    const key = `${route}|${major}`;
-    const now = this.clock.now();
-    let st = this.states.get(key);
-    if (!st || now >= st.resetAt) { st = { remaining: def.limit, resetAt: now + def.resetAfterMs }; this.states.set(key, st); }
-    const bucket = createHash('sha1').update(route).digest('hex').slice(0, 32);
-    const resetAfter = Math.max(0, st.resetAt - now) / 1000;
+    const { route, st } = this.state(method, path);
+    const def = this.def(route);
     const limited = st.remaining <= 0;
     if (!limited) st.remaining--;
-    const headers: Record<string, string> = {
-      'x-ratelimit-limit': String(def.limit), 'x-ratelimit-remaining': String(st.remaining),
-      'x-ratelimit-reset': (st.resetAt / 1000).toFixed(3), 'x-ratelimit-reset-after': resetAfter.toFixed(3),
-      'x-ratelimit-bucket': bucket,
-    };
+    const headers = this.bucketHeaders(route, def.limit, st.remaining, st.resetAt);
     if (!limited) return { headers };
+    const resetAfter = Math.max(0, st.resetAt - this.clock.now()) / 1000;
     headers['retry-after'] = String(Math.ceil(resetAfter));
     headers['x-ratelimit-scope'] = 'user';
     return { headers, limited: { retryAfterSec: Number(resetAfter.toFixed(3)) } };
   }
+
+  /**
+   * A scripted per-route 429 with the headers a real one carries: the route's bucket and limit,
+   * `Remaining: 0` and a reset `retry` seconds away for `user`; the bucket's current state for
+   * `shared` (a per-resource limit that does not drain the caller's bucket).
+   */
+  private routeLimited(method: string, path: string, retrySec: number, scope: 'user' | 'shared'): { headers: Record<string, string>; body: Record<string, unknown> } {
+    const { route, st } = this.state(method, path);
+    const limit = this.def(route).limit;
+    const headers = scope === 'user'
+      ? this.bucketHeaders(route, limit, 0, this.clock.now() + retrySec * 1000)
+      : this.bucketHeaders(route, limit, st.remaining, st.resetAt);
+    headers['retry-after'] = String(Math.ceil(retrySec));
+    headers['x-ratelimit-scope'] = scope;
+    const message = scope === 'shared' ? 'The resource is being rate limited.' : 'You are being rate limited.';
+    return { headers, body: { message, retry_after: retrySec, global: false } };
+  }
+
+  private def(route: string): BucketDef { return this.defs.get(route) ?? FALLBACK; }
+
+  /** The bucket's live state, starting a new window when the old one has reset. */
+  private state(method: string, path: string): { route: string; st: BucketState } {
+    const { route, major } = routeKey(method, path);
+    const key = `${route}|${major}`;
+    const now = this.clock.now();
+    let st = this.states.get(key);
+    if (!st || now >= st.resetAt) { st = { remaining: this.def(route).limit, resetAt: now + this.def(route).resetAfterMs }; this.states.set(key, st); }
+    return { route, st };
+  }
+
+  private bucketHeaders(route: string, limit: number, remaining: number, resetAt: number): Record<string, string> {
+    const resetAfter = Math.max(0, resetAt - this.clock.now()) / 1000;
+    return {
+      'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-reset': (resetAt / 1000).toFixed(3), 'x-ratelimit-reset-after': resetAfter.toFixed(3),
+      'x-ratelimit-bucket': createHash('sha1').update(route).digest('hex').slice(0, 32),
+    };
+  }
+}
+
+/**
+ * A global 429 as Discord's docs show it: `Retry-After`, `X-RateLimit-Global: true`,
+ * `X-RateLimit-Scope: global` and no per-route headers.
+ * https://discord.com/developers/docs/topics/rate-limits#exceeding-a-rate-limit
+ */
+export function globalLimited(retrySec: number): { headers: Record<string, string>; body: Record<string, unknown> } {
+  return {
+    headers: { 'retry-after': String(Math.ceil(retrySec)), 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' },
+    body: { message: 'You are being rate limited.', retry_after: retrySec, global: true },
+  };
 }

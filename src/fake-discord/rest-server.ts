@@ -1,18 +1,22 @@
 // Owns the fake's REST surface under /api/v10: auth, Discord's validation and error bodies, routing
-// to the world / interaction registry, rate-limit headers and scripted faults, and request recording.
+// to the world / interaction registry, the global and per-route rate limits and scripted faults, and
+// request recording. Message creation is rest-messages.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
-import type { World, AllowedMentions } from './world.js';
+import type { World } from './world.js';
 import type { RateLimits } from './rate-limits.js';
 import { routeKey } from './rate-limits.js';
+import { exemptFromGlobalLimit, type GlobalRateLimit } from './global-rate-limit.js';
 import { DiscordError, tooLong, type InteractionRegistry } from './interactions-state.js';
+import { apiGuild } from './guild-payload.js';
+import { createBotMessage, formError } from './rest-messages.js';
 
 export interface RecordedRequest {
   method: string; path: string; route: string; query: Record<string, string>; headers: Record<string, string | string[] | undefined>;
   body: unknown; rawBody: string; status: number; responseBody: unknown; at: number;
 }
 export interface RestContext {
-  world: World; limits: RateLimits; registry: InteractionRegistry; log: Logger;
+  world: World; limits: RateLimits; globalLimit: GlobalRateLimit; registry: InteractionRegistry; log: Logger;
   gatewayUrl: () => string; publicKeyHex: () => string;
   sessionStartLimit: { total: number; remaining: number; reset_after: number; max_concurrency: number };
   record: (r: RecordedRequest) => void;
@@ -24,7 +28,6 @@ interface Route { method: string; re: RegExp; auth: boolean; run: Handler }
 const SF = '(\\d{16,21})';
 const unauthorized = (): Reply => ({ status: 401, body: { message: '401: Unauthorized', code: 0 } });
 const err = (e: DiscordError): Reply => ({ status: e.status, body: e.body() });
-const formError = (field: string, code: string, message: string) => new DiscordError(400, 50035, 'Invalid Form Body', { [field]: { _errors: [{ code, message }] } });
 
 export class RestServer {
   private readonly routes: Route[];
@@ -59,6 +62,9 @@ export class RestServer {
     if (!candidates.length) return { status: 404, body: { message: '404: Not Found', code: 0 } };
     const route = candidates.find((r) => r.method === method);
     if (!route) return { status: 405, body: { message: '405: Method Not Allowed', code: 0 } };
+    // The global limit comes before any per-route limit; interaction endpoints are not bound to it.
+    const globally = exemptFromGlobalLimit(path, this.ctx.world.applicationId) ? undefined : this.ctx.globalLimit.take();
+    if (globally) return globally;
     if (route.auth && req.headers.authorization !== `Bot ${this.ctx.world.botToken}`) return unauthorized();
     let body: Record<string, unknown> = {};
     if (raw.length && method !== 'GET') {
@@ -98,6 +104,9 @@ export class RestServer {
     const ok = (body: unknown, status = 200): Reply => ({ status, body });
     const app = (id: string) => { if (id !== w.applicationId) throw new DiscordError(404, 10002, 'Unknown Application'); };
     const guild = (id: string) => { if (id !== w.guildId) throw new DiscordError(404, 10004, 'Unknown Guild'); };
+    const user = (id: string) => { const u = w.users.get(id); if (!u) throw new DiscordError(404, 10013, 'Unknown User'); return u; };
+    // Every world user is a member of the one guild.
+    const member = (id: string) => { const u = w.users.get(id); if (!u) throw new DiscordError(404, 10007, 'Unknown Member'); return u; };
     const commandsPut = (list: Record<string, unknown>[], body: unknown): Reply => {
       if (!Array.isArray(body)) throw formError('_root', 'BASE_TYPE_ARRAY', 'Must be an array.');
       const next = (body as Record<string, unknown>[]).map((c, i) => validateCommand(c, i, list, w.ids.next.bind(w.ids), w.applicationId));
@@ -108,23 +117,30 @@ export class RestServer {
       r('GET', '/gateway', () => ok({ url: this.ctx.gatewayUrl() }), false),
       r('GET', '/gateway/bot', () => ok({ url: this.ctx.gatewayUrl(), shards: 1, session_start_limit: { ...this.ctx.sessionStartLimit } })),
       r('GET', '/users/@me', () => ok(w.apiUser(w.users.get(w.botUserId)!))),
-      r('GET', '/applications/@me', () => ok({ id: w.applicationId, name: 'ShipTrack', verify_key: this.ctx.publicKeyHex(), bot: w.apiUser(w.users.get(w.botUserId)!), flags: 0 })),
+      // `flags` is World.applicationFlags, the same value READY carries.
+      r('GET', '/applications/@me', () => ok({ id: w.applicationId, name: 'ShipTrack', icon: null, description: '', summary: '', bot_public: false,
+        bot_require_code_grant: false, verify_key: this.ctx.publicKeyHex(), team: null, bot: w.apiUser(w.users.get(w.botUserId)!),
+        flags: w.applicationFlags, flags_new: String(w.applicationFlags) })),
+      r('GET', `/users/${SF}`, (m) => ok(w.apiUser(user(m[1]!)))),
+      r('GET', `/guilds/${SF}`, (m) => { guild(m[1]!); return ok(apiGuild(w)); }),
+      r('GET', `/guilds/${SF}/members/${SF}`, (m) => { guild(m[1]!); return ok(w.member(member(m[2]!))); }),
       r('GET', `/channels/${SF}`, (m) => ok(channel(m[1]!))),
+      r('POST', `/channels/${SF}/typing`, (m) => { channel(m[1]!); return { status: 204 }; }),
       r('GET', `/channels/${SF}/messages`, (m, _b, q) => {
         channel(m[1]!);
         const limit = q.has('limit') ? Number(q.get('limit')) : 50;
         if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw formError('limit', 'NUMBER_TYPE_MAX', 'int value should be less than or equal to 100.');
         const given = ['before', 'after', 'around'].filter((k) => q.has(k));
         const pick = (k: string) => (given[0] === k ? q.get(k)! : undefined); // Discord honours only one of them
-        return ok(w.listMessages(m[1]!, { before: pick('before'), after: pick('after'), around: pick('around'), limit }));
+        return ok(w.listMessages(m[1]!, { before: pick('before'), after: pick('after'), around: pick('around'), limit }).map((x) => w.present(x)));
       }),
-      r('GET', `/channels/${SF}/messages/${SF}`, (m) => ok(message(m[1]!, m[2]!))),
-      r('POST', `/channels/${SF}/messages`, (m, b) => this.createMessage(m[1]!, b)),
+      r('GET', `/channels/${SF}/messages/${SF}`, (m) => ok(w.present(message(m[1]!, m[2]!)))),
+      r('POST', `/channels/${SF}/messages`, (m, b) => createBotMessage(w, m[1]!, b)),
       r('PATCH', `/channels/${SF}/messages/${SF}`, (m, b) => {
         const msg = message(m[1]!, m[2]!);
         if (msg.author.id !== w.botUserId) throw new DiscordError(403, 50005, 'Cannot edit a message authored by another user');
         if (typeof b.content === 'string' && b.content.length > 2000) throw tooLong();
-        return ok(w.editMessage(m[1]!, m[2]!, { content: typeof b.content === 'string' ? b.content : undefined, flags: typeof b.flags === 'number' ? b.flags : undefined }));
+        return ok(w.present(w.editMessage(m[1]!, m[2]!, { content: typeof b.content === 'string' ? b.content : undefined, flags: typeof b.flags === 'number' ? b.flags : undefined })));
       }),
       r('DELETE', `/channels/${SF}/messages/${SF}`, (m) => { message(m[1]!, m[2]!); w.deleteMessage(m[1]!, m[2]!); return { status: 204 }; }),
       r('PUT', `/channels/${SF}/messages/${SF}/reactions/([^/]+)/@me`, (m) => {
@@ -154,40 +170,6 @@ export class RestServer {
       r('PATCH', `/webhooks/${SF}/([^/]+)/messages/(@original|\\d{16,21})`, (m, b) => ok(reg.editMessage(m[1]!, m[2]!, m[3]!, b)), false),
       r('DELETE', `/webhooks/${SF}/([^/]+)/messages/@original`, (m) => { reg.deleteOriginal(m[1]!, m[2]!); return { status: 204 }; }, false),
     ];
-  }
-
-  private createMessage(channelId: string, b: Record<string, unknown>): Reply {
-    const w = this.ctx.world;
-    if (!w.channels.has(channelId)) throw new DiscordError(404, 10003, 'Unknown Channel');
-    const content = b.content === undefined || b.content === null ? '' : b.content;
-    if (typeof content !== 'string') throw formError('content', 'BASE_TYPE_STRING', 'Could not interpret input as a string.');
-    if (content.length > 2000) throw tooLong();
-    const hasOther = (Array.isArray(b.embeds) && b.embeds.length > 0) || Array.isArray(b.sticker_ids) || Array.isArray(b.components) && b.components.length > 0 || b.poll !== undefined;
-    if (!content.trim() && !hasOther) throw new DiscordError(400, 50006, 'Cannot send an empty message');
-    if (Array.isArray(b.embeds) && b.embeds.length > 10) throw formError('embeds', 'BASE_TYPE_MAX_LENGTH', 'Must be 10 or fewer in length.');
-    const nonce = b.nonce as string | number | undefined;
-    if (nonce !== undefined && nonce !== null) {
-      if (typeof nonce === 'string' && nonce.length > 25) throw formError('nonce', 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
-      if (typeof nonce !== 'string' && typeof nonce !== 'number') throw formError('nonce', 'BASE_TYPE_STRING', 'Could not interpret input as a string.');
-    }
-    const enforce = b.enforce_nonce === true;
-    if (enforce && nonce === undefined) throw formError('enforce_nonce', 'NONCE_REQUIRED', 'A nonce is required when enforce_nonce is true.');
-    if (enforce && nonce !== undefined) {
-      const earlier = w.findByNonce(w.botUserId, nonce);
-      if (earlier) return { status: 200, body: earlier };
-    }
-    const am = b.allowed_mentions as AllowedMentions | undefined;
-    if (am?.parse && ((am.parse.includes('users') && am.users) || (am.parse.includes('roles') && am.roles))) {
-      throw formError('allowed_mentions', 'MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE', 'parse:["users"] and users: [ids...] are mutually exclusive.');
-    }
-    const flags = typeof b.flags === 'number' ? b.flags : 0;
-    const settable = 4 | 4096 | 8192 | 32768;
-    if (flags & ~settable) throw formError('flags', 'MESSAGE_FLAGS_INVALID', 'Invalid flags.');
-    const msg = w.createMessage({ channelId, authorId: w.botUserId, content, nonce: nonce ?? undefined, enforceNonce: enforce, allowedMentions: am, flags,
-      extra: Array.isArray(b.embeds) ? { embeds: b.embeds as never } : {} });
-    w.botMessageIds.add(msg.id);
-    w.sentMeta.set(msg.id, { allowedMentions: am, flags, nonce: nonce ?? undefined, enforceNonce: enforce });
-    return { status: 200, body: msg };
   }
 }
 

@@ -1,14 +1,16 @@
-// Owns the fake's in-memory Discord state: guild, channels, users/members, messages, reactions,
-// nonces and registered commands, and announces changes as gateway dispatches. Knows no HTTP or ws.
+// Owns the fake's in-memory Discord state: guild, channels, users/members, messages (and replies),
+// reactions, nonces, registered commands and the application's flags, and announces changes as
+// gateway dispatches. Knows no HTTP or ws.
 import { randomBytes } from 'node:crypto';
 import {
-  ChannelType, GatewayDispatchEvents, MessageType,
+  ChannelType, GatewayDispatchEvents, MessageReferenceType, MessageType,
   type APIGuildMember, type APIGuildMemberNoUser, type APIMessage, type APIUser, type APIUserWithMember,
   type APIGuildTextChannel, type GatewayMessageCreateDispatchData, type MessageFlags,
   type ChannelFlags, type UserFlags, type GuildMemberFlags,
 } from 'discord-api-types/v10';
 import type { Clock } from '../clock.js';
 import { SnowflakeGenerator, compareSnowflakes } from './snowflake.js';
+import { defaultApplicationFlags, withCommandBadge } from './app-flags.js';
 
 export interface WorldUser { id: string; username: string; globalName: string; bot: boolean; joinedAt: string; roles: string[]; nick: string | null }
 export type GuildTextChannel = APIGuildTextChannel<ChannelType.GuildText>;
@@ -18,8 +20,19 @@ export interface SentMeta { allowedMentions?: AllowedMentions; flags?: number; n
 export interface DispatchMeta { /** message events need GUILD_MESSAGES; content needs MESSAGE_CONTENT unless mentioned */ messageEvent: boolean; contentVisibleWithoutIntent: boolean }
 export type DispatchListener = (t: string, d: unknown, meta: DispatchMeta) => void;
 
-/** Discord dedupes enforce_nonce "in the past few minutes"; the exact window is undocumented. */
+/**
+ * Discord dedupes enforce_nonce "in the past few minutes" (Create Message,
+ * https://discord.com/developers/docs/resources/message#create-message); the exact window is
+ * undocumented, so the fake's default is 5 minutes and `nonceWindowMs` changes it.
+ */
 export const NONCE_WINDOW_MS = 5 * 60_000;
+
+export interface WorldOptions {
+  /** The app's flags without APPLICATION_COMMAND_BADGE (default: see app-flags.ts). */
+  applicationFlags?: number;
+  messageContentIntentEnabled?: boolean;
+  nonceWindowMs?: number;
+}
 
 export class World {
   readonly ids: SnowflakeGenerator;
@@ -39,8 +52,12 @@ export class World {
   private readonly reactionMap = new Map<string, Map<string, Set<string>>>();
   private readonly nonces = new Map<string, { channelId: string; messageId: string; at: number }>();
   private readonly listeners: DispatchListener[] = [];
+  private readonly baseFlags: number;
+  readonly nonceWindowMs: number;
 
-  constructor(readonly clock: Clock) {
+  constructor(readonly clock: Clock, opts: WorldOptions = {}) {
+    this.baseFlags = opts.applicationFlags ?? defaultApplicationFlags(opts.messageContentIntentEnabled ?? true);
+    this.nonceWindowMs = opts.nonceWindowMs ?? NONCE_WINDOW_MS;
     this.ids = new SnowflakeGenerator(clock);
     this.guildId = this.ids.next();
     this.everyoneRoleId = this.guildId; // @everyone shares the guild's id, as on Discord
@@ -51,6 +68,9 @@ export class World {
     for (const name of ['i-shipped', 'announcements', 'general']) this.addChannel(name);
     for (const name of ['ada', 'grace', 'linus']) this.addUser(name, false);
   }
+
+  /** The one source of READY's `application.flags` and GET /applications/@me's `flags`. */
+  get applicationFlags(): number { return withCommandBadge(this.baseFlags, this.globalCommands.length); }
 
   onDispatch(fn: DispatchListener): void { this.listeners.push(fn); }
   emit(t: string, d: unknown, meta: DispatchMeta = { messageEvent: false, contentVisibleWithoutIntent: true }): void {
@@ -103,36 +123,60 @@ export class World {
     return this.messagesByChannel.get(channelId)?.find((m) => m.id === messageId);
   }
 
-  /** Users `<@id>` in content that allowed_mentions lets through (Discord omits suppressed ones). */
-  private mentionsFor(content: string, allowed: AllowedMentions | undefined): APIUser[] {
+  /**
+   * Users `<@id>` in content that allowed_mentions lets through (Discord omits suppressed ones),
+   * plus, for a reply, the replied-to author unless allowed_mentions is given without
+   * `replied_user: true` (https://discord.com/developers/docs/resources/message#allowed-mentions-object).
+   */
+  private mentionsFor(content: string, allowed: AllowedMentions | undefined, repliedTo?: string): APIUser[] {
     const ids = [...new Set([...content.matchAll(/<@!?(\d{17,20})>/g)].map((m) => m[1]!))];
     const permit = (id: string) => !allowed || (allowed.parse?.includes('users') ?? false) || (allowed.users?.includes(id) ?? false);
-    return ids.filter(permit).map((id) => this.users.get(id)).filter((u): u is WorldUser => !!u).map((u) => this.apiUser(u));
+    const out = ids.filter(permit);
+    if (repliedTo && !out.includes(repliedTo) && (!allowed || allowed.replied_user === true)) out.push(repliedTo);
+    return out.map((id) => this.users.get(id)).filter((u): u is WorldUser => !!u).map((u) => this.apiUser(u));
   }
 
   /** Finds a message created with the same nonce by the same author inside the dedupe window. */
   findByNonce(authorId: string, nonce: string | number): APIMessage | undefined {
     const hit = this.nonces.get(`${authorId}:${String(nonce)}`);
-    if (!hit || this.clock.now() - hit.at > NONCE_WINDOW_MS) return undefined;
+    if (!hit || this.clock.now() - hit.at > this.nonceWindowMs) return undefined;
     return this.getMessage(hit.channelId, hit.messageId);
+  }
+  /** Ends every enforce_nonce window now (a later create with an old nonce makes a new message). */
+  expireNonces(): void { this.nonces.clear(); }
+
+  /**
+   * A message as Discord serialises it: a reply carries `referenced_message`, resolved when read
+   * (null once the referenced message is deleted); stored messages never hold it.
+   * https://discord.com/developers/docs/resources/message#message-object-message-structure
+   */
+  present(msg: APIMessage): APIMessage {
+    const ref = msg.message_reference;
+    if (msg.type !== MessageType.Reply || !ref?.message_id || !ref.channel_id) return msg;
+    return { ...msg, referenced_message: this.getMessage(ref.channel_id, ref.message_id) ?? null };
   }
 
   createMessage(opts: {
     channelId: string; authorId: string; content: string; webhookId?: string; nonce?: string | number; enforceNonce?: boolean;
     allowedMentions?: AllowedMentions; flags?: number; type?: MessageType; extra?: Partial<APIMessage>; dispatch?: boolean;
+    /** Makes the message a reply (type 19) to this message in the same channel. */
+    replyTo?: APIMessage;
   }): APIMessage {
     const channel = this.channels.get(opts.channelId);
     if (!channel) throw new Error(`unknown channel ${opts.channelId}`);
     const author = this.users.get(opts.authorId);
     if (!author) throw new Error(`unknown user ${opts.authorId}`);
     const id = this.ids.next();
+    const reply = opts.replyTo;
+    const repliedTo = reply && reply.author.id !== author.id && !reply.webhook_id ? reply.author.id : undefined;
     const msg: APIMessage = {
       id, channel_id: channel.id, author: this.apiUser(author), content: opts.content,
       timestamp: new Date(this.clock.now()).toISOString(), edited_timestamp: null, tts: false,
-      mention_everyone: false, mentions: this.mentionsFor(opts.content, opts.allowedMentions), mention_roles: [],
-      attachments: [], embeds: [], components: [], pinned: false, type: opts.type ?? MessageType.Default, flags: (opts.flags ?? 0) as MessageFlags,
+      mention_everyone: false, mentions: this.mentionsFor(opts.content, opts.allowedMentions, repliedTo), mention_roles: [],
+      attachments: [], embeds: [], components: [], pinned: false, type: opts.type ?? (reply ? MessageType.Reply : MessageType.Default), flags: (opts.flags ?? 0) as MessageFlags,
       ...opts.extra,
     };
+    if (reply) msg.message_reference = { type: MessageReferenceType.Default, message_id: reply.id, channel_id: reply.channel_id, guild_id: this.guildId };
     if (opts.nonce !== undefined) msg.nonce = opts.nonce;
     if (opts.webhookId) msg.webhook_id = opts.webhookId;
     this.messagesByChannel.get(channel.id)!.push(msg);
@@ -149,7 +193,7 @@ export class World {
       const u = this.users.get(m.id);
       return u ? { ...m, member: this.memberNoUser(u) } : m;
     });
-    const d: GatewayMessageCreateDispatchData = { ...msg, guild_id: this.guildId, mentions };
+    const d: GatewayMessageCreateDispatchData = { ...this.present(msg), guild_id: this.guildId, mentions };
     if (author && !msg.webhook_id) d.member = this.memberNoUser(author);
     return d;
   }
@@ -161,7 +205,14 @@ export class World {
   editMessage(channelId: string, messageId: string, patch: { content?: string; flags?: number }): APIMessage {
     const msg = this.getMessage(channelId, messageId);
     if (!msg) throw new Error(`unknown message ${messageId}`);
-    if (patch.content !== undefined) { msg.content = patch.content; msg.mentions = this.mentionsFor(patch.content, this.sentMeta.get(messageId)?.allowedMentions); }
+    if (patch.content !== undefined) {
+      // A reply keeps its ping of the replied-to author across edits.
+      const referenced = msg.message_reference?.message_id ? this.getMessage(channelId, msg.message_reference.message_id) : undefined;
+      const pinged = referenced && msg.mentions.some((u) => u.id === referenced.author.id) ? referenced.author.id : undefined;
+      msg.content = patch.content;
+      msg.mentions = this.mentionsFor(patch.content, this.sentMeta.get(messageId)?.allowedMentions);
+      if (pinged && !msg.mentions.some((u) => u.id === pinged)) msg.mentions.push(referenced!.author);
+    }
     if (patch.flags !== undefined) msg.flags = patch.flags as MessageFlags;
     msg.edited_timestamp = new Date(this.clock.now()).toISOString();
     this.emit(GatewayDispatchEvents.MessageUpdate, this.messageEvent(msg), this.contentMeta(msg));

@@ -36,3 +36,29 @@ test('control API: members post/edit/delete, reads bot output, injects REST and 
   const cmd = await ctl('POST', '/commands', { user: 'ada', name: 'leaderboard' });
   assert.equal(cmd.body.error, 'no interaction URL configured');
 });
+
+test('control API: expire-nonces ends the enforce_nonce window; a member can reply to the bot; the state shows the application flags', async (t) => {
+  const fake = await startFakeDiscord({ clock: new ManualClock() });
+  t.after(() => fake.close());
+  const ctl = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(fake.controlUrl + path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const post = async () => {
+    const res = await fetch(`${fake.apiBase}/channels/${fake.channels.announcements}/messages`, { method: 'POST',
+      headers: { authorization: `Bot ${fake.botToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'digest', nonce: 'dg-1', enforce_nonce: true }) });
+    return (await res.json() as { id: string }).id;
+  };
+  const first = await post();
+  assert.equal(await post(), first);
+  assert.equal((await ctl('POST', '/faults', { target: 'rest', action: 'expire-nonces' })).status, 204);
+  assert.notEqual(await post(), first);
+
+  const reply = await ctl('POST', '/messages', { channel: 'announcements', author: 'ada', content: 'congrats!', replyTo: first });
+  assert.equal(reply.status, 200);
+  assert.equal(reply.body.type, 19);
+  assert.deepEqual(reply.body.message_reference, { type: 0, message_id: first, channel_id: fake.channels.announcements, guild_id: fake.guildId });
+  assert.equal(reply.body.referenced_message.id, first);
+  assert.equal((await ctl('GET', '/state')).body.applicationFlags, 1 << 19);
+});

@@ -14,7 +14,8 @@ const identify = (token: string, intents = 33281, extra: Record<string, unknown>
 
 async function setup(t: TestContext, opts: Parameters<typeof startFakeDiscord>[0] = {}) {
   const clock = new ManualClock();
-  const fake = await startFakeDiscord({ clock, heartbeatIntervalMs: 45000, ...opts });
+  // IDENTIFY pacing is off unless a test asks for it: most tests start several sessions at one instant.
+  const fake = await startFakeDiscord({ clock, heartbeatIntervalMs: 45000, identifyWindowMs: 0, ...opts });
   t.after(() => fake.close());
   const clients: RawClient[] = [];
   t.after(() => { for (const c of clients) c.ws.terminate(); });
@@ -46,7 +47,7 @@ test('HELLO → IDENTIFY → READY → GUILD_CREATE → heartbeat ACK → MESSAG
   assert.deepEqual(ready.d.guilds, [{ id: fake.guildId, unavailable: true }]);
   assert.deepEqual(ready.d.shard, [0, 1]);
   assert.equal(ready.d.application.id, fake.applicationId);
-  assert.equal(ready.d.application.flags, 1 << 18);
+  assert.equal(ready.d.application.flags, 1 << 19); // GATEWAY_MESSAGE_CONTENT_LIMITED: Message Content on, under 100 servers
   assert.match(ready.d.session_id, /^[0-9a-f]{32}$/);
   assert.equal(ready.d.resume_gateway_url, fake.resumeGatewayUrl);
   assert.notEqual(ready.d.resume_gateway_url, fake.gatewayUrl);
@@ -126,7 +127,9 @@ test('op 9: d=true keeps the session resumable; d=false invalidates it (RESUME t
   const { c, ready } = await identified(fake, connect);
   fake.gateway.invalidateSessions(true);
   assert.deepEqual(await c.next(), { op: 9, d: true, s: null, t: null });
-  assert.equal(fake.gateway.sessions()[0]!.invalid, false);
+  assert.deepEqual(fake.gateway.sessions().map((s) => [s.invalid, s.connected]), [[false, false]]);
+  c.send({ op: 6, d: { token: fake.botToken, session_id: ready.d.session_id, seq: 2 } });
+  assert.equal((await c.next()).t, 'RESUMED');
   fake.gateway.invalidateSessions(false);
   assert.deepEqual(await c.next(), { op: 9, d: false, s: null, t: null });
   c.ws.close(4000);
@@ -135,7 +138,7 @@ test('op 9: d=true keeps the session resumable; d=false invalidates it (RESUME t
   await r.next();
   r.send({ op: 6, d: { token: fake.botToken, session_id: ready.d.session_id, seq: 2 } });
   assert.deepEqual(await r.next(), { op: 9, d: false, s: null, t: null });
-  assert.equal(fake.gateway.resumeCount, 0);
+  assert.equal(fake.gateway.resumeCount, 1);
 });
 
 test('close codes: wrong token 4004, before identify 4003, identify twice 4005, decode error 4002, bad seq 4007, unknown op 4001, privileged intent 4014', async (t) => {
@@ -156,7 +159,7 @@ test('close codes: wrong token 4004, before identify 4003, identify twice 4005, 
   assert.equal((await c.closed).code, 4005);
   await expectClose([{ op: 6, d: { token: fake.botToken, session_id: ready.d.session_id, seq: 99 } }], 4007);
   assert.equal(fake.gateway.identifyCount, 1);
-  assert.equal(ready.d.application.flags, 1 << 19);
+  assert.equal(ready.d.application.flags, 0); // Message Content off: no content flag
 });
 
 test('without MESSAGE_CONTENT the content is blanked unless the bot is mentioned; every identified session gets the event', async (t) => {
@@ -178,7 +181,7 @@ test('without MESSAGE_CONTENT the content is blanked unless the bot is mentioned
   assert.equal(none.pending(), 0);
 });
 
-test('faults: stopAcking, server heartbeat request, 4009 on missing heartbeats, 4008 over 120 frames, refused upgrades, closeAll', async (t) => {
+test('faults: stopAcking, server heartbeat request, 4009 on missing heartbeats (session kept), 4008 over 120 frames, refused upgrades, closeAll', async (t) => {
   const { fake, connect, clock } = await setup(t);
   const { c } = await identified(fake, connect);
   fake.gateway.stopAcking();
@@ -190,7 +193,7 @@ test('faults: stopAcking, server heartbeat request, 4009 on missing heartbeats, 
   assert.equal((await c.next()).op, 11);
   clock.advance(45000 * 2.5);
   assert.equal((await c.closed).code, 4009);
-  assert.equal(fake.gateway.sessions()[0]!.invalid, true);
+  assert.equal(fake.gateway.sessions()[0]!.invalid, false); // Discord: "you will be forced to Resume"
 
   const spam = await connect();
   await spam.next();
@@ -212,4 +215,144 @@ test('faults: stopAcking, server heartbeat request, 4009 on missing heartbeats, 
   assert.deepEqual(await d.closed, { code: 4000, reason: 'bye' });
   await gone;
   assert.equal(fake.gateway.connections(), 0);
+});
+
+/** Fails the test (instead of hanging) when `p` has not settled within `ms` of real time. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms); });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+const resumeFrame = (token: string, sessionId: string, seq: number) => ({ op: 6, d: { token, session_id: sessionId, seq } });
+
+test('op 9 d=true, then RESUME on the same connection: the events since are replayed, then RESUMED', async (t) => {
+  const { fake, connect } = await setup(t);
+  const { c, ready } = await identified(fake, connect);
+  fake.gateway.invalidateSessions(true);
+  assert.deepEqual(await c.next(), { op: 9, d: true, s: null, t: null });
+  const ada = fake.members[0]!.id;
+  const missed = fake.postMessage({ channelId: fake.channels.shipped, authorId: ada, content: 'after op 9' });
+  c.send(resumeFrame(fake.botToken, ready.d.session_id, 2));
+  const [replayed, resumed] = [await c.next(), await c.next()];
+  assert.deepEqual([replayed.op, replayed.t, replayed.s, replayed.d.id], [0, 'MESSAGE_CREATE', 3, missed.id]);
+  assert.deepEqual([resumed.op, resumed.t, resumed.s], [0, 'RESUMED', 4]);
+  fake.postMessage({ channelId: fake.channels.shipped, authorId: ada, content: 'live again' });
+  assert.deepEqual(((f) => [f.t, f.s])(await c.next()), ['MESSAGE_CREATE', 5]);
+  assert.equal(fake.gateway.connectionLog().length, 1);
+  assert.deepEqual([fake.gateway.identifyCount, fake.gateway.resumeCount], [1, 1]);
+});
+
+test('op 9 d=false, then IDENTIFY on the same connection starts a new session', async (t) => {
+  const { fake, connect } = await setup(t);
+  const { c, ready } = await identified(fake, connect, 512);
+  fake.gateway.invalidateSessions(false);
+  assert.deepEqual(await c.next(), { op: 9, d: false, s: null, t: null });
+  c.send(identify(fake.botToken, 512));
+  const again = await c.next();
+  assert.deepEqual([again.t, again.s], ['READY', 1]);
+  assert.notEqual(again.d.session_id, ready.d.session_id);
+  assert.equal(fake.gateway.identifyCount, 2);
+});
+
+test('missed heartbeats: the server closes (4009 by default) and the session stays resumable, as Discord documents', async (t) => {
+  const { fake, connect, clock } = await setup(t, { heartbeatTimeoutMs: 1000 });
+  const { c, ready } = await identified(fake, connect);
+  clock.advance(999);
+  c.send({ op: 1, d: 2 }); // re-arms the timeout
+  assert.equal((await c.next()).op, 11);
+  clock.advance(1000);
+  assert.deepEqual(await within(c.closed, 1000, 'heartbeat timeout close'), { code: 4009, reason: 'Session timed out' });
+  assert.equal(fake.gateway.sessions()[0]!.invalid, false);
+  const missed = fake.postMessage({ channelId: fake.channels.shipped, authorId: fake.members[0]!.id, content: 'while timed out' });
+  const r = await connect(ready.d.resume_gateway_url + QS);
+  await r.next();
+  r.send(resumeFrame(fake.botToken, ready.d.session_id, 2));
+  assert.deepEqual([await r.next(), await r.next()].map((f) => [f.t, f.s, f.d?.id]), [['MESSAGE_CREATE', 3, missed.id], ['RESUMED', 4, undefined]]);
+
+  // The close code is a fake option; Discord's docs do not name one.
+  const other = await setup(t, { heartbeatTimeoutMs: 500, heartbeatTimeoutCloseCode: 4000 });
+  const o = await other.connect();
+  await o.next();
+  other.clock.advance(500);
+  assert.equal((await within(o.closed, 1000, 'custom close code')).code, 4000);
+});
+
+test('op 7: a client that stays connected is closed by the server with 1001 after reconnectCloseMs; the session stays resumable', async (t) => {
+  const { fake, connect, clock } = await setup(t, { reconnectCloseMs: 3000 });
+  const { c, ready } = await identified(fake, connect);
+  fake.gateway.sendReconnect();
+  assert.deepEqual(await c.next(), { op: 7, d: null, s: null, t: null });
+  clock.advance(2999);
+  c.send({ op: 1, d: 2 });
+  assert.deepEqual(await c.next(), { op: 11, d: null, s: null, t: null }); // still open just before the deadline
+  clock.advance(1);
+  assert.deepEqual(await within(c.closed, 1000, 'close after op 7'), { code: 1001, reason: 'Discord WebSocket requesting client reconnect.' });
+  assert.equal(fake.gateway.sessions()[0]!.invalid, false);
+  const r = await connect(ready.d.resume_gateway_url + QS);
+  await r.next();
+  r.send(resumeFrame(fake.botToken, ready.d.session_id, 2));
+  assert.deepEqual(((f) => [f.t, f.s])(await r.next()), ['RESUMED', 3]);
+});
+
+test('IDENTIFY pacing: more than max_concurrency IDENTIFYs per window get op 9 d=false and start no session', async (t) => {
+  const limit = { total: 1000, remaining: 1000, reset_after: 86_400_000, max_concurrency: 1 };
+  const { fake, connect, clock } = await setup(t, { identifyWindowMs: undefined, sessionStartLimit: limit }); // the default: Discord's 5 s
+  await identified(fake, connect, 512);
+  const c = await connect();
+  await c.next();
+  clock.advance(4999);
+  c.send(identify(fake.botToken, 512));
+  assert.deepEqual(await c.next(), { op: 9, d: false, s: null, t: null });
+  assert.equal(fake.gateway.identifyCount, 1);
+  clock.advance(1);
+  c.send(identify(fake.botToken, 512)); // the same connection may IDENTIFY again once the window has passed
+  assert.equal((await c.next()).t, 'READY');
+  assert.equal(fake.gateway.identifyCount, 2);
+
+  // max_concurrency 2: shards 0 and 1 are separate buckets (shard_id % max_concurrency); shard 2 shares shard 0's.
+  const two = await setup(t, { identifyWindowMs: 5000, sessionStartLimit: { ...limit, max_concurrency: 2 } });
+  const answers: unknown[] = [];
+  for (const shard of [[0, 3], [1, 3], [2, 3]]) {
+    const s = await two.connect();
+    await s.next();
+    s.send(identify(two.fake.botToken, 512, { shard }));
+    const f = await s.next();
+    answers.push(f.op === 0 ? f.t : [f.op, f.d]);
+  }
+  assert.deepEqual(answers, ['READY', 'READY', [9, false]]);
+});
+
+test('application flags: READY and GET /applications/@me report the same flags from the world; the flags decide privileged intents', async (t) => {
+  const GATEWAY_MESSAGE_CONTENT = 1 << 18, GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19, GATEWAY_GUILD_MEMBERS_LIMITED = 1 << 15, APPLICATION_COMMAND_BADGE = 1 << 23;
+  const appFlags = async (fake: FakeDiscord) => {
+    const res = await fetch(`${fake.apiBase}/applications/@me`, { headers: { authorization: `Bot ${fake.botToken}` } });
+    const body = await res.json() as { flags: number; flags_new?: string };
+    return body.flags;
+  };
+  // Default: an app in under 100 servers with Message Content switched on in the portal.
+  const { fake, connect } = await setup(t);
+  const { ready } = await identified(fake, connect, 512 | 32768);
+  assert.equal(ready.d.application.flags, GATEWAY_MESSAGE_CONTENT_LIMITED);
+  assert.equal(await appFlags(fake), GATEWAY_MESSAGE_CONTENT_LIMITED);
+  // Registering global commands earns APPLICATION_COMMAND_BADGE, in both places.
+  await fetch(`${fake.apiBase}/applications/${fake.applicationId}/commands`, { method: 'PUT', headers: { authorization: `Bot ${fake.botToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify([{ name: 'ship', description: 'Log a launch' }]) }).then((r) => r.text());
+  assert.equal(await appFlags(fake), GATEWAY_MESSAGE_CONTENT_LIMITED | APPLICATION_COMMAND_BADGE);
+  assert.equal((await identified(fake, connect, 512)).ready.d.application.flags, GATEWAY_MESSAGE_CONTENT_LIMITED | APPLICATION_COMMAND_BADGE);
+
+  // No Message Content: no content flag at all, and the intent is refused with 4014.
+  const off = await setup(t, { messageContentIntentEnabled: false });
+  const { ready: r2 } = await identified(off.fake, off.connect, 512);
+  assert.equal(r2.d.application.flags, 0);
+  assert.equal(await appFlags(off.fake), 0);
+  const refused = await off.connect();
+  await refused.next();
+  refused.send(identify(off.fake.botToken, 512 | 32768));
+  assert.equal((await refused.closed).code, 4014);
+
+  // Explicit flags (a verified app approved for Message Content and Server Members) open those intents.
+  const verified = await setup(t, { applicationFlags: GATEWAY_MESSAGE_CONTENT | GATEWAY_GUILD_MEMBERS_LIMITED });
+  const { ready: r3 } = await identified(verified.fake, verified.connect, 512 | 32768 | 2);
+  assert.equal(r3.d.application.flags, GATEWAY_MESSAGE_CONTENT | GATEWAY_GUILD_MEMBERS_LIMITED);
+  assert.equal(await appFlags(verified.fake), GATEWAY_MESSAGE_CONTENT | GATEWAY_GUILD_MEMBERS_LIMITED);
 });
