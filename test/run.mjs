@@ -8,8 +8,8 @@
 // `node test/run.mjs web-` runs only the files whose path contains `web-`.
 // TEST_CONCURRENCY sets how many files run at once (default: 2 per core, at least 4; most tests
 // wait on sockets and child processes rather than compute).
-import { readdirSync, existsSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { readdirSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -27,9 +27,16 @@ const concurrency = Number(process.env.TEST_CONCURRENCY) || Math.max(4, availabl
 
 const dist = resolve('.test-dist');
 rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
 const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
-const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--outDir', dist], { stdio: 'inherit' });
-if (build.status !== 0) { console.error('# compiling src/ for the tests failed'); process.exit(1); }
+// Both at once: the compiled tree, and (embedded backend) an empty and a migrated PGlite data
+// directory that every embedded test database starts from.
+const [built, templated] = await Promise.all([
+  run([tsc, '-p', 'tsconfig.json', '--outDir', dist]),
+  backend === 'embedded' ? run(['--import', 'tsx', 'test/helpers/db.ts', '--templates', dist]) : 0,
+]);
+if (built !== 0) { console.error('# compiling src/ for the tests failed'); process.exit(1); }
+if (templated !== 0) { console.error('# preparing the embedded database template failed'); process.exit(1); }
 
 console.log(`# ${files.length} test files; database tests on ${backend}; ${concurrency} files at a time`);
 const res = spawnSync(process.execPath, [
@@ -37,9 +44,20 @@ const res = spawnSync(process.execPath, [
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=./test/report-slowest.mjs', '--test-reporter-destination=stdout',
   ...files,
-], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', SHIPTRACK_TEST_DIST: dist } });
+], { stdio: 'inherit', env: {
+    ...process.env, NODE_ENV: 'test', SHIPTRACK_TEST_DIST: dist,
+    ...(backend === 'embedded' ? { SHIPTRACK_TEST_PGLITE_TEMPLATES: dist } : {}),
+  },
+});
 if (backend === 'embedded') {
   console.log('# the embedded backend skips the tests that need separate PostgreSQL sessions; run them with');
   console.log('#   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm test');
 }
 process.exit(res.status ?? 1);
+
+function run(args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: 'inherit' });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}

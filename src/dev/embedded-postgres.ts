@@ -10,12 +10,33 @@ import type { AddressInfo } from 'node:net';
 export interface EmbeddedPostgres {
   readonly url: string;
   readonly port: number;
+  /** The whole data directory as an uncompressed tarball, to start copies from (`loadDataDir`). */
+  dump(): Promise<Blob>;
+  /** Stops serving and hands back the database itself, open, to be served again (`serveEmbeddedPostgres`). */
+  detach(): Promise<PGlite>;
   stop(): Promise<void>;
 }
 
-/** Starts PGlite (in memory, or persisted under `dataDir`) on 127.0.0.1 and a free port. */
-export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number; maxConnections?: number } = {}): Promise<EmbeddedPostgres> {
-  const db = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+export interface EmbeddedPostgresOptions {
+  /** Persist under this directory (the demo); in memory when absent. */
+  dataDir?: string;
+  /** Start from a copy of another instance's `dump()` (tests: a migrated template, about 3x faster than a fresh one). */
+  loadDataDir?: Blob;
+  port?: number;
+  maxConnections?: number;
+}
+
+/** Starts PGlite and serves it on 127.0.0.1 and a free port. */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+  const db = await PGlite.create({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+  });
+  return serveEmbeddedPostgres(db, options);
+}
+
+/** Serves an open PGlite database over the wire protocol on 127.0.0.1. */
+export async function serveEmbeddedPostgres(db: PGlite, options: { port?: number; maxConnections?: number } = {}): Promise<EmbeddedPostgres> {
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port ?? 0, maxConnections: options.maxConnections ?? 32 });
   await server.start();
   const addr = (server as unknown as { server: { address(): AddressInfo } }).server.address();
@@ -23,6 +44,12 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; port?: 
   return {
     url: `postgres://postgres@127.0.0.1:${addr.port}/postgres`,
     port: addr.port,
+    dump: () => db.dumpDataDir('none'),
+    async detach() {
+      stopped = true;
+      await server.stop();
+      return db;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

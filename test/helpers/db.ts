@@ -1,10 +1,19 @@
 // Test databases: a throwaway database on real PostgreSQL when TEST_DATABASE_URL is set (CI),
-// otherwise an embedded PGlite per test file. Either way the code under test talks through `pg`.
+// otherwise embedded PGlite. Either way the code under test talks through `pg`.
+//
+// Embedded instances cost seconds to start, so they are recycled: closing a migrated test
+// database empties every table (TRUNCATE … RESTART IDENTITY), releases advisory locks and keeps
+// the instance for the next fixture in the same test file; a new instance starts from the
+// template that test/run.mjs prepares once per run (SHIPTRACK_TEST_PGLITE_TEMPLATES).
+// An instance whose schema no longer matches the migrated one is stopped, never reused.
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { createPool } from '../../src/db/pool.js';
 import { migrate } from '../../src/db/migrate.js';
-import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres.js';
+import type { PGlite } from '@electric-sql/pglite';
+import { serveEmbeddedPostgres, startEmbeddedPostgres } from '../../src/dev/embedded-postgres.js';
 import { silentLogger } from '../../src/log.js';
 
 export type Backend = 'postgres' | 'embedded';
@@ -23,30 +32,12 @@ export interface TestDatabase {
 
 /** A fresh, empty database. With `migrated` (default) the schema is applied. */
 export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
-  let url: string;
-  let dispose: () => Promise<void>;
-  if (process.env.TEST_DATABASE_URL) {
-    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await admin.connect();
-    const name = `shiptrack_t_${process.pid}_${randomBytes(4).toString('hex')}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(process.env.TEST_DATABASE_URL);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    dispose = async () => {
-      const c = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
-  } else {
-    const embedded = await startEmbeddedPostgres();
-    url = embedded.url;
-    dispose = () => embedded.stop();
-  }
+  const migrated = options.migrated !== false;
+  const { url, dispose } = process.env.TEST_DATABASE_URL
+    ? await createPostgresDatabase(process.env.TEST_DATABASE_URL)
+    : await takeEmbedded(migrated);
   const pool = createPool(url, silentLogger, { max: 5 });
-  if (options.migrated !== false) await migrate(pool);
+  if (migrated) await migrate(pool);
   let closed = false;
   return {
     url, pool, backend,
@@ -57,4 +48,103 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
       await dispose();
     },
   };
+}
+
+interface Created { url: string; dispose(): Promise<void> }
+
+async function createPostgresDatabase(adminUrl: string): Promise<Created> {
+  const name = `shiptrack_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    dispose: async () => { await withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)); },
+  };
+}
+
+/** Migrated embedded databases closed by earlier fixtures of this file, emptied and idle. */
+const idle: { db: PGlite; expire: NodeJS.Timeout }[] = [];
+/**
+ * How long an emptied database waits for the next fixture. Fixtures follow one another within
+ * milliseconds (one test's teardown, the next test's setup); an open PGlite keeps the process
+ * alive, so one nobody took is closed, and the next fixture simply starts from the template.
+ */
+const IDLE_MS = 300;
+/** The public tables a migrated database has, learnt from the first one this process resets. */
+let migratedTables: string | undefined;
+
+async function takeEmbedded(migrated: boolean): Promise<Created> {
+  const taken = migrated ? idle.pop() : undefined;
+  if (taken) clearTimeout(taken.expire);
+  const reused = taken?.db;
+  const template = loadTemplate(migrated ? 'migrated' : 'empty');
+  const instance = reused ? await serveEmbeddedPostgres(reused)
+    : await startEmbeddedPostgres(template ? { loadDataDir: template } : {});
+  return {
+    url: instance.url,
+    dispose: async () => {
+      if (!migrated || !await resetForReuse(instance.url)) return instance.stop();
+      const db = await instance.detach();
+      const entry = { db, expire: setTimeout(() => { idle.splice(idle.indexOf(entry), 1); void db.close(); }, IDLE_MS) };
+      idle.push(entry);
+    },
+  };
+}
+
+type Template = 'empty' | 'migrated';
+const templates = new Map<Template, Blob>();
+/** The data directory test/run.mjs prepared (SHIPTRACK_TEST_PGLITE_TEMPLATES), if any. */
+function loadTemplate(kind: Template): Blob | undefined {
+  const dir = process.env.SHIPTRACK_TEST_PGLITE_TEMPLATES;
+  if (!dir) return undefined;
+  let blob = templates.get(kind);
+  if (!blob) templates.set(kind, blob = new Blob([readFileSync(join(dir, `${kind}.tar`))]));
+  return blob;
+}
+
+/** Empties a migrated embedded database for the next fixture; false when it cannot be reused. */
+async function resetForReuse(url: string): Promise<boolean> {
+  try {
+    return await withClient(url, async (c) => {
+      const { rows } = await c.query<{ name: string }>(
+        "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+      const tables = rows.map((r) => r.name).join(',');
+      migratedTables ??= tables;
+      if (tables !== migratedTables) return false;
+      const data = rows.map((r) => r.name).filter((n) => n !== 'schema_migrations');
+      // One backend serves every connection, so session state outlives the test's connections.
+      await c.query('SELECT pg_advisory_unlock_all()');
+      await c.query('RESET ALL');
+      if (data.length) await c.query(`TRUNCATE ${data.map((n) => `"${n}"`).join(', ')} RESTART IDENTITY CASCADE`);
+      return true;
+    });
+  } catch {
+    return false;
+  }
+}
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try { return await fn(c); } finally { await c.end(); }
+}
+
+/** Writes the empty and the migrated data directory into `dir` (test/run.mjs, once per run). */
+export async function writeTemplates(dir: string): Promise<void> {
+  const embedded = await startEmbeddedPostgres();
+  try {
+    const write = async (kind: Template) => writeFileSync(join(dir, `${kind}.tar`), Buffer.from(await (await embedded.dump()).arrayBuffer()));
+    await write('empty');
+    const pool = createPool(embedded.url, silentLogger, { max: 1 });
+    try { await migrate(pool); } finally { await pool.end(); }
+    await write('migrated');
+  } finally {
+    await embedded.stop();
+  }
+}
+
+// `node --import tsx test/helpers/db.ts --templates DIR`: what test/run.mjs runs.
+if (process.argv[2] === '--templates' && process.argv[3] && process.argv[1]?.endsWith('db.ts')) {
+  await writeTemplates(process.argv[3]);
 }
