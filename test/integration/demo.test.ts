@@ -1,5 +1,6 @@
-// The newcomer path: `npm run demo` from a clean state plays the scripted week and exits 0, and
-// Ctrl-C (SIGINT) during the demo leaves no process behind.
+// The newcomer path: `npm run demo` from a clean state plays the scripted week and exits 0; run
+// again on the same data it keeps what it stored, and Ctrl-C (SIGINT) leaves no process behind.
+// Both runs use the compiled tree the test runner built (--dist), not a build of their own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -21,7 +22,7 @@ function startDemo(dataDir: string, extra: string[] = []) {
   return { p, closed, output: () => out };
 }
 
-test('npm run demo plays the week from a clean state and exits 0 with the expected summary', async (t) => {
+test('npm run demo plays the week from a clean state and exits 0; a second run keeps the data, and Ctrl-C stops every child', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'st-demo-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const demo = startDemo(dir);
@@ -37,32 +38,26 @@ test('npm run demo plays the week from a clean state and exits 0 with the expect
   assert.match(out, /posted digest part 1\/1 in #announcements \(allowed_mentions \{"parse":\[\]\}\)/);
   assert.match(out, /The week came out as expected\./);
 
-  // A second run keeps last run's data and does not post the same week's digest again.
-  const second = startDemo(dir);
+  // A second run keeps last run's data and does not post the same week's digest again; it stays
+  // up (--keep-running) until Ctrl-C, which must stop every child process.
+  const second = startDemo(dir, ['--keep-running']);
   t.after(() => second.p.kill('SIGKILL'));
-  assert.equal(await second.closed, 0, second.output());
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('demo did not reach the keep-running stage: ' + second.output())), 120_000);
+    // The keep-running banner ends with the pids line; wait for that line itself, not the title.
+    const check = () => { if (PIDS.test(second.output())) { clearTimeout(timer); resolve(); } };
+    second.p.stdout.on('data', check);
+    void second.closed.then(() => { clearTimeout(timer); reject(new Error('demo exited before keep-running: ' + second.output())); });
+  });
+  assert.match(second.output(), /DEMO_RESULT ok=true/);
   assert.match(second.output(), /all-time in this demo database: 10\)/);
   assert.match(second.output(), /already posted by an earlier demo run/);
-});
-
-test('SIGINT during the demo stops every child process', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'st-demo-int-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const demo = startDemo(dir, ['--keep-running']);
-  t.after(() => demo.p.kill('SIGKILL'));
-  // Wait until the three processes have been started (the worker is the last long-running one).
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('demo did not reach the keep-running stage: ' + demo.output())), 120_000);
-    // The keep-running banner ends with the pids line; wait for that line itself, not the title.
-    demo.p.stdout.on('data', () => { if (PIDS.test(demo.output())) { clearTimeout(timer); resolve(); } });
-  });
-  const pids = PIDS.exec(demo.output());
-  assert.ok(pids, demo.output());
+  const pids = PIDS.exec(second.output());
+  assert.ok(pids, second.output());
   const alive = (pid: string) => { try { process.kill(Number(pid), 0); return true; } catch { return false; } };
   assert.deepEqual([alive(pids[1]!), alive(pids[2]!)], [true, true], 'web and worker are up before Ctrl-C');
-  demo.p.kill('SIGINT');
-  const code = await demo.closed;
-  assert.equal(code, 130);
-  assert.match(demo.output(), /SIGINT: stopping every process/);
+  second.p.kill('SIGINT');
+  assert.equal(await second.closed, 130);
+  assert.match(second.output(), /SIGINT: stopping every process/);
   assert.deepEqual([alive(pids[1]!), alive(pids[2]!)], [false, false], 'no process left behind');
 });
