@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { rig, startReady, waitFor, MemoryStore, type Frame } from './gateway-harness.js';
 import { IdentifyLimiter } from '../../src/discord/gateway/identify-limiter.js';
 import { systemClock } from '../../src/clock.js';
+import { ManualClock } from '../helpers/clock.js';
 
 const firstFrameOfNextConnection = (r: Awaited<ReturnType<typeof rig>>) => {
   const current = r.conns().at(-1)?.connId ?? 0;
@@ -165,18 +166,30 @@ test('gateway §4.2: remaining 0 → no socket is opened; reset_after is logged 
 });
 
 test('gateway §4.5: two shards sharing a limiter never IDENTIFY less than 5 s apart (max_concurrency 1)', async (t) => {
-  const r = await rig(t);
-  const limiter = new IdentifyLimiter({ clock: systemClock });
+  // The limiter's clock is manual: the second IDENTIFY can only go out once 5.5 s have passed on it.
+  // The fake enforces Discord's 5 s pacing on the same time line (its timers stay real).
+  const clock = new ManualClock();
+  const r = await rig(t, { clock: { ...systemClock, now: () => clock.now() } });
+  const limiter = new IdentifyLimiter({ clock });
   const a = r.makeShard({ identifyLimiter: limiter, sessionStore: new MemoryStore() });
   const b = r.makeShard({ identifyLimiter: limiter, sessionStore: new MemoryStore() });
   const identifyAt: number[] = [];
-  r.fake.events.on('gateway-frame', (e: { frame: Frame }) => { if (e.frame.op === 2) identifyAt.push(Date.now()); });
+  r.fake.events.on('gateway-frame', (e: { frame: Frame }) => { if (e.frame.op === 2) identifyAt.push(clock.now()); });
+  const first = r.nextFrame(2);
   const readyA = waitFor(a, 'ready', () => true, 10_000);
   const readyB = waitFor(b, 'ready', () => true, 10_000);
   await Promise.all([a.start(), b.start()]);
+  await first;
+  // The other shard is waiting on the limiter's timer, not on the network.
+  assert.equal(clock.pending(), 1, 'one shard waits for its IDENTIFY slot');
+  await clock.tick(5499);
+  assert.equal(clock.pending(), 1, 'still waiting 1 ms before the slot');
+  assert.equal(r.fake.gateway.identifyCount, 1);
+  const second = r.nextFrame(2);
+  await clock.tick(1);
+  await second;
   await Promise.all([readyA, readyB]);
-  assert.equal(identifyAt.length, 2);
-  assert.ok(identifyAt[1]! - identifyAt[0]! >= 5000, `IDENTIFYs ${identifyAt[1]! - identifyAt[0]!} ms apart`);
+  assert.deepEqual(identifyAt.map((at) => at - identifyAt[0]!), [0, 5500]);
   assert.equal(r.fake.gateway.identifyCount, 2);
 });
 
