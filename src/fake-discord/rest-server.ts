@@ -2,6 +2,7 @@
 // to the world / interaction registry, the global and per-route rate limits and scripted faults, and
 // request recording. Message creation is rest-messages.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { APIApplication } from 'discord-api-types/v10';
 import type { Logger } from '../log.js';
 import type { World } from './world.js';
 import type { RateLimits } from './rate-limits.js';
@@ -120,7 +121,7 @@ export class RestServer {
       // `flags` is World.applicationFlags, the same value READY carries.
       r('GET', '/applications/@me', () => ok({ id: w.applicationId, name: 'ShipTrack', icon: null, description: '', summary: '', bot_public: false,
         bot_require_code_grant: false, verify_key: this.ctx.publicKeyHex(), team: null, bot: w.apiUser(w.users.get(w.botUserId)!),
-        flags: w.applicationFlags, flags_new: String(w.applicationFlags) })),
+        flags: w.applicationFlags, flags_new: String(w.applicationFlags) } satisfies APIApplication)),
       r('GET', `/users/${SF}`, (m) => ok(w.apiUser(user(m[1]!)))),
       r('GET', `/guilds/${SF}`, (m) => { guild(m[1]!); return ok(apiGuild(w)); }),
       r('GET', `/guilds/${SF}/members/${SF}`, (m) => { guild(m[1]!); return ok(w.member(member(m[2]!))); }),
