@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The one test entry point (`npm test` runs typecheck, then this). Compiles src/ once into
-// .test-dist/ (the suites spawn `node .test-dist/bin/*.js`, as production runs dist/), then runs
+// .test-dist-<pid>/ (the suites spawn `node .test-dist-<pid>/bin/*.js`, as production runs dist/), then runs
 // every test file under test/unit, test/regressions and test/integration through tsx with
 // node:test, and ends with the ten slowest files and any skipped tests.
 // Database tests use TEST_DATABASE_URL (real PostgreSQL; each fixture gets a throwaway database)
@@ -25,9 +25,15 @@ if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 const backend = process.env.TEST_DATABASE_URL ? 'postgres' : 'embedded';
 const concurrency = Number(process.env.TEST_CONCURRENCY) || Math.max(4, availableParallelism() * 2);
 
-const dist = resolve('.test-dist');
-rmSync(dist, { recursive: true, force: true });
+// One compiled tree per run (`.test-dist-<pid>`, beside src/ so `../../sql/` resolves as from
+// dist/), so two runs in one checkout never delete each other's; trees of dead runs are removed.
+for (const name of readdirSync('.')) {
+  const pid = /^\.test-dist-(\d+)$/.exec(name)?.[1];
+  if (pid && !alive(Number(pid))) rmSync(name, { recursive: true, force: true });
+}
+const dist = resolve(`.test-dist-${process.pid}`);
 mkdirSync(dist, { recursive: true });
+process.on('exit', () => rmSync(dist, { recursive: true, force: true }));
 const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
 // Both at once: the compiled tree, and (embedded backend) an empty and a migrated PGlite data
 // directory that every embedded test database starts from.
@@ -60,4 +66,8 @@ function run(args) {
     const child = spawn(process.execPath, args, { stdio: 'inherit' });
     child.on('exit', (code) => resolve(code ?? 1));
   });
+}
+
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch (err) { return err.code === 'EPERM'; }
 }

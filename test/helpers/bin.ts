@@ -1,23 +1,26 @@
 // Spawning ShipTrack's programs the way production runs them: plain `node` on the compiled tree.
-// `npm test` (test/run.mjs) compiles src/ once per run into .test-dist/ and passes its path in
-// SHIPTRACK_TEST_DIST; a test file run on its own compiles it here, once per process. The compiled
-// tree sits beside src/ so `../../sql/` and package.json resolve exactly as from dist/.
+// `npm test` (test/run.mjs) compiles src/ once per run into .test-dist-<pid>/ and passes its path in
+// SHIPTRACK_TEST_DIST; a test file run on its own compiles its own tree here, once per process, and
+// removes it at exit. The compiled tree sits beside src/ so `../../sql/` and package.json resolve
+// exactly as from dist/.
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DEFAULT_DIST = join(REPO, '.test-dist');
 
 let built: string | undefined;
 
-/** The compiled tree's root (…/.test-dist), compiling it first when no test runner did. */
+/** The compiled tree's root, compiling it first when no test runner did. */
 export function testDist(): string {
   if (process.env.SHIPTRACK_TEST_DIST) return process.env.SHIPTRACK_TEST_DIST;
   if (built) return built;
-  compile(DEFAULT_DIST);
-  return (built = DEFAULT_DIST);
+  const dir = join(REPO, `.test-dist-${process.pid}`);
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  compile(dir);
+  return (built = dir);
 }
 
 /** Compiles src/ into `outDir` with the production tsconfig; throws with tsc's output on failure. */

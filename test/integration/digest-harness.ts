@@ -1,5 +1,5 @@
 // Shared fixture for the digest process tests: a test DB + the fake Discord, the real
-// `node .test-dist/bin/digest.js` (compiled, as production runs it) as a child, launch seeding, log parsing, and a way to
+// `node <compiled tree>/bin/digest.js` (compiled, as production runs it) as a child, launch seeding, log parsing, and a way to
 // notice (synchronously, in the fake) the moment a given request arrives. Not a test file itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';

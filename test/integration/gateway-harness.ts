@@ -50,10 +50,13 @@ export interface Rig {
   sockets: WebSocketLike[];
 }
 
+export const FAST_IDENTIFY_SPACING_MS = 50;
 export const FAST_TIMING = { backoffBaseMs: 50, backoffMaxMs: 400, invalidSessionMinMs: 50, invalidSessionMaxMs: 100, closeTimeoutMs: 500, stopGraceMs: 500 };
 
 export async function rig(t: TestContext, fakeOpts: FakeDiscordOptions = {}, over: Partial<GatewayShardOptions> = {}): Promise<Rig> {
-  const fake = await startFakeDiscord({ heartbeatIntervalMs: 250, ...fakeOpts });
+  // The shards here pace IDENTIFYs 50 ms apart (FAST_IDENTIFY_SPACING_MS); the fake enforces half
+  // that, so pacing is still checked without waiting out Discord's 5 s (gateway §4.5 does that).
+  const fake = await startFakeDiscord({ heartbeatIntervalMs: 250, identifyWindowMs: FAST_IDENTIFY_SPACING_MS / 2, ...fakeOpts });
   const rest = new RestClient({ baseUrl: fake.apiBase, token: fake.botToken });
   const store = new MemoryStore();
   const dispatches: Dispatch[] = [];
@@ -74,7 +77,7 @@ export async function rig(t: TestContext, fakeOpts: FakeDiscordOptions = {}, ove
         token: fake.botToken, intents: 33281, getGatewayBot: () => getGatewayBot(rest), sessionStore: store,
         onDispatch: async (d) => { dispatches.push(d); },
         log,
-        identifyLimiter: new IdentifyLimiter({ clock: systemClock, spacingMs: 50, log }),
+        identifyLimiter: new IdentifyLimiter({ clock: systemClock, spacingMs: FAST_IDENTIFY_SPACING_MS, log }),
         timing: FAST_TIMING,
         openSocket: (url) => {
           const ws = openWebSocket(url);

@@ -1,4 +1,4 @@
-// The bins as real child processes (`node .test-dist/bin/…`, compiled once per run): web start-up (bad key → exit 78,
+// The bins as real child processes (`node <compiled tree>/bin/…`, compiled once per run): web start-up (bad key → exit 78,
 // healthz, a signed PING and /ship, SIGTERM → exit 0 promptly) and register-commands against the fake
 // Discord (one PUT of the docs/interactions.md §3.2 array; twice → identical bodies). Plus graceful close in-process.
 import { after, before, describe, test } from 'node:test';

@@ -1,5 +1,5 @@
 // Test support for the worker suites (not a test file): a capturing logger, a bounded poll for
-// state that has no event, and running the REAL worker (`node .test-dist/bin/worker.js`, compiled as production runs it)
+// state that has no event, and running the REAL worker (`node <compiled tree>/bin/worker.js`, compiled as production runs it)
 // as a child process against the fake Discord, with its log lines observable as events.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';

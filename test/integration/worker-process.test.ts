@@ -1,4 +1,4 @@
-// The REAL worker process (`node .test-dist/bin/worker.js`, compiled as production runs it) against the fake Discord and a
+// The REAL worker process (`node <compiled tree>/bin/worker.js`, compiled as production runs it) against the fake Discord and a
 // test database: launches, non-launches, edits, deletes, bots/webhooks, redelivery, restart +
 // RESUME with messages posted while it was down, and SIGTERM within 5 s.
 import { test } from 'node:test';
