@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import dotenv from 'dotenv';
 import { ShipTrackError } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
+import { DEFAULT_LAUNCH_WORDS, DEFAULT_MIN_LENGTH } from './launch/rules.js';
 
 export type Role = 'web' | 'worker' | 'digest' | 'migrate' | 'register-commands' | 'status';
 
@@ -42,7 +43,8 @@ export interface Config {
 type Env = Record<string, string | undefined>;
 
 export const DEFAULT_API_BASE = 'https://discord.com/api/v10';
-export const DEFAULT_LAUNCH_WORDS = ['shipped', 'launched', 'launching', 'live', 'released', 'releasing', 'launch', 'release', 'shipping'];
+// The launch-detection defaults belong to the domain; re-exported for existing importers.
+export { DEFAULT_LAUNCH_WORDS } from './launch/rules.js';
 
 const needs: Record<string, readonly Role[]> = {
   DATABASE_URL: ['web', 'worker', 'digest', 'migrate', 'status'],
@@ -141,7 +143,7 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
     port,
     interactionDeferMs: int('INTERACTION_DEFER_MS', 1500, 50, 2500),
     launchWords,
-    launchMinLength: int('LAUNCH_MIN_LENGTH', 12, 1, 2000),
+    launchMinLength: int('LAUNCH_MIN_LENGTH', DEFAULT_MIN_LENGTH, 1, 2000),
     digestQuietWeek: bool('DIGEST_QUIET_WEEK', false),
     digestMaxParts: int('DIGEST_MAX_PARTS', 10, 1, 100),
     llm: llmUrl && llmModel ? { url: llmUrl, key: get('LLM_API_KEY') ?? '', model: llmModel, timeoutMs: int('LLM_TIMEOUT_MS', 8000, 100, 60000) } : undefined,

@@ -1,7 +1,11 @@
 // Owns the named constants and types behind launch detection, each with where it came from.
 // Does not decide anything itself (src/launch/detect.ts does).
 
-export { DEFAULT_LAUNCH_WORDS } from '../config.js';
+/**
+ * LAUNCH_WORDS default (src/config.ts reads it from here): the words people use for "it is out",
+ * in the forms they write them. Chosen for ShipTrack; no source.
+ */
+export const DEFAULT_LAUNCH_WORDS: readonly string[] = ['shipped', 'launched', 'launching', 'live', 'released', 'releasing', 'launch', 'release', 'shipping'];
 
 /**
  * Message types that are written by a person. Discord docs, "Message Types"
@@ -10,7 +14,7 @@ export { DEFAULT_LAUNCH_WORDS } from '../config.js';
  */
 export const HUMAN_MESSAGE_TYPES: readonly number[] = [0, 19];
 
-/** LAUNCH_MIN_LENGTH default in src/config.ts: "shipped https://a.b" is the shortest useful post. */
+/** LAUNCH_MIN_LENGTH default (src/config.ts reads it from here): "shipped https://a.b" is the shortest useful post. */
 export const DEFAULT_MIN_LENGTH = 12;
 
 /**
