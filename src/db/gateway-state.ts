@@ -1,9 +1,10 @@
 // Owns SQL for the worker's durable state: the gateway session (so a restart RESUMEs), the
 // per-channel backfill cursor, and the status row the sysadmin's `shiptrack status` reads.
 
+import type { StoredSession } from '../discord/gateway/session.js';
 import type { Queryable } from './pool.js';
 
-export interface StoredSession { sessionId: string; seq: number; resumeUrl: string }
+export type { StoredSession };
 
 export async function loadSession(db: Queryable, shardId = 0): Promise<StoredSession | undefined> {
   const { rows } = await db.query<{ session_id: string | null; seq: string | null; resume_url: string | null }>(

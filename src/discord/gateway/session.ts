@@ -1,6 +1,8 @@
 // Owns the resumable-session facts (session_id, seq, resume_gateway_url) and the rules that
 // advance or clear them. Knows nothing about sockets, timers or storage.
-import type { StoredSession } from '../../db/gateway-state.js';
+
+/** The facts a RESUME needs, as a SessionStore keeps them across restarts (the application stores them). */
+export interface StoredSession { sessionId: string; seq: number; resumeUrl: string }
 
 /** After this many RESUME attempts in a row end without RESUMED, give up and IDENTIFY (carbon#350). */
 export const MAX_FAILED_RESUMES = 2;

@@ -4,7 +4,6 @@
 import { EventEmitter } from 'node:events';
 import { sleep, systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { silentLogger, type Logger } from '../../log.js';
-import type { StoredSession } from '../../db/gateway-state.js';
 import { Backoff } from './backoff.js';
 import { closeRule, type CloseRule } from './close-codes.js';
 import { GatewayConnection, type ClosedInfo, type SendBudget, type WebSocketLike } from './connection.js';
@@ -14,11 +13,11 @@ import { Heartbeat } from './heartbeat.js';
 import { IdentifyLimiter } from './identify-limiter.js';
 import { GatewayOp, LocalCloseCode, gatewayConnectUrl, type GatewayPayload } from './opcodes.js';
 import { heartbeatFrame, identifyFrame, resumeFrame } from './payloads.js';
-import { GatewaySession } from './session.js';
+import { GatewaySession, type StoredSession } from './session.js';
 import { resolveTiming, type GatewayTiming } from './timing.js';
 import { SOCKET_STATES, isLegalTransition, type ShardState } from './shard-state.js';
 
-export type { StoredSession } from '../../db/gateway-state.js';
+export type { StoredSession } from './session.js';
 export type { Dispatch } from './dispatch-queue.js';
 export type { GatewayBotInfo } from './gateway-info.js';
 export type { ShardState } from './shard-state.js';
@@ -26,6 +25,7 @@ export type { GatewayTiming } from './timing.js';
 /** What teardown does next: reconnect and RESUME, reconnect and IDENTIFY, or stay down. */
 export type Recover = 'resume' | 'identify' | 'none';
 
+/** Where the shard keeps its session across restarts; the worker implements it on src/db/gateway-state.ts. */
 export interface SessionStore { load(): Promise<StoredSession | undefined>; save(s: StoredSession | undefined): Promise<void> }
 
 export interface GatewayShardOptions {
