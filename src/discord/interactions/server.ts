@@ -12,7 +12,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../clock.js';
-import type { Queryable } from '../../db/pool.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { ephemeral, HttpError, inline } from './respond.js';
@@ -24,11 +23,14 @@ export const HEALTH_PATH = '/healthz';
 /** 128 KiB: real payloads are 1–4 KB, the worst case about 11 KB (docs/interactions.md §1.5). */
 export const DEFAULT_MAX_BODY_BYTES = 128 * 1024;
 
+/** All /healthz needs of the database: `SELECT 1` answers (the bin passes its pg pool). */
+export interface HealthCheckDb { query(text: string): Promise<unknown> }
+
 export interface ServerOptions {
   verifier: Verifier;
   router: Router;
   /** Used by /healthz only (SELECT 1). */
-  db: Queryable;
+  db: HealthCheckDb;
   clock: Clock;
   log: Logger;
   version: string;
