@@ -193,7 +193,7 @@ export class RestClient {
         if (scope !== 'shared') this.countInvalid(route, res.status);
         this.stats.rateLimited++;
         const retryAfterMs = retryAfter(res, body);
-        this.log.warn('rest rate limited', {
+        this.log.warn('rest.rate_limited', {
           route: route.template, retry_after: retryAfterMs / 1000, scope: global ? 'global' : scope ?? 'user',
           bucket: this.book.hashOf(route.template), attempt: limited + 1,
         });
@@ -215,14 +215,14 @@ export class RestClient {
       if (res.status === 401 || res.status === 403) this.countInvalid(route, res.status);
       if (res.status === 401 && auth) {
         this.tokenRejected = true;
-        this.log.error('rest token rejected', { route: route.template, status: 401, action: 'no further bot requests' });
+        this.log.error('rest.token_rejected', { route: route.template, status: 401, action: 'no further bot requests' });
       }
       if (!auth && (res.status === 401 || res.status === 404) && route.majorParameter !== 'global') {
         this.deadTokens.add(route.majorParameter);
       }
       if (res.status >= 400) {
         const b = body as { code?: unknown; errors?: unknown } | undefined;
-        this.log.warn('rest request failed', { route: route.template, status: res.status, code: b?.code, errors: b?.errors });
+        this.log.warn('rest.request_failed', { route: route.template, status: res.status, code: b?.code, errors: b?.errors });
         throw apiError('REST_HTTP_ERROR');
       }
       return (res.status === 204 ? undefined : body) as T;
@@ -238,7 +238,7 @@ export class RestClient {
       const cap = exempt ? 0 : this.cap.waitMs();
       const wait = Math.max(bucket, global, cap);
       if (wait <= 0) return;
-      this.log.debug('rest waiting', { route: route.template, ms: wait, reason: wait === global ? 'global' : wait === bucket ? 'bucket' : 'cap' });
+      this.log.debug('rest.waiting', { route: route.template, ms: wait, reason: wait === global ? 'global' : wait === bucket ? 'bucket' : 'cap' });
       await sleep(wait, this.clock, signal);
     }
   }
@@ -248,7 +248,7 @@ export class RestClient {
     const count = this.invalid.count();
     if (!this.guardAlerted) {
       this.guardAlerted = true;
-      this.log.error('rest invalid-request guard tripped', { count, limit: this.invalid.limit, window_s: this.invalid.windowMs / 1000, retry_in_s: Math.ceil(this.invalid.msUntilBelowLimit() / 1000) });
+      this.log.error('rest.invalid_request_guard', { count, limit: this.invalid.limit, window_s: this.invalid.windowMs / 1000, retry_in_s: Math.ceil(this.invalid.msUntilBelowLimit() / 1000) });
     }
     throw new ShipTrackError('REST_INVALID_REQUEST_GUARD',
       `${count} invalid requests (401/403/429) in the last 10 minutes reached the limit of ${this.invalid.limit}; ${route.template} not sent, to stay clear of Discord's 10,000 IP ban`);
@@ -258,13 +258,13 @@ export class RestClient {
     this.stats.invalidRequests++;
     const n = this.invalid.record();
     const step = Math.max(1, Math.floor(this.invalid.limit / 10));
-    if (n % step === 0) this.log.warn('rest invalid requests', { count: n, limit: this.invalid.limit, last_route: route.template, last_status: status });
+    if (n % step === 0) this.log.warn('rest.invalid_requests', { count: n, limit: this.invalid.limit, last_route: route.template, last_status: status });
   }
 
   private async backoff(route: ParsedRoute, attempt: number, why: number | string, signal: AbortSignal): Promise<void> {
     this.stats.retries++;
     const ms = this.retryBaseMs * 2 ** (attempt - 1) + Math.floor(this.clock.random() * this.retryBaseMs / 2);
-    this.log.warn('rest retry', { route: route.template, attempt, of: this.maxRetries, ...(typeof why === 'number' ? { status: why } : { error: why }), delay_ms: ms });
+    this.log.warn('rest.retry', { route: route.template, attempt, of: this.maxRetries, ...(typeof why === 'number' ? { status: why } : { error: why }), delay_ms: ms });
     await sleep(ms, this.clock, signal);
   }
 
