@@ -11,6 +11,7 @@ export type Role = 'web' | 'worker' | 'digest' | 'migrate' | 'register-commands'
 
 export interface Config {
   readonly role: Role;
+  /** Non-enumerable (it carries the password), like `botToken`. */
   readonly databaseUrl: string;
   readonly databasePoolMax: number;
   readonly migrateOnStart: boolean;
@@ -32,6 +33,7 @@ export interface Config {
   readonly digestQuietWeek: boolean;
   /** At most this many digest messages; a bigger week ends with "…and N more launches". */
   readonly digestMaxParts: number;
+  /** `key` is non-enumerable, like `botToken`. */
   readonly llm: { readonly url: string; readonly key: string; readonly model: string; readonly timeoutMs: number } | undefined;
   readonly restTimeoutMs: number;
   /** Worker, first start only (no backfill cursor yet): import this many hours of #i-shipped history; 0 = none. */
@@ -129,7 +131,6 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
   const port = int('PORT', 3000, 1, 65535);
   const config = {
     role,
-    databaseUrl,
     databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 100),
     migrateOnStart: bool('MIGRATE_ON_START', false),
     logLevel,
@@ -146,7 +147,7 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
     launchMinLength: int('LAUNCH_MIN_LENGTH', DEFAULT_MIN_LENGTH, 1, 2000),
     digestQuietWeek: bool('DIGEST_QUIET_WEEK', false),
     digestMaxParts: int('DIGEST_MAX_PARTS', 10, 1, 100),
-    llm: llmUrl && llmModel ? { url: llmUrl, key: get('LLM_API_KEY') ?? '', model: llmModel, timeoutMs: int('LLM_TIMEOUT_MS', 8000, 100, 60000) } : undefined,
+    llm: llmUrl && llmModel ? hide({ url: llmUrl, model: llmModel, timeoutMs: int('LLM_TIMEOUT_MS', 8000, 100, 60000) }, 'key', get('LLM_API_KEY') ?? '') : undefined,
     restTimeoutMs: int('DISCORD_REST_TIMEOUT_MS', 15000, 100, 120000),
     workerBackfillHours: int('WORKER_BACKFILL_HOURS', 24, 0, 720),
   };
@@ -154,11 +155,17 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
   if (problems.length > 0) {
     throw new ShipTrackError('CONFIG_INVALID', `invalid configuration for ${role}: ${problems.join('; ')}`);
   }
+  hide(config, 'databaseUrl', databaseUrl);
   let dbPassword = '';
   try { dbPassword = decodeURIComponent(new URL(databaseUrl).password); } catch { /* no URL for this role */ }
   const secrets = Object.freeze([botToken, dbPassword, config.llm?.key ?? ''].filter((s) => s.length >= 4));
-  // pg's trick for `password`: the values exist but are invisible to JSON.stringify and inspect.
-  Object.defineProperty(config, 'botToken', { value: botToken, enumerable: false });
-  Object.defineProperty(config, 'secrets', { value: secrets, enumerable: false });
+  hide(config, 'botToken', botToken);
+  hide(config, 'secrets', secrets);
   return Object.freeze(config) as unknown as Config;
+}
+
+/** pg's trick for `password`: the value exists but is invisible to JSON.stringify, util.inspect and Object.keys. */
+function hide<T extends object, K extends string, V>(target: T, key: K, value: V): T & Readonly<Record<K, V>> {
+  Object.defineProperty(target, key, { value, enumerable: false });
+  return target as T & Readonly<Record<K, V>>;
 }

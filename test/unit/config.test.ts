@@ -52,6 +52,34 @@ test('defaults, and the token is invisible to serialisation', () => {
   assert.ok(Object.isFrozen(c));
 });
 
+test('no secret shows in JSON.stringify, util.inspect or the enumerable keys of a loaded config', () => {
+  const env = { ...full, LLM_API_URL: 'https://llm.example/v1/chat/completions', LLM_MODEL: 'small', LLM_API_KEY: 'sk-llm-0123456789abcdef' };
+  const secrets = [full.DISCORD_BOT_TOKEN, 's3cretpw', env.LLM_API_KEY];
+  for (const role of ['web', 'worker', 'digest', 'migrate', 'status'] as const) {
+    const c = loadConfig(role, env);
+    const keys: string[] = [];
+    const walk = (o: object, at: string) => {
+      for (const k of Object.keys(o)) {
+        keys.push(`${at}${k}`);
+        const v = (o as Record<string, unknown>)[k];
+        if (typeof v === 'object' && v !== null) walk(v, `${at}${k}.`);
+        else keys.push(`${at}${k}=${String(v)}`);
+      }
+    };
+    walk(c, '');
+    const views = { json: JSON.stringify(c), inspect: inspect(c, { depth: Infinity }), keys: keys.join('\n') };
+    for (const [how, text] of Object.entries(views)) {
+      for (const s of secrets) assert.ok(!text.includes(s), `${role}: ${how} shows the secret ${s}`);
+    }
+    // Still there for the code that needs them, and still masked by the logger.
+    assert.equal(c.databaseUrl, full.DATABASE_URL);
+    assert.equal(c.llm?.key, env.LLM_API_KEY);
+    assert.deepEqual([...c.secrets].sort(), [...secrets].sort());
+    // The public key is not a secret.
+    assert.ok(views.json.includes(KEY));
+  }
+});
+
 test('a process with bad config exits 78 naming every missing variable, and no secret', () => {
   const r = spawnSync(process.execPath, binArgs('migrate'), {
     env: { PATH: process.env.PATH, DATABASE_URL: '' }, encoding: 'utf8', cwd: process.cwd(), timeout: 30_000,
