@@ -3,7 +3,7 @@
 import { fatal, startProcess } from './bootstrap.js';
 import { RestClient } from '../discord/rest/client.js';
 import { putCommands } from '../discord/rest/api.js';
-import { commandDefinitions } from '../discord/interactions/commands/definitions.js';
+import { commandDefinitions } from '../commands/definitions.js';
 
 const { config, log } = startProcess('register-commands');
 const rest = new RestClient({ baseUrl: config.discordApiBase, token: config.botToken, timeoutMs: config.restTimeoutMs, log });

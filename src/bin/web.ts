@@ -3,6 +3,7 @@
 import { fatal, openDatabase, startProcess } from './bootstrap.js';
 import { systemClock } from '../clock.js';
 import { describeError } from '../errors.js';
+import { commandHandlers } from '../commands/index.js';
 import { RestClient } from '../discord/rest/client.js';
 import { editOriginalResponse } from '../discord/rest/api.js';
 import { createRouter } from '../discord/interactions/router.js';
@@ -22,8 +23,9 @@ try {
   // Deferred replies are edited with the interaction token: no bot token is needed or used.
   const rest = new RestClient({ baseUrl: config.discordApiBase, timeoutMs: config.restTimeoutMs, clock, log: log.child({ mod: 'rest' }), maxRetries: 2 });
   const router = createRouter({
-    db: pool, clock, log, applicationId: config.applicationId, deferMs: config.interactionDeferMs,
+    clock, log, applicationId: config.applicationId, deferMs: config.interactionDeferMs,
     editOriginal: (token, body) => editOriginalResponse(rest, config.applicationId, token, body),
+    commands: commandHandlers({ db: pool, clock, log }),
   });
   const web = createInteractionServer({ verifier: createVerifier(key, { clock }), router, db: pool, clock, log, version: packageVersion() });
   const addr = await web.listen(config.port, config.host);

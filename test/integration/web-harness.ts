@@ -9,6 +9,7 @@ import { systemClock } from '../../src/clock.js';
 import type { Queryable } from '../../src/db/pool.js';
 import { dateToSnowflake } from '../../src/discord/snowflake.js';
 import { createLogger } from '../../src/log.js';
+import { commandHandlers } from '../../src/commands/index.js';
 import { createRouter, type EditOriginal, type Router } from '../../src/discord/interactions/router.js';
 import { createInteractionServer, INTERACTIONS_PATH, type InteractionServer } from '../../src/discord/interactions/server.js';
 import { createVerifier, publicKeyFromHex } from '../../src/discord/interactions/verify.js';
@@ -51,8 +52,9 @@ export async function startWeb(o: WebOptions): Promise<Web> {
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
   const router = createRouter({
-    db: o.db, clock, log, applicationId: o.applicationId ?? APP_ID, deferMs: o.deferMs ?? 1500,
+    clock, log, applicationId: o.applicationId ?? APP_ID, deferMs: o.deferMs ?? 1500,
     editOriginal: o.editOriginal ?? (async () => { throw new Error('no follow-up expected in this test'); }),
+    commands: commandHandlers({ db: o.db, clock, log }),
   });
   const server = createInteractionServer({
     verifier: createVerifier(publicKeyFromHex(publicKeyHex), { clock }), router, db: o.db, clock, log, version: '0.1.0-test',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import nacl from 'tweetnacl';
-import { commandDefinitions } from '../../src/discord/interactions/commands/definitions.js';
+import { commandDefinitions } from '../../src/commands/definitions.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { APP_ID, commandPayload, destroyAgent, launchCount, request, signedPost, startWeb } from './web-harness.js';

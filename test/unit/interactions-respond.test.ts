@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitLines, message } from '../../src/discord/interactions/respond.js';
-import { quarterOf } from '../../src/discord/interactions/commands/leaderboard.js';
-import { commandDefinitions } from '../../src/discord/interactions/commands/definitions.js';
-import { shipConfirmation } from '../../src/discord/interactions/commands/ship.js';
+import { quarterOf } from '../../src/commands/leaderboard.js';
+import { commandDefinitions } from '../../src/commands/definitions.js';
+import { shipConfirmation } from '../../src/commands/ship.js';
 
 test('fitLines keeps whole lines within the limit and counts the rest', () => {
   const lines = Array.from({ length: 10 }, (_, i) => `line ${i} ${'x'.repeat(10)}`);

@@ -3,19 +3,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../src/log.js';
-import type { Command } from '../../src/discord/interactions/commands/command.js';
 import { HttpError, message, type InteractionResponse } from '../../src/discord/interactions/respond.js';
-import { createRouter, validateInteraction } from '../../src/discord/interactions/router.js';
+import { createRouter, validateInteraction, type CommandHandler } from '../../src/discord/interactions/router.js';
 import { ManualClock } from '../helpers/clock.js';
 
 const APP = '1300000000000000001';
 const interaction = (name = 'slow') => ({ id: '1311111111111111111', application_id: APP, type: 2, token: 'secret-token', guild_id: '1', data: { name } });
 
-function setup(handle: Command['handle']) {
+function setup(handle: CommandHandler['handle']) {
   const clock = new ManualClock();
   const edits: { token: string; body: unknown }[] = [];
   const router = createRouter({
-    db: { query: () => Promise.reject(new Error('unused')) }, clock, log: silentLogger, applicationId: APP, deferMs: 1500,
+    clock, log: silentLogger, applicationId: APP, deferMs: 1500,
     editOriginal: async (token, body) => { edits.push({ token, body }); },
     commands: [{ name: 'slow', handle, apology: 'sorry' }],
   });
@@ -92,7 +91,7 @@ test('a follow-up just inside 14 minutes is sent; a failing edit is logged, not 
   w.resolve(message('just in time'));
   await router.idle();
   assert.equal(edits.length, 1);
-  const failing = createRouter({ db: { query: () => Promise.reject(new Error('x')) }, clock, log: silentLogger, applicationId: APP, deferMs: 0,
+  const failing = createRouter({ clock, log: silentLogger, applicationId: APP, deferMs: 0,
     editOriginal: async () => { throw new Error('404'); }, commands: [{ name: 'slow', handle: async () => message('x'), apology: '' }] });
   const a = failing.handle(interaction());
   await clock.tick(0);

@@ -1,15 +1,11 @@
 // Owns turning an authenticated interaction payload into exactly one answer: PONG, an inline
 // message, or a deferral (type 5) followed by one PATCH of @original once the handler settles.
-// Does not read HTTP (server.ts) or know any command's meaning (commands/).
+// Does not read HTTP (server.ts) or know any command's meaning: the application passes its
+// handlers in (ShipTrack's are in src/commands/).
 
 import { sleep, type Clock, type TimerHandle } from '../../clock.js';
-import type { Queryable } from '../../db/pool.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import type { Command } from './commands/command.js';
-import { leaderboardCommand } from './commands/leaderboard.js';
-import { profileCommand } from './commands/profile.js';
-import { shipCommand } from './commands/ship.js';
 import { deferred, editBody, ephemeral, HttpError, inline, pong, type InteractionResponse, type MessageData } from './respond.js';
 import { InteractionType, type Interaction } from './types.js';
 
@@ -19,15 +15,24 @@ export const FOLLOWUP_MAX_AGE_MS = 14 * 60_000;
 /** PATCH /webhooks/{app}/{token}/messages/@original (the bin passes editOriginalResponse). */
 export type EditOriginal = (token: string, body: { content: string; allowed_mentions: { parse: [] } }) => Promise<unknown>;
 
+/** One slash command as the router sees it: its name, its answer, and what to say if that fails. */
+export interface CommandHandler {
+  readonly name: string;
+  /** Resolves with the answer; throws (any value) on an infrastructure failure such as the DB. */
+  handle(interaction: Interaction): Promise<MessageData>;
+  /** What the user sees when handle() throws: says what did (not) happen. */
+  readonly apology: string;
+}
+
 export interface RouterOptions {
-  db: Queryable;
   clock: Clock;
   log: Logger;
   applicationId: string;
   /** Answer type 5 when a handler has not settled within this many ms (config.interactionDeferMs). */
   deferMs: number;
   editOriginal: EditOriginal;
-  commands?: readonly Command[];
+  /** The commands answered, in the order the unknown-command reply lists them. */
+  commands: readonly CommandHandler[];
 }
 
 export interface Router {
@@ -37,8 +42,6 @@ export interface Router {
   idle(): Promise<void>;
   readonly pendingFollowups: number;
 }
-
-export const DEFAULT_COMMANDS: readonly Command[] = [shipCommand, profileCommand, leaderboardCommand];
 
 const SNOWFLAKE = /^\d{17,20}$/;
 
@@ -74,8 +77,7 @@ export function validateInteraction(payload: unknown, applicationId: string): In
 
 export function createRouter(options: RouterOptions): Router {
   const { clock, log } = options;
-  const commands = new Map((options.commands ?? DEFAULT_COMMANDS).map((c) => [c.name, c]));
-  const deps = { db: options.db, clock, log };
+  const commands = new Map(options.commands.map((c) => [c.name, c]));
   const pending = new Set<Promise<void>>();
 
   async function followUp(i: Interaction, command: string, data: MessageData, receivedAt: number): Promise<void> {
@@ -93,12 +95,12 @@ export function createRouter(options: RouterOptions): Router {
     }
   }
 
-  function run(i: Interaction, command: Command): Promise<InteractionResponse> {
+  function run(i: Interaction, command: CommandHandler): Promise<InteractionResponse> {
     const receivedAt = clock.now();
     const attempt = async (): Promise<MessageData> => {
       for (let n = 0; ; n++) {
         try {
-          return await command.handle(i, deps);
+          return await command.handle(i);
         } catch (err) {
           const delay = RETRY_DELAYS_MS[n];
           if (delay === undefined || !isTransientDbError(err)) throw err;

@@ -1,6 +1,6 @@
 // Owns the slice of Discord's interaction payload ShipTrack reads, and defensive accessors for it.
 // The JSON is authenticated but still external: every accessor copes with absent or odd fields.
-// Does not validate the top level (router.ts) or decide what to answer (commands/).
+// Does not validate the top level (router.ts) or decide what to answer (the command handlers the application passes to the router).
 
 export interface ApiUser { id: string; username?: string; global_name?: string | null; bot?: boolean }
 export interface ApiMember { user?: ApiUser; nick?: string | null }

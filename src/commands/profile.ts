@@ -1,11 +1,11 @@
 // Owns /profile [user]: one member's all-time launches (count, first and latest date, newest
 // first), fitted into one message. Does not store anything or decide when to defer.
 
-import { profile } from '../../../db/launches.js';
-import { firstLine, truncateAtWord } from '../../../text.js';
-import { escapeUserText } from '../../escape.js';
-import { ephemeral, fitLines, message, type MessageData } from '../respond.js';
-import { invoker, userOption, type Interaction } from '../types.js';
+import { profile } from '../db/launches.js';
+import { firstLine, truncateAtWord } from '../text.js';
+import { escapeUserText } from '../discord/escape.js';
+import { ephemeral, fitLines, message, type MessageData } from '../discord/interactions/respond.js';
+import { invoker, userOption, type Interaction } from '../discord/interactions/types.js';
 import { discordDate, launches, type Command, type CommandDeps } from './command.js';
 
 export const PROFILE_OPTION = 'user';

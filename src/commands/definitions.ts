@@ -2,7 +2,7 @@
 // types, descriptions, length limits, contexts. The limits come from the handlers' own constants
 // so the registered JSON and the server-side checks cannot drift apart.
 
-import { OptionType } from '../types.js';
+import { OptionType } from '../discord/interactions/types.js';
 import { PROFILE_OPTION } from './profile.js';
 import { SHIP_MAX_LENGTH, SHIP_MIN_LENGTH, SHIP_OPTION } from './ship.js';
 

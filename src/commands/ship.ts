@@ -1,13 +1,13 @@
 // Owns /ship: validate the product text, store the launch once per interaction id, and confirm it
-// publicly with the text escaped. Does not decide when to defer (router.ts) or send anything.
+// publicly with the text escaped. Does not decide when to defer (src/discord/interactions/router.ts) or send anything.
 
-import { findByInteractionId, insertLaunch } from '../../../db/launches.js';
-import { extractUrls } from '../../../launch/detect.js';
-import { codePointLength, normaliseLine } from '../../../text.js';
-import { escapeUserText } from '../../escape.js';
-import { snowflakeToDate } from '../../snowflake.js';
-import { ephemeral, message, type MessageData } from '../respond.js';
-import { displayName, invoker, stringOption, type Interaction } from '../types.js';
+import { findByInteractionId, insertLaunch } from '../db/launches.js';
+import { extractUrls } from '../launch/detect.js';
+import { codePointLength, normaliseLine } from '../text.js';
+import { escapeUserText } from '../discord/escape.js';
+import { snowflakeToDate } from '../discord/snowflake.js';
+import { ephemeral, message, type MessageData } from '../discord/interactions/respond.js';
+import { displayName, invoker, stringOption, type Interaction } from '../discord/interactions/types.js';
 import type { Command, CommandDeps } from './command.js';
 
 /** The option's name and limits: definitions.ts registers exactly these (docs/interactions.md §3.2). */

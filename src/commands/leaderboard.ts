@@ -1,9 +1,9 @@
 // Owns /leaderboard: the ten most active shippers of the current UTC calendar quarter, with
 // counts. Tie-breaking is the query's (count desc, earlier latest launch, user id).
 
-import { leaderboard } from '../../../db/launches.js';
-import { fitLines, message, type MessageData } from '../respond.js';
-import type { Interaction } from '../types.js';
+import { leaderboard } from '../db/launches.js';
+import { fitLines, message, type MessageData } from '../discord/interactions/respond.js';
+import type { Interaction } from '../discord/interactions/types.js';
 import { launches, type Command, type CommandDeps } from './command.js';
 
 export const LEADERBOARD_SIZE = 10;

@@ -1,11 +1,12 @@
 // Owns the contract every slash-command handler implements: (interaction, deps) → message.
 // Handlers are pure apart from the database they are given; they never touch HTTP or REST.
+// index.ts binds them to their deps as the router's CommandHandlers.
 
-import type { Clock } from '../../../clock.js';
-import type { Queryable } from '../../../db/pool.js';
-import type { Logger } from '../../../log.js';
-import type { MessageData } from '../respond.js';
-import type { Interaction } from '../types.js';
+import type { Clock } from '../clock.js';
+import type { Queryable } from '../db/pool.js';
+import type { Logger } from '../log.js';
+import type { MessageData } from '../discord/interactions/respond.js';
+import type { Interaction } from '../discord/interactions/types.js';
 
 export interface CommandDeps {
   db: Queryable;
