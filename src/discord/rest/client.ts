@@ -48,11 +48,13 @@ export interface RequestOptions {
   reason?: string;
 }
 
-/** Discord requires `DiscordBot (url, version)` (reference.mdx, "User Agent"). */
-export function userAgentFor(version: string, url = 'https://github.com/shiptrack/shiptrack'): string {
-  return `DiscordBot (${url}, ${version})`;
+/**
+ * Discord requires `DiscordBot (url, version)` (reference.mdx, "User Agent"). Built on the first
+ * request, not at import: reading package.json is I/O, and importing a module does none.
+ */
+function defaultUserAgent(): string {
+  return `DiscordBot (https://github.com/shiptrack/shiptrack, ${packageVersion()})`;
 }
-export const DEFAULT_USER_AGENT = userAgentFor(packageVersion());
 
 /** A Discord HTTP error. `route` is a template: ids and tokens never appear in it or in the message. */
 export class DiscordApiError extends ShipTrackError {
@@ -84,7 +86,7 @@ export class RestClient {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly fetch: FetchLike;
-  private readonly userAgent: string;
+  private readonly userAgent: string | undefined;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
   private readonly maxRateLimitRetries: number;
@@ -108,7 +110,7 @@ export class RestClient {
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? silentLogger;
     this.fetch = options.fetch ?? nodeFetch;
-    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.userAgent = options.userAgent;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.maxRetries = options.maxRetries ?? 3;
     this.maxRateLimitRetries = options.maxRateLimitRetries ?? 5;
@@ -270,7 +272,7 @@ export class RestClient {
 
   private async send(method: HttpMethod, path: string, route: ParsedRoute, auth: boolean, opts: RequestOptions, signal: AbortSignal): Promise<Attempt> {
     const url = this.url(path, opts.query);
-    const headers: Record<string, string> = { 'User-Agent': this.userAgent, 'Content-Type': 'application/json' };
+    const headers: Record<string, string> = { 'User-Agent': this.userAgent ?? defaultUserAgent(), 'Content-Type': 'application/json' };
     if (auth) headers.Authorization = `Bot ${this.#token}`;
     if (opts.reason) headers['X-Audit-Log-Reason'] = encodeURIComponent(opts.reason);
     const timeout = new AbortController();
