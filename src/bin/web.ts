@@ -4,6 +4,7 @@ import { fatal, openDatabase, startProcess } from './bootstrap.js';
 import { systemClock } from '../clock.js';
 import { describeError } from '../errors.js';
 import { commandHandlers } from '../commands/index.js';
+import { isTransientDbError } from '../db/transient.js';
 import { RestClient } from '../discord/rest/client.js';
 import { editOriginalResponse } from '../discord/rest/api.js';
 import { createRouter } from '../discord/interactions/router.js';
@@ -25,7 +26,7 @@ try {
   const router = createRouter({
     clock, log, applicationId: config.applicationId, deferMs: config.interactionDeferMs,
     editOriginal: (token, body) => editOriginalResponse(rest, config.applicationId, token, body),
-    commands: commandHandlers({ db: pool, clock, log }),
+    commands: commandHandlers({ db: pool, clock, log }), retryable: isTransientDbError,
   });
   const web = createInteractionServer({ verifier: createVerifier(key, { clock }), router, db: pool, clock, log, version: packageVersion() });
   const addr = await web.listen(config.port, config.host);

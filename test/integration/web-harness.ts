@@ -10,6 +10,7 @@ import type { Queryable } from '../../src/db/pool.js';
 import { dateToSnowflake } from '../../src/discord/snowflake.js';
 import { createLogger } from '../../src/log.js';
 import { commandHandlers } from '../../src/commands/index.js';
+import { isTransientDbError } from '../../src/db/transient.js';
 import { createRouter, type EditOriginal, type Router } from '../../src/discord/interactions/router.js';
 import { createInteractionServer, INTERACTIONS_PATH, type InteractionServer } from '../../src/discord/interactions/server.js';
 import { createVerifier, publicKeyFromHex } from '../../src/discord/interactions/verify.js';
@@ -54,7 +55,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
   const router = createRouter({
     clock, log, applicationId: o.applicationId ?? APP_ID, deferMs: o.deferMs ?? 1500,
     editOriginal: o.editOriginal ?? (async () => { throw new Error('no follow-up expected in this test'); }),
-    commands: commandHandlers({ db: o.db, clock, log }),
+    commands: commandHandlers({ db: o.db, clock, log }), retryable: isTransientDbError,
   });
   const server = createInteractionServer({
     verifier: createVerifier(publicKeyFromHex(publicKeyHex), { clock }), router, db: o.db, clock, log, version: '0.1.0-test',

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../src/log.js';
+import { isTransientDbError } from '../../src/db/transient.js';
 import { HttpError, message, type InteractionResponse } from '../../src/discord/interactions/respond.js';
 import { createRouter, validateInteraction, type CommandHandler } from '../../src/discord/interactions/router.js';
 import { ManualClock } from '../helpers/clock.js';
@@ -16,7 +17,7 @@ function setup(handle: CommandHandler['handle']) {
   const router = createRouter({
     clock, log: silentLogger, applicationId: APP, deferMs: 1500,
     editOriginal: async (token, body) => { edits.push({ token, body }); },
-    commands: [{ name: 'slow', handle, apology: 'sorry' }],
+    commands: [{ name: 'slow', handle, apology: 'sorry' }], retryable: isTransientDbError,
   });
   return { clock, edits, router };
 }
@@ -92,7 +93,7 @@ test('a follow-up just inside 14 minutes is sent; a failing edit is logged, not 
   await router.idle();
   assert.equal(edits.length, 1);
   const failing = createRouter({ clock, log: silentLogger, applicationId: APP, deferMs: 0,
-    editOriginal: async () => { throw new Error('404'); }, commands: [{ name: 'slow', handle: async () => message('x'), apology: '' }] });
+    editOriginal: async () => { throw new Error('404'); }, commands: [{ name: 'slow', handle: async () => message('x'), apology: '' }], retryable: isTransientDbError });
   const a = failing.handle(interaction());
   await clock.tick(0);
   await a;
@@ -141,7 +142,6 @@ test('transient database errors are retried (idempotent handlers); other errors 
 });
 
 test('isTransientDbError', async () => {
-  const { isTransientDbError } = await import('../../src/discord/interactions/router.js');
   const e = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {});
   for (const yes of [e('timeout exceeded when trying to connect'), e('Connection terminated unexpectedly'), e('x', 'ECONNREFUSED'),
     e('x', '57P01'), e('x', '08006'), e('x', '40001'), e('x', '53300')]) assert.equal(isTransientDbError(yes), true, yes.message);

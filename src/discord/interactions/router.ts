@@ -33,6 +33,11 @@ export interface RouterOptions {
   editOriginal: EditOriginal;
   /** The commands answered, in the order the unknown-command reply lists them. */
   commands: readonly CommandHandler[];
+  /**
+   * Errors worth another attempt (RETRY_DELAYS_MS); anything else fails at once. The handlers must
+   * be idempotent for this to be safe (web.ts passes src/db/transient.ts's isTransientDbError).
+   */
+  retryable: (err: unknown) => boolean;
 }
 
 export interface Router {
@@ -45,24 +50,8 @@ export interface Router {
 
 const SNOWFLAKE = /^\d{17,20}$/;
 
-/** Waits before the 2nd and 3rd attempt of a handler that hit a transient database error. */
+/** Waits before the 2nd and 3rd attempt of a handler whose error `retryable` accepts. */
 export const RETRY_DELAYS_MS = [250, 1000];
-
-/**
- * Errors worth another attempt: the pool could not hand out a connection in time, the connection
- * broke, or Postgres said "try again" (SQLSTATE classes 08 connection, 40 rollback, 53 resources,
- * 57 operator intervention). Handlers are idempotent (/ship on the interaction id), so a retry can
- * never store twice. Anything else (bad data, bugs) fails at once.
- */
-export function isTransientDbError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') {
-    if (/^(08|40|53|57)[0-9A-Z]{3}$/.test(code)) return true;
-    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code)) return true;
-  }
-  return /timeout exceeded when trying to connect|Connection terminated/i.test(err.message);
-}
 
 /** The top-level checks: an object with a snowflake id, a numeric type, a token and OUR application id. */
 export function validateInteraction(payload: unknown, applicationId: string): Interaction {
@@ -103,7 +92,7 @@ export function createRouter(options: RouterOptions): Router {
           return await command.handle(i);
         } catch (err) {
           const delay = RETRY_DELAYS_MS[n];
-          if (delay === undefined || !isTransientDbError(err)) throw err;
+          if (delay === undefined || !options.retryable(err)) throw err;
           log.warn('interaction.retrying', { interaction: i.id, command: command.name, attempt: n + 2, delay_ms: delay, error: describeError(err) });
           await sleep(delay, clock);
         }
