@@ -2,7 +2,7 @@
 // the bot did, inject faults. A thin JSON skin over the FakeDiscord facade; no state of its own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
-import type { FakeDiscord } from './index.js';
+import type { FakeDiscord } from './facade.js';
 
 type Body = Record<string, unknown>;
 interface Out { status: number; body?: unknown }
