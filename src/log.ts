@@ -60,7 +60,7 @@ function formatValue(v: unknown): string {
   return s === '' || /[\s"=]/.test(s) ? JSON.stringify(s) : s;
 }
 
-export function formatLine(level: LogLevel, event: string, fields: LogFields): string {
+function formatLine(level: LogLevel, event: string, fields: LogFields): string {
   let line = `<${PRIORITY[level]}>${event}`;
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) continue;

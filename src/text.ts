@@ -77,7 +77,7 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u20
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Replaces lone surrogates with U+FFFD so the string is well-formed UTF-16. */
-export function toWellFormed(text: string): string {
+function toWellFormed(text: string): string {
   return text.replace(LONE_SURROGATE, '\ufffd');
 }
 

@@ -53,7 +53,7 @@ export type DigestOutcome =
   | { status: 'dry_run'; count: number; parts: string[]; frozen: boolean };
 
 /** Deterministic per window and part, <= 25 characters: `dg` + window start (epoch s, base36) + `p<n>`. */
-export function partNonce(window: DigestWindow, partNo: number): string {
+function partNonce(window: DigestWindow, partNo: number): string {
   return `dg${Math.floor(window.start.getTime() / 1000).toString(36)}p${partNo}`;
 }
 

@@ -22,11 +22,6 @@ export class SnowflakeGenerator {
   }
 }
 
-/** Milliseconds since the Unix epoch encoded in a snowflake. */
-export function snowflakeTimestamp(id: string): number {
-  return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
-}
-
 /** Compares two snowflakes numerically (they are strings of varying length). */
 export function compareSnowflakes(a: string, b: string): number {
   const x = BigInt(a), y = BigInt(b);

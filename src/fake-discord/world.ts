@@ -277,7 +277,7 @@ export class World {
 }
 
 /** `name:id` for custom emoji, the bare character(s) for unicode emoji. */
-export function emojiObject(emoji: string): { id: string | null; name: string } {
+function emojiObject(emoji: string): { id: string | null; name: string } {
   const m = /^(?:a:)?([\w~-]+):(\d{17,20})$/.exec(emoji);
   return m ? { id: m[2]!, name: m[1]! } : { id: null, name: emoji };
 }

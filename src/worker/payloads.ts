@@ -18,7 +18,6 @@ export interface MessagePayload {
   member?: { nick?: string | null };
 }
 
-export interface DeletePayload { id: string; channel_id: string; guild_id?: string }
 export interface DeleteBulkPayload { ids: string[]; channel_id: string; guild_id?: string }
 
 const SNOWFLAKE = /^\d{1,20}$/;

@@ -26,7 +26,7 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; permanent: unknow
  * 10008 Unknown Message, 50001 Missing Access, 50013 Missing Permissions, 30010, 90001, a 401.
  * Postgres data/integrity errors (SQLSTATE class 22/23) are bugs in one event, not outages.
  */
-export function isPermanent(err: unknown): boolean {
+function isPermanent(err: unknown): boolean {
   if (err instanceof DiscordApiError) return err.status >= 400 && err.status < 500 && err.status !== 429;
   if (err instanceof ShipTrackError) return err.code === 'REST_TOKEN_REJECTED';
   if (err instanceof pg.DatabaseError) return /^(22|23)/.test(err.code ?? '');
@@ -34,7 +34,7 @@ export function isPermanent(err: unknown): boolean {
 }
 
 /** Milliseconds before retry number `attempt` (1-based): base·2^(n-1), capped, with ±25 % jitter. */
-export function backoffMs(attempt: number, clock: Clock, baseMs = 500, maxMs = 15_000): number {
+function backoffMs(attempt: number, clock: Clock, baseMs = 500, maxMs = 15_000): number {
   const raw = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 20));
   return Math.round(raw * (0.75 + clock.random() * 0.5));
 }

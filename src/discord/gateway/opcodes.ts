@@ -15,7 +15,6 @@ export const GatewayOp = {
   Hello: 10,
   HeartbeatAck: 11,
 } as const;
-export type GatewayOpcode = (typeof GatewayOp)[keyof typeof GatewayOp];
 
 /** Intent bits ShipTrack cares about; the worker ORs them into IDENTIFY. */
 export const GatewayIntent = {

@@ -4,7 +4,6 @@
 // Does not send anything (server.ts writes inline answers, router.ts PATCHes deferred ones).
 
 export const EPHEMERAL = 64;
-export const SUPPRESS_EMBEDS = 4;
 /** Discord's content limit, counted in UTF-16 units (`.length`), the safe reading of docs/interactions.md §4.3 step 4. */
 export const MAX_CONTENT = 2000;
 

@@ -11,7 +11,7 @@ import type {
 import type { RestClient } from './client.js';
 
 /** `{parse: []}`: `<@id>` still renders as a name, but nobody is notified (docs/interactions.md §4.2). */
-export function noMentions(): APIAllowedMentions {
+function noMentions(): APIAllowedMentions {
   return { parse: [] };
 }
 
