@@ -10,6 +10,7 @@ import { ShipTrackError, type ShipTrackErrorCode } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { BucketBook, InvalidRequestCounter, SlidingWindow, parseRateLimitHeaders } from './buckets.js';
 import { parseRoute, type HttpMethod, type ParsedRoute } from './routes.js';
+import { classify, type Verdict } from './classify.js';
 import { packageVersion } from '../../version.js';
 
 export type FetchLike = typeof import('node-fetch').default;
@@ -167,76 +168,85 @@ export class RestClient {
     }
   }
 
+  /** Sends until the answer is final: waits out 429s, backs off after 5xx and network failures. */
   private async attempts<T>(method: HttpMethod, path: string, route: ParsedRoute, auth: boolean, opts: RequestOptions, signal: AbortSignal): Promise<T> {
     const exempt = route.interaction || !auth;
     let failures = 0;
     let limited = 0;
     for (;;) {
-      this.assertUsable(route, auth);
-      await this.waitTurn(route, exempt, signal);
-      this.assertUsable(route, auth);
-      this.checkGuard(route);
-      if (!exempt) this.cap.record();
-      this.stats.requests++;
-      const attempt = await this.send(method, path, route, auth, opts, signal);
-
+      const attempt = await this.sendWhenAllowed(method, path, route, auth, exempt, opts, signal);
       if (attempt.kind === 'failed') {
-        if (failures < this.maxRetries) {
-          failures++;
-          await this.backoff(route, failures, attempt.timedOut ? 'timeout' : errorCode(attempt.error), signal);
-          continue;
-        }
-        const code = attempt.timedOut ? 'REST_TIMEOUT' : 'REST_NETWORK_ERROR';
-        const what = attempt.timedOut ? `timed out after ${this.timeoutMs} ms` : `failed (${errorCode(attempt.error)})`;
-        throw new ShipTrackError(code, `${route.template} ${what} on all ${failures + 1} attempts; not retried further`, { cause: attempt.error });
-      }
-
-      const { res, body } = attempt;
-      const bucketKey = this.book.update(route.template, route.majorParameter, parseRateLimitHeaders((h) => res.headers.get(h)));
-      const apiError = (code: ShipTrackErrorCode, detail?: string) =>
-        new DiscordApiError(code, { status: res.status, method, route: route.pathTemplate, body, ...(detail ? { detail } : {}) });
-
-      if (res.status === 429) {
-        const scope = res.headers.get('x-ratelimit-scope') ?? undefined;
-        const global = res.headers.has('x-ratelimit-global') || (body as { global?: unknown } | undefined)?.global === true;
-        // Shared-scope 429s are per-resource and not counted against the bot (rate-limits.mdx).
-        if (scope !== 'shared') this.countInvalid(route, res.status);
-        this.stats.rateLimited++;
-        const retryAfterMs = retryAfter(res, body);
-        this.log.warn('rest.rate_limited', {
-          route: route.template, retry_after: retryAfterMs / 1000, scope: global ? 'global' : scope ?? 'user',
-          bucket: this.book.hashOf(route.template), attempt: limited + 1,
-        });
-        if (limited >= this.maxRateLimitRetries) throw apiError('REST_RATE_LIMITED', `still rate limited after ${limited} retries`);
-        limited++;
-        if (global) this.book.pauseGlobal(retryAfterMs);
-        // An exempt route ignores the global pause, so it also waits on its own bucket.
-        if (!global || exempt) this.book.block(bucketKey, retryAfterMs);
+        if (failures >= this.maxRetries) throw this.transportError(route, attempt, failures + 1);
+        failures++;
+        await this.backoff(route, failures, attempt.timedOut ? 'timeout' : errorCode(attempt.error), signal);
         continue;
       }
-      if (res.status >= 500) {
-        if (failures < this.maxRetries) {
+      const { res, body } = attempt;
+      const bucketKey = this.book.update(route.template, route.majorParameter, parseRateLimitHeaders((h) => res.headers.get(h)));
+      const verdict = classify(res.status, res.headers, body);
+      const apiError = (code: ShipTrackErrorCode, detail?: string) =>
+        new DiscordApiError(code, { status: res.status, method, route: route.pathTemplate, body, ...(detail ? { detail } : {}) });
+      switch (verdict.kind) {
+        case 'ok':
+          return verdict.value as T;
+        case 'retry-after':
+          this.rateLimited(route, res.status, verdict, limited + 1);
+          if (limited >= this.maxRateLimitRetries) throw apiError('REST_RATE_LIMITED', `still rate limited after ${limited} retries`);
+          limited++;
+          if (verdict.global) this.book.pauseGlobal(verdict.ms);
+          // An exempt route ignores the global pause, so it also waits on its own bucket.
+          if (!verdict.global || exempt) this.book.block(bucketKey, verdict.ms);
+          continue;
+        case 'back-off':
+          if (failures >= this.maxRetries) throw apiError('REST_HTTP_ERROR', `gave up after ${failures + 1} attempts`);
           failures++;
           await this.backoff(route, failures, res.status, signal);
           continue;
-        }
-        throw apiError('REST_HTTP_ERROR', `gave up after ${failures + 1} attempts`);
+        case 'fail':
+          this.failed(route, auth, res.status, verdict.invalid, body);
+          throw apiError('REST_HTTP_ERROR');
       }
-      if (res.status === 401 || res.status === 403) this.countInvalid(route, res.status);
-      if (res.status === 401 && auth) {
-        this.tokenRejected = true;
-        this.log.error('rest.token_rejected', { route: route.template, status: 401, action: 'no further bot requests' });
-      }
-      if (!auth && (res.status === 401 || res.status === 404) && route.majorParameter !== 'global') {
-        this.deadTokens.add(route.majorParameter);
-      }
-      if (res.status >= 400) {
-        const b = body as { code?: unknown; errors?: unknown } | undefined;
-        this.log.warn('rest.request_failed', { route: route.template, status: res.status, code: b?.code, errors: b?.errors });
-        throw apiError('REST_HTTP_ERROR');
-      }
-      return (res.status === 204 ? undefined : body) as T;
     }
+  }
+
+  /** One send, once the token, the guard, the buckets and the global cap allow it. */
+  private async sendWhenAllowed(method: HttpMethod, path: string, route: ParsedRoute, auth: boolean, exempt: boolean, opts: RequestOptions, signal: AbortSignal): Promise<Attempt> {
+    this.assertUsable(route, auth);
+    await this.waitTurn(route, exempt, signal);
+    this.assertUsable(route, auth);
+    this.checkGuard(route);
+    if (!exempt) this.cap.record();
+    this.stats.requests++;
+    return this.send(method, path, route, auth, opts, signal);
+  }
+
+  private transportError(route: ParsedRoute, attempt: Extract<Attempt, { kind: 'failed' }>, attempts: number): ShipTrackError {
+    const code = attempt.timedOut ? 'REST_TIMEOUT' : 'REST_NETWORK_ERROR';
+    const what = attempt.timedOut ? `timed out after ${this.timeoutMs} ms` : `failed (${errorCode(attempt.error)})`;
+    return new ShipTrackError(code, `${route.template} ${what} on all ${attempts} attempts; not retried further`, { cause: attempt.error });
+  }
+
+  private rateLimited(route: ParsedRoute, status: number, verdict: Extract<Verdict, { kind: 'retry-after' }>, attempt: number): void {
+    if (verdict.invalid) this.countInvalid(route, status);
+    this.stats.rateLimited++;
+    this.log.warn('rest.rate_limited', {
+      route: route.template, retry_after: verdict.ms / 1000, scope: verdict.scope,
+      bucket: this.book.hashOf(route.template), attempt,
+    });
+  }
+
+  /** A final 4xx: counts it, and remembers a rejected bot token or a dead webhook/interaction token. */
+  private failed(route: ParsedRoute, auth: boolean, status: number, invalid: boolean, body: unknown): void {
+    if (invalid) this.countInvalid(route, status);
+    if (status === 401 && auth) {
+      this.tokenRejected = true;
+      this.log.error('rest.token_rejected', { route: route.template, status: 401, action: 'no further bot requests' });
+    }
+    if (!auth && (status === 401 || status === 404) && route.majorParameter !== 'global') {
+      this.deadTokens.add(route.majorParameter);
+    }
+    const b = body as { code?: unknown; errors?: unknown } | undefined;
+    this.log.warn('rest.request_failed', { route: route.template, status, code: b?.code, errors: b?.errors });
   }
 
   /** Sleeps until the global pause, the bucket and the 50/s cap all allow a send. */
@@ -347,14 +357,6 @@ function parseBody(text: string, contentType: string | null): unknown {
     try { return JSON.parse(text); } catch { return text; }
   }
   return text;
-}
-
-/** max(Retry-After header, retry_after body) in ms, as docs/interactions.md §5.3 says; 1 s when neither is usable. */
-function retryAfter(res: Response, body: unknown): number {
-  const header = Number(res.headers.get('retry-after'));
-  const fromBody = Number((body as { retry_after?: unknown } | undefined)?.retry_after);
-  const secs = Math.max(Number.isFinite(header) ? header : 0, Number.isFinite(fromBody) ? fromBody : 0);
-  return secs > 0 ? secs * 1000 : 1000;
 }
 
 function errorCode(err: Error): string {
