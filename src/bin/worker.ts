@@ -14,7 +14,7 @@ import { loadSession, saveSession } from '../db/gateway-state.js';
 import { DiscordApiError, RestClient } from '../discord/rest/client.js';
 import { getGatewayBot } from '../discord/rest/api.js';
 import { GatewayShard, GatewayIntent, type Dispatch, type SessionStore } from '../discord/gateway/index.js';
-import { createNotifier } from '../systemd/notify.js';
+import { createNotifier, createWatchdogFeeder } from '../systemd/notify.js';
 import { acquireGatewayLock, type GatewayLock } from '../worker/lock.js';
 import { Ingest } from '../worker/ingest.js';
 import { StatusReporter } from '../worker/status.js';
@@ -29,6 +29,7 @@ const { config, log } = rt;
 const clock = systemClock;
 const instance = `${hostname()}:${process.pid}`;
 const notifier = createNotifier({ env: process.env, log });
+const watchdog = createWatchdogFeeder(notifier, clock);
 const stopSignal = new AbortController();
 
 let lock: GatewayLock | undefined;
@@ -38,15 +39,6 @@ let status: StatusReporter | undefined;
 let rest: RestClient | undefined;
 let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
 let exiting = false;
-
-// Watchdog pings: on every heartbeat ACK, and from the lock loop while in standby; never more
-// often than every 10 s (each ping spawns systemd-notify).
-let lastPing = 0;
-const pingWatchdog = () => {
-  if (!notifier.enabled || clock.now() - lastPing < 10_000) return;
-  lastPing = clock.now();
-  void notifier.watchdog();
-};
 
 /** Bot tokens start with base64(user id): the bot's id before READY (a RESUME never sends READY). */
 function botIdFromToken(token: string): string | undefined {
@@ -103,7 +95,7 @@ async function main(): Promise<void> {
       standbyNotified = true;
       void notifier.ready('standby: another worker holds the gateway lock');
     },
-    onAttempt: pingWatchdog,
+    onAttempt: () => watchdog.feed(),
   });
   const held = lock;
 
@@ -158,17 +150,17 @@ async function main(): Promise<void> {
     ingestRef.payOwedReactions();
     void status?.set('ready', 'READY (new session)');
     void notifier.ready('connected: READY');
-    lastPing = 0; pingWatchdog();
+    watchdog.feed({ now: true });
   });
   gw.on('resumed', (e: { replayed: number }) => {
     ingestRef.payOwedReactions();
     void status?.set('ready', `RESUMED (replayed ${e.replayed})`);
     void notifier.ready('connected: RESUMED');
-    lastPing = 0; pingWatchdog();
+    watchdog.feed({ now: true });
   });
   gw.on('heartbeatAck', (e: { latencyMs: number }) => {
     status?.ack(e.latencyMs);
-    pingWatchdog();
+    watchdog.feed();
   });
   gw.on('fatal', (e: { code: number; why: string }) => {
     log.error('gateway.fatal', { code: e.code, meaning: e.why, exit_code: ExitCode.gatewayFatal, hint: 'not restarting: fix the token/intents/config, then start the worker again' });

@@ -1,5 +1,6 @@
 // Owns talking to systemd's notify socket (READY=1, STATUS=, WATCHDOG=1, STOPPING=1) by spawning
-// `systemd-notify`. Does not decide when a process is ready or healthy: the bins and the gateway do.
+// `systemd-notify`, and how often WATCHDOG=1 goes out. Does not decide when a process is ready or
+// healthy: the bins and the gateway do.
 //
 // Why spawn: Node has no AF_UNIX datagram sockets, so there is no pure-JS sd_notify. systemd-notify
 // (>= 246) waits until PID 1 has processed the message, which makes the child-process approach
@@ -10,7 +11,7 @@
 // `process.env` in; this module never reads process.env itself (tests pass plain objects).
 
 import { execFile } from 'node:child_process';
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 
 export type NotifyEnv = Readonly<Record<string, string | undefined>>;
@@ -109,29 +110,41 @@ export function createNotifier(options: NotifierOptions): Notifier {
   };
 }
 
-export interface WatchdogPinger {
-  stop(): void;
+/** At most one WATCHDOG=1 per this long, however often health is reported (each ping spawns a process). */
+export const MAX_PING_RATE_MS = 10_000;
+
+export interface WatchdogFeeder {
+  /** True when systemd expects pings from us (WatchdogSec= set, WATCHDOG_PID ours). */
+  readonly enabled: boolean;
+  /**
+   * Evidence of health arrived (a gateway heartbeat ACK, a standby lock attempt): sends WATCHDOG=1
+   * unless one went out less than gapMs ago. `now: true` pings regardless (right after READY=1).
+   */
+  feed(opts?: { now?: boolean }): void;
+  /** The throttle: min(MAX_PING_RATE_MS, WATCHDOG_USEC / 4), or undefined when not enabled. */
+  readonly gapMs: number | undefined;
 }
 
 /**
- * Sends WATCHDOG=1 every watchdogIntervalMs() while `healthy()` says so (e.g. the last gateway
- * heartbeat was ACKed). When unhealthy it stays silent and systemd kills + restarts the unit after
- * WatchdogSec=. A no-op when the unit has no watchdog. The caller owns the returned stop().
+ * The worker's watchdog policy: ping only when the caller has just seen the process do useful
+ * work, never from a bare timer, so a wedged event loop *and* a live loop whose gateway stopped
+ * ACKing both go silent and systemd restarts the unit after WatchdogSec= (docs/systemd.md §1.2).
+ * The throttle is at most a quarter of WatchdogSec=, so it never delays a ping systemd needs,
+ * and at least MAX_PING_RATE_MS when the watchdog allows it (90 s → one ping per 10 s at most).
  */
-export function startWatchdog(options: { notifier: Notifier; clock: Clock; healthy: () => boolean; log: Logger }): WatchdogPinger {
-  const interval = options.notifier.watchdogIntervalMs();
-  if (interval === undefined) return { stop: () => {} };
-  let wasHealthy = true;
-  let handle: TimerHandle | undefined = options.clock.setInterval(() => {
-    const ok = options.healthy();
-    if (ok) void options.notifier.watchdog();
-    else if (wasHealthy) options.log.warn('watchdog_ping_withheld', { reason: 'unhealthy', interval_ms: interval });
-    wasHealthy = ok;
-  }, interval);
+export function createWatchdogFeeder(notifier: Notifier, clock: Clock): WatchdogFeeder {
+  const half = notifier.watchdogIntervalMs();
+  const gapMs = half === undefined ? undefined : Math.max(1, Math.min(MAX_PING_RATE_MS, Math.floor(half / 2)));
+  let last: number | undefined;
   return {
-    stop: () => {
-      options.clock.clearInterval(handle);
-      handle = undefined;
+    enabled: gapMs !== undefined,
+    gapMs,
+    feed(opts = {}) {
+      if (gapMs === undefined) return;
+      const now = clock.now();
+      if (!opts.now && last !== undefined && now - last < gapMs) return;
+      last = now;
+      void notifier.watchdog();
     },
   };
 }

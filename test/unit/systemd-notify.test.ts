@@ -1,5 +1,5 @@
 // Tests src/systemd/notify.ts: exact systemd-notify argv, no-op outside systemd, watchdog interval,
-// serialisation, failure handling, the watchdog pinger, and one run of the real systemd-notify
+// serialisation, failure handling, the watchdog feeder's throttle, and one run of the real systemd-notify
 // against a real AF_UNIX datagram socket (a tiny python3 receiver; skipped if python3 is missing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createNotifier, startWatchdog, type NotifySpawn } from '../../src/systemd/notify.js';
+import { createNotifier, createWatchdogFeeder, type NotifySpawn } from '../../src/systemd/notify.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { ManualClock } from '../helpers/clock.js';
 
@@ -122,38 +122,39 @@ test('status text is flattened to one line and capped', async () => {
   assert.equal(calls[1]?.args[0], `--status=${'x'.repeat(197)}...`);
 });
 
-test('startWatchdog pings every interval while healthy, withholds pings while unhealthy, stop() clears its timer', async () => {
+test('the watchdog feeder pings on health events, at most once per min(10 s, WATCHDOG_USEC / 4)', async () => {
   const clock = new ManualClock();
   const { calls, spawn } = recorder();
-  const { log, lines } = capturingLogger();
-  const notifier = createNotifier({ env: { NOTIFY_SOCKET: '/run/n', WATCHDOG_USEC: '10000000' }, spawn, log });
-  let healthy = true;
-  const pinger = startWatchdog({ notifier, clock, healthy: () => healthy, log });
-  await clock.tick(4999);
-  assert.equal(calls.length, 0);
+  const feeder = createWatchdogFeeder(createNotifier({ env: { NOTIFY_SOCKET: '/run/n', WATCHDOG_USEC: '90000000' }, spawn, log: capturingLogger().log }), clock);
+  assert.deepEqual([feeder.enabled, feeder.gapMs], [true, 10_000]);
+  const sent = async () => { await clock.tick(0); return calls.length; };
+  feeder.feed();
+  assert.equal(await sent(), 1);
+  await clock.tick(9_999);
+  feeder.feed();
+  assert.equal(await sent(), 1, 'a second health event inside the gap sends nothing');
   await clock.tick(1);
-  assert.equal(calls.length, 1);
-  assert.deepEqual(calls[0]?.args, ['WATCHDOG=1']);
-  healthy = false;
-  await clock.tick(10000);
-  assert.equal(calls.length, 1, 'no pings while the gateway heartbeat is not ACKed');
-  assert.equal(lines.filter((l) => l.startsWith('<4>watchdog_ping_withheld')).length, 1, 'warned once per unhealthy spell');
-  healthy = true;
-  await clock.tick(5000);
-  assert.equal(calls.length, 2);
-  pinger.stop();
+  feeder.feed();
+  assert.equal(await sent(), 2);
+  feeder.feed({ now: true });
+  assert.equal(await sent(), 3, 'now: true ignores the gap (right after READY=1)');
+  await clock.tick(60_000);
+  assert.equal(await sent(), 3, 'no health event, no ping: never from a bare timer');
   assert.equal(clock.pending(), 0);
-  await clock.tick(20000);
-  assert.equal(calls.length, 2);
+  assert.ok(calls.every((c) => c.args.join(' ') === 'WATCHDOG=1'));
+  const small = createWatchdogFeeder(createNotifier({ env: { NOTIFY_SOCKET: '/run/n', WATCHDOG_USEC: '400000' }, spawn, log: capturingLogger().log }), clock);
+  assert.equal(small.gapMs, 100, 'a quarter of a short WatchdogSec=');
 });
 
-test('startWatchdog is a no-op without WatchdogSec=', () => {
+test('the watchdog feeder is a no-op without WatchdogSec= (or when WATCHDOG_PID is another process)', () => {
   const clock = new ManualClock();
-  const log = capturingLogger().log;
-  const notifier = createNotifier({ env: { NOTIFY_SOCKET: '/run/n' }, spawn: recorder().spawn, log });
-  const pinger = startWatchdog({ notifier, clock, healthy: () => true, log });
-  assert.equal(clock.pending(), 0);
-  pinger.stop();
+  const { calls, spawn } = recorder();
+  for (const env of [{ NOTIFY_SOCKET: '/run/n' }, { NOTIFY_SOCKET: '/run/n', WATCHDOG_USEC: '90000000', WATCHDOG_PID: '1' }, { WATCHDOG_USEC: '90000000' }]) {
+    const feeder = createWatchdogFeeder(createNotifier({ env, spawn, log: capturingLogger().log, pid: 4242 }), clock);
+    assert.deepEqual([feeder.enabled, feeder.gapMs], [false, undefined]);
+    feeder.feed({ now: true });
+  }
+  assert.equal(calls.length, 0);
 });
 
 const hasPython = spawnSync('python3', ['-c', 'import socket; socket.recv_fds'], { stdio: 'ignore' }).status === 0;
