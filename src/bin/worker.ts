@@ -53,7 +53,7 @@ function tokenRejected(err: unknown): boolean {
 }
 
 /** One exit path: stop everything that runs, bounded by a hard timer, then exit with `code`. */
-async function shutdown(code: number, why: string, opts: { stopShard?: boolean; state?: string } = {}): Promise<never> {
+async function shutdown(code: number, why: string, opts: { resumable?: boolean; state?: string } = {}): Promise<never> {
   if (exiting) return new Promise<never>(() => {});
   exiting = true;
   const hard = setTimeout(() => { log.warn('worker.shutdown_forced', { after_ms: SHUTDOWN_DEADLINE_MS, why }); process.exit(code); }, SHUTDOWN_DEADLINE_MS);
@@ -63,8 +63,9 @@ async function shutdown(code: number, why: string, opts: { stopShard?: boolean; 
   if (code === ExitCode.ok) void notifier.stopping();
   try {
     // The gateway first, resumably (close 4200, session saved with the last processed seq), so
-    // the next holder RESUMEs and replays what we had not finished; then the ingest.
-    if (shard && opts.stopShard !== false) await shard.stop({ resumable: true }).catch((err: unknown) => log.warn('gateway.stop_failed', { error: describeError(err) }));
+    // the next holder RESUMEs and replays what we had not finished; then the ingest. After a fatal
+    // close the socket is already gone and stop() only waits for the session to be forgotten.
+    if (shard) await shard.stop({ resumable: opts.resumable ?? true }).catch((err: unknown) => log.warn('gateway.stop_failed', { error: describeError(err) }));
     await ingest?.halt(why);
     if (status && !lock?.lost) await status.stop({ state: opts.state ?? 'stopped', detail: why });
     else await status?.stop();
@@ -118,8 +119,11 @@ async function main(): Promise<void> {
 
   const sessionStore: SessionStore = {
     load: () => loadSession(db),
-    // A worker that lost the lock must not overwrite the session of the one that took over.
-    save: async (s) => { if (!held.lost && !exiting) await saveSession(db, s); },
+    // A worker that lost the lock must not overwrite the session of the one that took over. While
+    // stopping for any other reason we still hold the lock (released last), and the shard's final
+    // save is the one that records the last processed seq, so the next start replays nothing twice
+    // and misses nothing (docs/gateway.md §1.6).
+    save: async (s) => { if (!held.lost) await saveSession(db, s); },
   };
   const gw = new GatewayShard({
     token: config.botToken, intents: INTENTS, getGatewayBot: async () => {
@@ -164,7 +168,7 @@ async function main(): Promise<void> {
   });
   gw.on('fatal', (e: { code: number; why: string }) => {
     log.error('gateway.fatal', { code: e.code, meaning: e.why, exit_code: ExitCode.gatewayFatal, hint: 'not restarting: fix the token/intents/config, then start the worker again' });
-    void shutdown(ExitCode.gatewayFatal, `gateway closed with fatal code ${e.code} (${e.why})`, { stopShard: false, state: 'fatal' });
+    void shutdown(ExitCode.gatewayFatal, `gateway closed with fatal code ${e.code} (${e.why})`, { resumable: false, state: 'fatal' });
   });
 
   await status.set('starting', standbyNotified ? 'took over from standby' : 'lock acquired');

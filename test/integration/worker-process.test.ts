@@ -1,6 +1,7 @@
 // The REAL worker process (`node <compiled tree>/bin/worker.js`, compiled as production runs it) against the fake Discord and a
-// test database: launches, non-launches, edits, deletes, bots/webhooks, redelivery, restart +
-// RESUME with messages posted while it was down, and SIGTERM within 5 s.
+// test database: launches, non-launches, edits, deletes, bots/webhooks, redelivery, SIGTERM within
+// 5 s with the last processed seq saved (even for the event in hand when SIGTERM came), restart +
+// RESUME with messages posted while it was down.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeDiscord } from '../../src/fake-discord/index.js';
@@ -8,6 +9,18 @@ import { findByMessageId } from '../../src/db/launches.js';
 import { getCursor, loadSession, readWorkerStatus } from '../../src/db/gateway-state.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { spawnWorker, waitFor, type WorkerProcess } from './worker-harness.js';
+
+/** A RegExp for a fake REST script that also calls `onArrive` the first time a request matches. */
+function tripwire(re: RegExp, onArrive: () => void): RegExp {
+  let fired = false;
+  return new (class extends RegExp {
+    override test(path: string): boolean {
+      if (!re.test(path)) return false;
+      if (!fired) { fired = true; onArrive(); }
+      return true;
+    }
+  })(re.source);
+}
 
 test('the worker process: ingest end to end, restart with RESUME and catch-up', { timeout: 120_000 }, async (t) => {
   const fake = await startFakeDiscord({ heartbeatIntervalMs: 300 });
@@ -105,14 +118,30 @@ test('the worker process: ingest end to end, restart with RESUME and catch-up', 
     assert.ok(s.lastEventAt);
   });
 
-  await t.test('SIGTERM: exits 0 within 5 s, closes resumably, saves the session; restart RESUMEs and replays once', async () => {
-    const t0 = Date.now();
-    assert.equal(await w.kill('SIGTERM'), 0);
-    assert.ok(Date.now() - t0 < 5000, `exit took ${Date.now() - t0} ms`);
+  await t.test('SIGTERM while an event is in hand: exits 0 within 5 s, closes resumably, and the stored seq is the last processed one; restart RESUMEs and replays once', async () => {
+    // The event in hand at SIGTERM: a launch whose 🚀 PUT Discord answers 300 ms late. SIGTERM is
+    // sent the moment that PUT arrives, so the worker finishes the event while stopping, and only
+    // the save at shutdown can record its seq.
+    const started = Date.now();
+    let stopAt = 0;
+    fake.rest.script({ method: 'PUT', path: tripwire(/\/reactions\//, () => { stopAt = Date.now(); w.child.kill('SIGTERM'); }), status: 204, passThrough: true, delayMs: 300 });
+    const last = fake.postMessage({ channelId: ch, authorId: ada!, content: 'shipped https://example.com/last before the stop' });
+    assert.equal(await w.exited, 0);
+    assert.ok(stopAt > started, 'SIGTERM was sent while the PUT was pending');
+    assert.ok(Date.now() - stopAt < 5000, `exit took ${Date.now() - stopAt} ms`);
     const closes = fake.gateway.connectionLog().map((c) => c.closeCode);
     assert.ok(!closes.includes(1000) && !closes.includes(1001), `close codes ${closes.join(',')}`);
+    // The event was finished, not dropped: one row, reacted, cursor on it.
+    assert.ok((await findByMessageId(db.pool, last.id))?.reactedAt, 'the launch in hand was finished');
+    assert.equal(await getCursor(db.pool, ch), last.id);
+    // Its seq is what the worker stored last, and nothing came after it.
+    const conn = fake.gateway.connectionLog().at(-1)!;
+    const frame = conn.sent.find((f) => f.t === 'MESSAGE_CREATE' && (f.d as { id?: string }).id === last.id);
+    assert.ok(frame?.s, 'the MESSAGE_CREATE was delivered');
+    const session = fake.gateway.sessions().find((x) => x.seq === frame.s);
+    assert.ok(session, `the session's latest seq is ${frame.s}`);
     const saved = await loadSession(db.pool);
-    assert.ok(saved, 'session saved');
+    assert.deepEqual(saved && { sessionId: saved.sessionId, seq: saved.seq }, { sessionId: session.sessionId, seq: frame.s });
     const identifies = fake.gateway.identifyCount;
     // Posted while no worker runs: the session buffers them; RESUME replays them.
     const down = [1, 2, 3].map((i) => fake.postMessage({ channelId: ch, authorId: grace!, content: `shipped https://example.com/down${i} while down` }));
