@@ -6,6 +6,8 @@
 // 1 when the lock connection is lost or start-up fails (systemd restarts us; the new process
 // waits in standby if another worker took over); 78 bad configuration; 79 Discord closed the
 // gateway with a fatal code (4004 bad token, 4010-4014): restarting cannot help.
+// Every exit is announced by `worker.stopping why=<reason>` (see StopWhy): lock loss and a failed
+// start both exit 1 for systemd, and the log line tells them apart for the sysadmin.
 import { hostname } from 'node:os';
 import { fatal, openDatabase, startProcess } from './bootstrap.js';
 import { systemClock } from '../clock.js';
@@ -23,6 +25,21 @@ import { StatusReporter } from '../worker/status.js';
 const INTENTS = GatewayIntent.Guilds | GatewayIntent.GuildMessages | GatewayIntent.MessageContent;
 /** SIGTERM to exit: systemd's TimeoutStopSec is 10 s; we promise 5. */
 const SHUTDOWN_DEADLINE_MS = 5000;
+
+/** The `why=` of worker.stopping and worker.exit: one stable token per exit path, and its exit code. */
+const STOP_EXIT_CODES = {
+  SIGTERM: ExitCode.ok,
+  SIGINT: ExitCode.ok,
+  /** The advisory-lock connection died: another worker may hold the gateway now. */
+  lock_lost: ExitCode.failure,
+  /** Something threw before the gateway started (database unreachable, …). */
+  start_failed: ExitCode.failure,
+  /** Discord closed the gateway with 4004 or 4010-4014. */
+  gateway_fatal: ExitCode.gatewayFatal,
+  /** GET /gateway/bot answered 401: the REST form of close 4004. */
+  token_rejected: ExitCode.gatewayFatal,
+} as const;
+type StopWhy = keyof typeof STOP_EXIT_CODES;
 
 const rt = startProcess('worker');
 const { config, log } = rt;
@@ -52,22 +69,23 @@ function tokenRejected(err: unknown): boolean {
   return (err instanceof DiscordApiError && err.status === 401) || (err instanceof ShipTrackError && err.code === 'REST_TOKEN_REJECTED');
 }
 
-/** One exit path: stop everything that runs, bounded by a hard timer, then exit with `code`. */
-async function shutdown(code: number, why: string, opts: { resumable?: boolean; state?: string } = {}): Promise<never> {
+/** One exit path: stop everything that runs, bounded by a hard timer, then exit with why's code. */
+async function shutdown(why: StopWhy, detail?: string, opts: { resumable?: boolean; state?: string } = {}): Promise<never> {
   if (exiting) return new Promise<never>(() => {});
   exiting = true;
+  const code = STOP_EXIT_CODES[why];
   const hard = setTimeout(() => { log.warn('worker.shutdown_forced', { after_ms: SHUTDOWN_DEADLINE_MS, why }); process.exit(code); }, SHUTDOWN_DEADLINE_MS);
   hard.unref();
-  log.notice('worker.stopping', { why, exit_code: code });
-  stopSignal.abort(new Error(why));
+  log.notice('worker.stopping', { why, exit_code: code, detail });
+  stopSignal.abort(new Error(detail ?? why));
   if (code === ExitCode.ok) void notifier.stopping();
   try {
     // The gateway first, resumably (close 4200, session saved with the last processed seq), so
     // the next holder RESUMEs and replays what we had not finished; then the ingest. After a fatal
     // close the socket is already gone and stop() only waits for the session to be forgotten.
     if (shard) await shard.stop({ resumable: opts.resumable ?? true }).catch((err: unknown) => log.warn('gateway.stop_failed', { error: describeError(err) }));
-    await ingest?.halt(why);
-    if (status && !lock?.lost) await status.stop({ state: opts.state ?? 'stopped', detail: why });
+    await ingest?.halt(detail ?? why);
+    if (status && !lock?.lost) await status.stop({ state: opts.state ?? 'stopped', detail: detail ?? why });
     else await status?.stop();
     await lock?.release();
     rest?.destroy();
@@ -80,7 +98,7 @@ async function shutdown(code: number, why: string, opts: { resumable?: boolean; 
 }
 
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(sig, () => { void shutdown(ExitCode.ok, sig); });
+  process.on(sig, () => { void shutdown(sig); });
 }
 
 async function main(): Promise<void> {
@@ -114,7 +132,7 @@ async function main(): Promise<void> {
   // callback can run), then stop the shard resumably and exit 1; systemd restarts us into standby.
   held.onLost((reason) => {
     void ingestRef.halt(`gateway lock lost: ${reason}`);
-    void shutdown(ExitCode.failure, `gateway lock lost: ${reason}`);
+    void shutdown('lock_lost', `gateway lock lost: ${reason}`);
   });
 
   const sessionStore: SessionStore = {
@@ -131,7 +149,7 @@ async function main(): Promise<void> {
         return await getGatewayBot(restRef);
       } catch (err) {
         // 401 on /gateway/bot is the REST form of close 4004: retrying would loop forever.
-        if (tokenRejected(err)) void shutdown(ExitCode.gatewayFatal, 'bot token rejected (HTTP 401 on GET /gateway/bot; same meaning as gateway close 4004 authentication failed)', { state: 'fatal' });
+        if (tokenRejected(err)) void shutdown('token_rejected', 'bot token rejected (HTTP 401 on GET /gateway/bot; same meaning as gateway close 4004 authentication failed)', { state: 'fatal' });
         throw err;
       }
     },
@@ -168,7 +186,7 @@ async function main(): Promise<void> {
   });
   gw.on('fatal', (e: { code: number; why: string }) => {
     log.error('gateway.fatal', { code: e.code, meaning: e.why, exit_code: ExitCode.gatewayFatal, hint: 'not restarting: fix the token/intents/config, then start the worker again' });
-    void shutdown(ExitCode.gatewayFatal, `gateway closed with fatal code ${e.code} (${e.why})`, { resumable: false, state: 'fatal' });
+    void shutdown('gateway_fatal', `gateway closed with fatal code ${e.code} (${e.why})`, { resumable: false, state: 'fatal' });
   });
 
   await status.set('starting', standbyNotified ? 'took over from standby' : 'lock acquired');
@@ -183,5 +201,5 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (stopSignal.signal.aborted) return; // SIGTERM during standby or start-up: shutdown() exits.
   log.error('worker.start_failed', { error: describeError(err) });
-  void shutdown(ExitCode.failure, 'start-up failed').catch(() => fatal(log, err));
+  void shutdown('start_failed', describeError(err)).catch(() => fatal(log, err));
 });

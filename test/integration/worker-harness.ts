@@ -1,11 +1,14 @@
 // Test support for the worker suites (not a test file): a capturing logger, a bounded poll for
-// state that has no event, and running the REAL worker (`node <compiled tree>/bin/worker.js`, compiled as production runs it)
-// as a child process against the fake Discord, with its log lines observable as events.
+// state that has no event, running the REAL worker (`node <compiled tree>/bin/worker.js`, compiled
+// as production runs it) as a child process against the fake Discord with its log lines observable
+// as events, and a Supervisor that restarts it the way the systemd unit does.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createLogger, type Logger } from '../../src/log.js';
-import { binArgs } from '../helpers/bin.js';
+import { binArgs, REPO } from '../helpers/bin.js';
 
 export function captureLogger(level: 'info' | 'debug' = 'debug'): { log: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -31,8 +34,8 @@ export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly lines: string[];
   readonly events: EventEmitter;
-  /** Resolves with the first log line starting with `event` (already seen ones count, from `from`). */
-  waitForLine(event: string, opts?: { timeoutMs?: number; from?: number; match?: (line: string) => boolean }): Promise<string>;
+  /** Resolves with the first log line starting with `event` (or any of several; already seen ones count, from `from`). */
+  waitForLine(event: string | string[], opts?: { timeoutMs?: number; from?: number; match?: (line: string) => boolean }): Promise<string>;
   /** Resolves with the exit code (or signal name) once the process has exited. */
   readonly exited: Promise<number | string>;
   readonly exitCode: number | string | undefined;
@@ -72,11 +75,12 @@ export function spawnWorker(env: Record<string, string>, name = 'worker'): Worke
   };
 }
 
-/** Resolves with the first line (from index `from`) starting with `event`; rejects on timeout or exit. */
-function lineWaiter(name: string, lines: string[], events: EventEmitter, event: string,
+/** Resolves with the first line (from index `from`) starting with `event` (one of them); rejects on timeout or exit. */
+function lineWaiter(name: string, lines: string[], events: EventEmitter, event: string | string[],
   opts: { timeoutMs?: number; from?: number; match?: (line: string) => boolean; onExit?: (cb: () => void) => () => void }): Promise<string> {
   return new Promise((resolve, reject) => {
-    const ok = (l: string) => (l === event || l.startsWith(`${event} `)) && (!opts.match || opts.match(l));
+    const names = Array.isArray(event) ? event : [event];
+    const ok = (l: string) => names.some((e) => l === e || l.startsWith(`${e} `)) && (!opts.match || opts.match(l));
     const seen = lines.slice(opts.from ?? 0).find(ok);
     if (seen) return resolve(seen);
     const timeoutMs = opts.timeoutMs ?? 15_000;
@@ -89,49 +93,70 @@ function lineWaiter(name: string, lines: string[], events: EventEmitter, event: 
   });
 }
 
+/** The exit codes after which systemd does not restart the worker: the unit's RestartPreventExitStatus=. */
+export function restartPreventExitStatus(unit = join(REPO, 'systemd', 'shiptrack-worker.service')): number[] {
+  const line = readFileSync(unit, 'utf8').split('\n').find((l) => l.startsWith('RestartPreventExitStatus='));
+  if (!line) throw new Error(`${unit} has no RestartPreventExitStatus=`);
+  return line.slice('RestartPreventExitStatus='.length).trim().split(/\s+/).map(Number);
+}
+
+/** What the supervisor did when the restart delay after an exit had passed. */
+export interface RestartDecision { code: number | string; restarted: boolean }
+
 /**
- * Plays systemd for the worker (Restart=always, RestartSec=restartMs, RestartPreventExitStatus=
- * 78 79): respawns it after every exit except those codes and except after stop(). Lines of all
- * generations are collected in one list, tagged by generation in `generations`.
+ * Plays systemd for the worker (Restart=always, RestartSec=restartMs, and the unit file's own
+ * RestartPreventExitStatus=): after every exit it waits restartMs, then respawns the worker unless
+ * the exit code is one the unit prevents or stop()/noRestart() was called. Either way it emits
+ * 'decision' at that moment, so a test can observe "the restart delay passed and no restart
+ * happened". Lines of all generations are collected in one list; each process stays in `procs`.
  */
 export class Supervisor {
   readonly lines: string[] = [];
   readonly events = new EventEmitter();
   readonly exits: Array<number | string> = [];
+  /** Every process started, in order: procs[generation - 1]. */
+  readonly procs: WorkerProcess[] = [];
+  readonly preventedExitCodes = restartPreventExitStatus();
   current: WorkerProcess | undefined;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
-  private gen = 0;
 
   constructor(readonly env: Record<string, string>, readonly name = 'worker', readonly restartMs = 300) {
     this.events.setMaxListeners(100);
   }
 
-  get generation(): number { return this.gen; }
+  get generation(): number { return this.procs.length; }
 
   start(): WorkerProcess {
     this.stopped = false;
-    const w = spawnWorker(this.env, `${this.name}#${++this.gen}`);
+    const w = spawnWorker(this.env, `${this.name}#${this.procs.length + 1}`);
+    this.procs.push(w);
     this.current = w;
     w.events.on('line', (l: string) => { this.lines.push(l); this.events.emit('line', l); });
     void w.exited.then((code) => {
       this.exits.push(code);
       this.events.emit('exit', code);
-      if (this.stopped || code === 78 || code === 79 || this.current !== w) return;
-      this.timer = setTimeout(() => { if (!this.stopped) this.start(); }, this.restartMs);
+      if (this.stopped || this.current !== w) return;
+      this.timer = setTimeout(() => {
+        const restart = !this.stopped && !(typeof code === 'number' && this.preventedExitCodes.includes(code));
+        if (restart) this.start();
+        this.events.emit('decision', { code, restarted: restart } satisfies RestartDecision);
+      }, this.restartMs);
     });
     return w;
   }
 
-  waitForLine(event: string, opts: { timeoutMs?: number; from?: number; match?: (line: string) => boolean } = {}): Promise<string> {
+  waitForLine(event: string | string[], opts: { timeoutMs?: number; from?: number; match?: (line: string) => boolean } = {}): Promise<string> {
     return lineWaiter(this.name, this.lines, this.events, event, opts);
   }
 
   waitForExit(timeoutMs = 15_000): Promise<number | string> {
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`[${this.name}] did not exit within ${timeoutMs} ms`)), timeoutMs);
-      this.events.once('exit', (code: number | string) => { clearTimeout(t); resolve(code); });
-    });
+    return this.once<number | string>('exit', timeoutMs);
+  }
+
+  /** Resolves when the restart delay after the next exit has passed, with what the supervisor did then. */
+  waitForDecision(timeoutMs = 15_000): Promise<RestartDecision> {
+    return this.once<RestartDecision>('decision', timeoutMs);
   }
 
   /** Stops respawning; the current process keeps running until it exits by itself. */
@@ -145,5 +170,13 @@ export class Supervisor {
     this.stopped = true;
     clearTimeout(this.timer);
     return this.current && this.current.exitCode === undefined ? this.current.kill(signal) : this.current?.exitCode;
+  }
+
+  private once<T>(event: string, timeoutMs: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => { this.events.off(event, on); reject(new Error(`[${this.name}] no '${event}' within ${timeoutMs} ms`)); }, timeoutMs);
+      const on = (v: T) => { clearTimeout(t); resolve(v); };
+      this.events.once(event, on);
+    });
   }
 }

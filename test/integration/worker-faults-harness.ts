@@ -1,0 +1,165 @@
+// Support for the worker fault suites (worker-faults-*.test.ts; not a test file): one fixture per
+// test (a fake Discord, its own database behind a TCP proxy, a Supervisor playing systemd), a
+// poster that keeps posting launches and chat while a fault is injected, and the per-fault tally:
+// afterwards every launch-shaped message is stored exactly once and carries exactly one 🚀, no
+// other message is stored. Prints one tally line per fault.
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
+import { getCursor } from '../../src/db/gateway-state.js';
+import { compareSnowflakes } from '../../src/discord/snowflake.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { Supervisor, waitFor, type WorkerProcess } from './worker-harness.js';
+
+export interface Posted { id: string; launch: boolean }
+
+/**
+ * The fake's heartbeat interval: short, so a zombie is detected within ~1 s, and long enough that
+ * a busy machine does not miss the fake's own heartbeat timeout (2.5 intervals).
+ */
+export const HEARTBEAT_MS = 500;
+/**
+ * How often the poster posts. A fault that keeps the worker away for seconds (IDENTIFY spacing,
+ * REST backoff) is tallied with the slow rate: whatever piles up is caught up afterwards at the
+ * fake's reaction rate limit (1 per 250 ms, like Discord's), so a long outage at the fast rate
+ * costs seconds of catch-up without testing anything more.
+ */
+export const POST_EVERY_MS = { fast: 200, slow: 500 } as const;
+
+export interface Poster {
+  readonly posted: Posted[];
+  /** Resolves once `n` messages have been posted in all. */
+  reached(n: number): Promise<void>;
+  /** Posts `extra` more (after recovery), then stops. */
+  stop(extra?: number): Promise<Posted[]>;
+  /** Stops at once (a fault that failed). */
+  cancel(): void;
+}
+
+/** Posts alternately a launch and a chat line every `everyMs` until stopped. */
+export function startPoster(fake: FakeDiscord, fault: string, everyMs: number = POST_EVERY_MS.fast): Poster {
+  const posted: Posted[] = [];
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const authors = fake.members.map((m) => m.id);
+  const post = () => {
+    const i = posted.length;
+    const launch = i % 2 === 0;
+    const content = launch ? `shipped https://example.com/${fault}/${i} today` : `chatting during ${fault}, message ${i}`;
+    posted.push({ id: fake.postMessage({ channelId: fake.channels.shipped, authorId: authors[i % authors.length]!, content }).id, launch });
+    for (const w of waiters.filter((x) => posted.length >= x.n)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+  };
+  post();
+  const timer = setInterval(post, everyMs);
+  timer.unref(); // a failed test must not be kept alive by its poster
+  const reached = (n: number) => (posted.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })));
+  return {
+    posted,
+    reached,
+    async stop(extra = 3) {
+      await reached(posted.length + extra);
+      clearInterval(timer);
+      return posted;
+    },
+    cancel: () => clearInterval(timer),
+  };
+}
+
+export interface Fixture { fake: FakeDiscord; db: TestDatabase; proxy: TcpProxy; sup: Supervisor; env: Record<string, string> }
+
+/**
+ * A fake Discord, a fresh database reached through a TCP proxy, and a (not yet started) Supervisor.
+ * Teardown runs in reverse: the worker first (so nothing restarts it while its database goes away),
+ * then the proxy, the database and the fake.
+ */
+export async function fixture(t: TestContext, name = 'w'): Promise<Fixture> {
+  const undo: Array<() => Promise<unknown>> = [];
+  t.after(async () => { for (const u of undo.reverse()) await u(); });
+  const fake = await startFakeDiscord({ heartbeatIntervalMs: HEARTBEAT_MS });
+  undo.push(() => fake.close());
+  const db = await createTestDatabase();
+  undo.push(() => db.close());
+  const u = new URL(db.url);
+  const proxy = await startTcpProxy({ host: u.hostname, port: Number(u.port || 5432) });
+  undo.push(() => proxy.close());
+  const env = {
+    DATABASE_URL: proxy.rewrite(db.url), DISCORD_BOT_TOKEN: fake.botToken, SHIPPED_CHANNEL_ID: fake.channels.shipped,
+    DISCORD_API_BASE: fake.apiBase, DISCORD_GUILD_ID: fake.guildId, WORKER_BACKFILL_HOURS: '0',
+  };
+  const sup = new Supervisor(env, name, 300);
+  undo.push(() => sup.stop('SIGKILL'));
+  return { fake, db, proxy, sup, env };
+}
+
+/** A fixture whose worker is up: gateway READY. */
+export async function runningFixture(t: TestContext, name = 'w'): Promise<Fixture> {
+  const f = await fixture(t, name);
+  f.sup.start();
+  await f.sup.waitForLine('gateway.ready', { timeoutMs: 20_000 });
+  return f;
+}
+
+export const resumed = (f: Fixture, from: number) => f.sup.waitForLine('gateway.resumed', { from, timeoutMs: 20_000 });
+export const readyAgain = (f: Fixture, from: number) => f.sup.waitForLine('gateway.ready', { from, timeoutMs: 20_000 });
+
+export interface TallyOptions { repeatPutsAllowed?: boolean }
+export interface FaultOptions extends TallyOptions { postEveryMs?: number }
+
+/**
+ * Posts while `inject` runs the fault (it gets the index of the first log line of this fault and
+ * returns once the worker has recovered), then tallies.
+ */
+export async function runFault(f: Fixture, fault: string, inject: (from: number) => Promise<void>, opts: FaultOptions = {}): Promise<void> {
+  const from = f.sup.lines.length;
+  const poster = startPoster(f.fake, fault, opts.postEveryMs);
+  try {
+    await poster.reached(3);
+    await inject(from);
+    await tally(f, fault, await poster.stop(), opts);
+  } finally {
+    poster.cancel();
+  }
+}
+
+/** Waits until everything posted is handled, then counts rows and reactions per message. */
+export async function tally(f: Fixture, fault: string, posted: Posted[], opts: TallyOptions = {}): Promise<void> {
+  const ch = f.fake.channels.shipped;
+  const launches = posted.filter((p) => p.launch).map((p) => p.id);
+  const all = posted.map((p) => p.id);
+  const last = all.reduce((a, b) => (compareSnowflakes(a, b) >= 0 ? a : b));
+  await waitFor(`${fault}: all handled`, async () => {
+    const cursor = await getCursor(f.db.pool, ch);
+    if (!cursor || compareSnowflakes(cursor, last) < 0) return false;
+    const r = await f.db.pool.query('SELECT count(*)::int AS n FROM launches WHERE message_id = ANY($1::bigint[]) AND reacted_at IS NOT NULL', [launches]);
+    return r.rows[0].n >= launches.length;
+  }, 30_000, 50);
+  const { rows } = await f.db.pool.query<{ id: string; n: number }>(
+    'SELECT message_id::text AS id, count(*)::int AS n FROM launches WHERE message_id = ANY($1::bigint[]) GROUP BY message_id', [all]);
+  const rowsById = new Map(rows.map((r) => [r.id, r.n]));
+  const puts = f.fake.reactionPuts();
+  const putsFor = (id: string) => puts.filter((p) => p.messageId === id).length;
+  const stored = launches.filter((id) => rowsById.get(id) === 1).length;
+  const reacted = launches.filter((id) => {
+    const r = f.fake.reactions(ch, id);
+    return r.length === 1 && r[0]!.emoji === '🚀' && r[0]!.userIds.length === 1 && r[0]!.userIds[0] === f.fake.botUserId;
+  }).length;
+  const doubles = [...rowsById.values()].filter((n) => n > 1).length;
+  const repeatPuts = launches.filter((id) => putsFor(id) > 1).length;
+  const wrong = all.filter((id) => !launches.includes(id) && rowsById.has(id)).length;
+  console.log(`fault=${fault} posted=${posted.length} launches=${launches.length} stored=${stored} reacted=${reacted} doubles=${doubles} repeat_puts=${repeatPuts} non_launch_stored=${wrong}`);
+  assert.equal(stored, launches.length, `${fault}: every launch stored exactly once`);
+  assert.equal(reacted, launches.length, `${fault}: every launch carries exactly one 🚀 from the bot`);
+  assert.equal(doubles, 0);
+  assert.equal(wrong, 0, `${fault}: no chat message stored`);
+  for (const id of launches) assert.ok(putsFor(id) >= 1, `${fault}: PUT for ${id}`);
+  if (!opts.repeatPutsAllowed) assert.equal(repeatPuts, 0, `${fault}: one PUT per launch`);
+}
+
+/** How a worker process ended: the `why=` and `exit_code=` of its one worker.stopping line, and its real exit code. */
+export function verdict(w: WorkerProcess): { why: string | undefined; announced: number | undefined; exit: number | string | undefined } {
+  const stopping = w.lines.filter((l) => l.startsWith('worker.stopping '));
+  assert.ok(stopping.length <= 1, `one worker.stopping line at most:\n${stopping.join('\n')}`);
+  const line = stopping[0] ?? '';
+  const announced = / exit_code=(\d+)/.exec(line)?.[1];
+  return { why: / why=(\S+)/.exec(line)?.[1], announced: announced === undefined ? undefined : Number(announced), exit: w.exitCode };
+}
