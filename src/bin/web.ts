@@ -38,11 +38,12 @@ try {
     if (stopping) return;
     stopping = true;
     log.notice('web.stopping', { signal, deferred_pending: router.pendingFollowups });
-    void notifier.stopping();
+    // Exit only once systemd-notify has delivered STOPPING=1 (it never rejects; 5 s at most).
+    const stoppingSent = notifier.stopping();
     web.close(8_000) // inside systemd's TimeoutStopSec=10s
       .then(() => { rest.destroy(); return pool.end(); })
-      .then(() => { log.notice('web.stopped', {}); process.exit(0); })
-      .catch((err: unknown) => { log.error('web.stop_failed', { error: describeError(err) }); process.exit(1); });
+      .then(async () => { await stoppingSent; log.notice('web.stopped', {}); process.exit(0); })
+      .catch(async (err: unknown) => { log.error('web.stop_failed', { error: describeError(err) }); await stoppingSent; process.exit(1); });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -78,7 +78,9 @@ async function shutdown(why: StopWhy, detail?: string, opts: { resumable?: boole
   hard.unref();
   log.notice('worker.stopping', { why, exit_code: code, detail });
   stopSignal.abort(new Error(detail ?? why));
-  if (code === ExitCode.ok) void notifier.stopping();
+  // STOPPING=1 goes out now; the exit below waits for it (systemd-notify returns once PID 1 has
+  // read it), or a quick exit - from standby, say - would kill the message with the process.
+  const stoppingSent = code === ExitCode.ok ? notifier.stopping() : Promise.resolve(false);
   try {
     // The gateway first, resumably (close 4200, session saved with the last processed seq), so
     // the next holder RESUMEs and replays what we had not finished; then the ingest. After a fatal
@@ -93,6 +95,7 @@ async function shutdown(why: StopWhy, detail?: string, opts: { resumable?: boole
   } catch (err) {
     log.error('worker.shutdown_error', { error: describeError(err) });
   }
+  await stoppingSent;
   log.notice('worker.exit', { code, why });
   process.exit(code);
 }

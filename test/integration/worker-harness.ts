@@ -30,6 +30,21 @@ export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeout
   }
 }
 
+/**
+ * A RegExp for a fake REST script (`fake.rest.script({ path })`) that also calls `onArrive` the
+ * moment the first matching request arrives, before the fake answers (or starts its delayMs).
+ */
+export function tripwire(re: RegExp, onArrive: () => void): RegExp {
+  let fired = false;
+  return new (class extends RegExp {
+    override test(path: string): boolean {
+      if (!re.test(path)) return false;
+      if (!fired) { fired = true; onArrive(); }
+      return true;
+    }
+  })(re.source);
+}
+
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly lines: string[];

@@ -8,19 +8,7 @@ import { startFakeDiscord } from '../../src/fake-discord/index.js';
 import { findByMessageId } from '../../src/db/launches.js';
 import { getCursor, loadSession, readWorkerStatus } from '../../src/db/gateway-state.js';
 import { createTestDatabase } from '../helpers/db.js';
-import { spawnWorker, waitFor, type WorkerProcess } from './worker-harness.js';
-
-/** A RegExp for a fake REST script that also calls `onArrive` the first time a request matches. */
-function tripwire(re: RegExp, onArrive: () => void): RegExp {
-  let fired = false;
-  return new (class extends RegExp {
-    override test(path: string): boolean {
-      if (!re.test(path)) return false;
-      if (!fired) { fired = true; onArrive(); }
-      return true;
-    }
-  })(re.source);
-}
+import { spawnWorker, tripwire, waitFor, type WorkerProcess } from './worker-harness.js';
 
 test('the worker process: ingest end to end, restart with RESUME and catch-up', { timeout: 120_000 }, async (t) => {
   const fake = await startFakeDiscord({ heartbeatIntervalMs: 300 });
