@@ -2,8 +2,8 @@
 // first), fitted into one message. Does not store anything or decide when to defer.
 
 import { profile } from '../db/launches.js';
-import { firstLine, truncateAtWord } from '../text.js';
-import { escapeUserText } from '../discord/escape.js';
+import { firstLine, normaliseLine, truncateAtWord } from '../text.js';
+import { postableText } from '../discord/escape.js';
 import { ephemeral, fitLines, message, type MessageData } from '../discord/interactions/respond.js';
 import { invoker, userOption, type Interaction } from '../discord/interactions/types.js';
 import { discordDate, launches, type Command, type CommandDeps } from './command.js';
@@ -24,8 +24,8 @@ async function handle(i: Interaction, { db }: CommandDeps): Promise<MessageData>
   }
   const header = `📦 ${who}: ${launches(p.count)} · first ${discordDate(p.first)} · latest ${discordDate(p.last)}`;
   const lines = p.recent.map((l) => {
-    const text = truncateAtWord(firstLine(l.content), LINE_TEXT);
-    return `• ${discordDate(l.createdAt, 'd')} ${escapeUserText(text, { suppressEmbeds: true })}`;
+    const text = truncateAtWord(normaliseLine(firstLine(l.content)), LINE_TEXT);
+    return `• ${discordDate(l.createdAt, 'd')} ${postableText(text, { suppressEmbeds: true })}`;
   });
   return message(fitLines(header, lines, (n) => `…and ${n} earlier`, { hidden: p.count - p.recent.length }));
 }

@@ -4,7 +4,7 @@
 import { findByInteractionId, insertLaunch } from '../db/launches.js';
 import { extractUrls } from '../launch/detect.js';
 import { codePointLength, normaliseLine } from '../text.js';
-import { escapeUserText } from '../discord/escape.js';
+import { postableText } from '../discord/escape.js';
 import { snowflakeToDate } from '../discord/snowflake.js';
 import { ephemeral, message, type MessageData } from '../discord/interactions/respond.js';
 import { displayName, invoker, stringOption, type Interaction } from '../discord/interactions/types.js';
@@ -19,9 +19,9 @@ const SNOWFLAKE = /^\d{17,20}$/;
 
 export const NOT_IN_DM = '🚀 /ship logs launches for the community server: use it in a channel there. Nothing was saved.';
 
-/** The public confirmation: one line, user text escaped, links without embeds. */
+/** The public confirmation: one line, user text through postableText, links without embeds. */
 export function shipConfirmation(userName: string, product: string): string {
-  return `🚀 Launch logged for ${escapeUserText(normaliseLine(userName))}: ${escapeUserText(product, { suppressEmbeds: true })}`;
+  return `🚀 Launch logged for ${postableText(userName)}: ${postableText(product, { suppressEmbeds: true })}`;
 }
 
 async function handle(i: Interaction, { db, log }: CommandDeps): Promise<MessageData> {

@@ -1,7 +1,7 @@
 // Owns turning a week's launches into digest message parts (header, one line per launch, split at
 // line boundaries into <= 2000-character parts). Pure: no DB, no clock, no REST; run.ts does the I/O.
 
-import { escapeUserText } from '../discord/escape.js';
+import { postableText } from '../discord/escape.js';
 import { findUrlSpans, firstLine, normaliseLine, truncateAtWord } from '../text.js';
 import type { DigestWindow } from './window.js';
 
@@ -102,9 +102,9 @@ function launchLine(l: DigestLaunch, maxText: number): string {
   // sent with allowed_mentions { parse: [] }, so nobody is pinged (docs/interactions.md §4.2).
   const who = SNOWFLAKE.test(l.userId)
     ? `<@${l.userId}>`
-    : escapeUserText(truncateAtWord(normaliseLine(l.userName) || 'someone', MAX_NAME_LENGTH));
+    : postableText(truncateAtWord(normaliseLine(l.userName) || 'someone', MAX_NAME_LENGTH));
   const text = launchText(l.content, maxText);
-  const escaped = escapeUserText(text, { suppressEmbeds: true });
+  const escaped = postableText(text, { suppressEmbeds: true });
   // The text lost its link (cut, or on a later line, or a /ship launch whose URL is separate):
   // append the first usable one so every line leads somewhere.
   const candidates = [...l.urls, ...findUrlSpans(l.content).map((s) => s.url), l.messageUrl];
@@ -186,7 +186,7 @@ export function buildDigest(launches: readonly DigestLaunch[], window: DigestWin
     `🚀 **Launches of the week** — ${formatWindowDates(window)} · ${plural(inWindow.length, 'launch', 'launches')} by ${plural(founders.length, 'founder', 'founders')}`,
   ];
   const theme = normaliseLine(options.theme ?? '');
-  if (theme !== '') lines.push(`Theme: ${escapeUserText(truncateAtWord(theme, MAX_THEME_LENGTH), { suppressEmbeds: true })}`);
+  if (theme !== '') lines.push(`Theme: ${postableText(truncateAtWord(theme, MAX_THEME_LENGTH), { suppressEmbeds: true })}`);
   const launchLines = founders.flatMap((f) => f.launches.map((l) => launchLine(l, maxText)));
   const maxParts = options.maxParts ?? Infinity;
   if (!(maxParts >= 1)) throw new RangeError(`maxParts must be at least 1, got ${maxParts}`);

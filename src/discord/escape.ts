@@ -1,8 +1,8 @@
 // Owns making user-supplied text safe to echo in a Discord message: markdown escaping, inert
-// mentions, link-embed suppression. Does not normalise whitespace or truncate (src/text.ts), and
-// is no substitute for `allowed_mentions: { parse: [] }` on every message (docs/interactions.md §4.2).
+// mentions, link-embed suppression, and postableText, the one pipeline every posted user text goes
+// through. Does not truncate (src/text.ts), and is no substitute for `allowed_mentions: { parse: [] }` on every message (docs/interactions.md §4.2).
 
-import { findUrlSpans, type UrlSpan } from '../text.js';
+import { findUrlSpans, normaliseLine, type UrlSpan } from '../text.js';
 
 // Discord treats a backslash before any ASCII punctuation as "render literally" (simple-markdown's
 // escape rule), so one backslash per formatting character is enough and renders invisibly.
@@ -120,4 +120,14 @@ export function escapeUserText(text: string, options: EscapeOptions = {}): strin
   const spans = findUrlSpans(inert);
   if (!options.suppressEmbeds) return escapeWithSpans(inert, spans, (s) => s.url);
   return escapeWithSpans(inert, spans, (s) => (alreadyWrapped(inert, s) ? s.url : `<${s.url}>`));
+}
+
+/**
+ * The one pipeline for member-supplied text the bot posts (/ship, /profile, the digest): one line
+ * with control and bidi characters stripped (normaliseLine), mentions neutralised, markdown
+ * escaped, URLs kept whole (and wrapped in `<…>` with `suppressEmbeds`). Idempotent in its
+ * normalisation, so text already passed through normaliseLine (e.g. before truncation) is safe here.
+ */
+export function postableText(text: string, options: EscapeOptions = {}): string {
+  return escapeUserText(normaliseLine(text), options);
 }

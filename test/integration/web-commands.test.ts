@@ -69,6 +69,16 @@ describe('/profile', () => {
     assert.match(body.data.content, /Their launch$/);
   });
 
+  test('launch text is posted through the text pipeline: no control or bidi characters, mentions inert, URLs whole', async () => {
+    // Stored channel launches keep the author's raw text; the public reply must not echo a
+    // right-to-left override (U+202E), an isolate (U+2066) or a BEL (U+0007), as the digest does not.
+    await launch(USER_ID, '2026-11-20T10:00:00Z', 'evil\u202eolleh\u0007 \u2066@everyone\u2069 <@123456789012345678> https://x.example/a_b');
+    const body = await run({ name: 'profile' });
+    const line = body.data.content.split('\n')[1]!;
+    assert.doesNotMatch(body.data.content, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u);
+    assert.equal(line, `• <t:${unix('2026-11-20T10:00:00Z')}:d> evilolleh @\u200beveryone <@\u200b123456789012345678> <https://x.example/a_b>`);
+  });
+
   test('a member without launches gets a friendly public answer', async () => {
     const body = await run({ name: 'profile' });
     assert.equal(body.data.content, `📭 <@${USER_ID}> has not logged any launches yet. Post in the launch channel or use /ship.`);
@@ -113,6 +123,12 @@ describe('/leaderboard', () => {
       `9. <@${id(8)}> · 1 launch`,
       `10. <@${id(10)}> · 1 launch`,
     ].join('\n'));
+  });
+
+  test('posts no member text: a launch full of control and bidi characters changes nothing but the count', async () => {
+    await launch(USER_ID, '2026-11-20T10:00:00Z', 'evil\u202eolleh\u0007', 'name\u202e\u0007');
+    const body = await run({ name: 'leaderboard' });
+    assert.equal(body.data.content, `🏆 Top shippers of Q4 2026\n1. <@${USER_ID}> · 1 launch`);
   });
 
   test('an empty quarter says so', async () => {

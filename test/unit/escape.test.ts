@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeMarkdown, escapeUserText, neutraliseMentions, suppressLinkEmbeds } from '../../src/discord/escape.js';
+import { escapeMarkdown, escapeUserText, neutraliseMentions, postableText, suppressLinkEmbeds } from '../../src/discord/escape.js';
 import { findUrlSpans, firstLine, normaliseLine, truncateAtWord } from '../../src/text.js';
 
 const Z = '\u200b';
@@ -110,6 +110,14 @@ test('normaliseLine folds whitespace and drops controls, bidi overrides and lone
   assert.equal(normaliseLine(' a\n# b\t\tc\r\n'), 'a # b c');
   assert.equal(normaliseLine('evil\u202eolleh\u0007'), 'evilolleh');
   assert.equal(normaliseLine('x\ud800y'), 'x\ufffdy');
+});
+
+test('postableText: one line, controls and bidi stripped, mentions inert, markdown escaped, URLs whole', () => {
+  assert.equal(postableText('evil\u202eolleh\u0007 **x**\n@here \u2066<@123>\u2069 https://x.dev/a_b'),
+    `evilolleh \\*\\*x\\*\\* @${Z}here <@${Z}123> https://x.dev/a_b`);
+  assert.equal(postableText('see https://x.dev/a_b\u0000!', { suppressEmbeds: true }), 'see <https://x.dev/a_b>!');
+  const once = postableText('# a\tb\u202e');
+  assert.equal(once, '\\# a b');
 });
 
 const truncateCases: [name: string, text: string, max: number, expected: string][] = [
