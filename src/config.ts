@@ -3,6 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import dotenv from 'dotenv';
+import { isSnowflake } from './discord/snowflake.js';
 import { ShipTrackError } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { DEFAULT_LAUNCH_WORDS, DEFAULT_MIN_LENGTH } from './launch/rules.js';
@@ -57,8 +58,6 @@ const needs: Record<string, readonly Role[]> = {
   ANNOUNCEMENTS_CHANNEL_ID: ['digest'],
 };
 
-const SNOWFLAKE = /^\d{17,20}$/;
-
 /**
  * Validates the environment for `role`. Throws CONFIG_INVALID naming every missing or malformed
  * variable at once. Loads `.env` from the working directory when present (never overrides).
@@ -78,7 +77,7 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
     return v ?? '';
   };
   const snowflake = (name: string, value: string | undefined): string | undefined => {
-    if (value !== undefined && value !== '' && !SNOWFLAKE.test(value)) problems.push(`${name} must be a Discord id (17-20 digits), got "${value}"`);
+    if (value !== undefined && value !== '' && !isSnowflake(value)) problems.push(`${name} must be a Discord id (17-20 digits, at most 2^64 - 1), got "${value}"`);
     return value;
   };
   const int = (name: string, def: number, min: number, max: number): number => {

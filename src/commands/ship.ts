@@ -5,7 +5,7 @@ import { findByInteractionId, insertLaunch } from '../db/launches.js';
 import { extractUrls } from '../launch/detect.js';
 import { codePointLength, normaliseLine } from '../text.js';
 import { postableText } from '../discord/escape.js';
-import { snowflakeToDate } from '../discord/snowflake.js';
+import { isSnowflake, snowflakeToDate } from '../discord/snowflake.js';
 import { ephemeral, message, type MessageData } from '../discord/interactions/respond.js';
 import { displayName, invoker, stringOption, type Interaction } from '../discord/interactions/types.js';
 import type { Command, CommandDeps } from './command.js';
@@ -14,8 +14,6 @@ import type { Command, CommandDeps } from './command.js';
 export const SHIP_OPTION = 'product';
 export const SHIP_MIN_LENGTH = 2;
 export const SHIP_MAX_LENGTH = 100;
-
-const SNOWFLAKE = /^\d{17,20}$/;
 
 export const NOT_IN_DM = '🚀 /ship logs launches for the community server: use it in a channel there. Nothing was saved.';
 
@@ -26,7 +24,7 @@ export function shipConfirmation(userName: string, product: string): string {
 
 async function handle(i: Interaction, { db, log }: CommandDeps): Promise<MessageData> {
   const user = invoker(i);
-  if (typeof i.guild_id !== 'string' || !SNOWFLAKE.test(i.guild_id) || !i.member || !user) return ephemeral(NOT_IN_DM);
+  if (!isSnowflake(i.guild_id) || !i.member || !user) return ephemeral(NOT_IN_DM);
   // Discord enforces the limits client-side; re-check them here so code and registration agree.
   const product = normaliseLine(stringOption(i, SHIP_OPTION) ?? '');
   const length = codePointLength(product);
@@ -40,7 +38,7 @@ async function handle(i: Interaction, { db, log }: CommandDeps): Promise<Message
   const { created, id } = await insertLaunch(db, {
     source: 'slash',
     guildId: i.guild_id,
-    channelId: typeof i.channel_id === 'string' && SNOWFLAKE.test(i.channel_id) ? i.channel_id : null,
+    channelId: isSnowflake(i.channel_id) ? i.channel_id : null,
     userId: user.id,
     userName,
     content: product,

@@ -2,6 +2,7 @@
 // line boundaries into <= 2000-character parts). Pure: no DB, no clock, no REST; run.ts does the I/O.
 
 import { postableText } from '../discord/escape.js';
+import { isSnowflake } from '../discord/snowflake.js';
 import { findUrlSpans, firstLine, normaliseLine, truncateAtWord } from '../text.js';
 import type { DigestWindow } from './window.js';
 
@@ -13,7 +14,6 @@ export const MAX_LINK_LENGTH = 512;
 export const MAX_THEME_LENGTH = 200;
 const MAX_NAME_LENGTH = 32; // Discord usernames/display names are at most 32 characters
 const ELLIPSIS = '…';
-const SNOWFLAKE = /^\d{1,20}$/;
 // Upper bound of everything on a line except the launch text: "• " + mention or escaped name
 // (<= 2 * 32 + a few) + " — " + " · <link>" (<= 512 + 5).
 const LINE_OVERHEAD = 80 + MAX_LINK_LENGTH + 5;
@@ -100,7 +100,7 @@ function launchText(content: string, max: number): string {
 function launchLine(l: DigestLaunch, maxText: number): string {
   // The author's `<@id>` stays a real mention: it renders as a clickable name and the digest is
   // sent with allowed_mentions { parse: [] }, so nobody is pinged (docs/interactions.md §4.2).
-  const who = SNOWFLAKE.test(l.userId)
+  const who = isSnowflake(l.userId)
     ? `<@${l.userId}>`
     : postableText(truncateAtWord(normaliseLine(l.userName) || 'someone', MAX_NAME_LENGTH));
   const text = launchText(l.content, maxText);

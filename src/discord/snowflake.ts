@@ -1,4 +1,30 @@
-// Owns reading Discord snowflakes: the high 42 bits are milliseconds since the Discord epoch.
+// Owns reading Discord snowflakes: which strings are ids (the one rule every module uses), and the
+// high 42 bits, which are milliseconds since the Discord epoch.
+
+/** The largest unsigned 64-bit integer: 2^64 - 1, 20 decimal digits. */
+export const MAX_SNOWFLAKE = 18_446_744_073_709_551_615n;
+
+// Discord ids are unsigned 64-bit integers sent as decimal strings
+// (https://discord.com/developers/docs/reference#snowflakes), so the one rule is the canonical
+// decimal form of a uint64 that Discord can actually have issued:
+//  - ASCII digits only, no sign, no leading zero: one spelling per id, so ids compare and key
+//    maps as strings;
+//  - at most 20 digits and at most 2^64 - 1 (20 digits alone would let 99999999999999999999 in);
+//  - at least 17 digits: the high 42 bits are milliseconds since the Discord epoch (2015-01-01),
+//    and the smallest 17-digit number, 10^16, already encodes 2015-01-28, months before Discord
+//    issued its first ids in 2015, so every real id has 17 digits or more. Shorter digit strings
+//    are typos or placeholders (a configured channel id of "12" is a mistake, not an id).
+const CANONICAL = /^[1-9][0-9]{16,19}$/;
+
+/** True when `value` is a string holding a Discord snowflake (see the rule above). */
+export function isSnowflake(value: unknown): value is string {
+  return typeof value === 'string' && CANONICAL.test(value) && (value.length < 20 || BigInt(value) <= MAX_SNOWFLAKE);
+}
+
+/** `value` when it is a snowflake string, otherwise undefined. */
+export function parseSnowflake(value: unknown): string | undefined {
+  return isSnowflake(value) ? value : undefined;
+}
 
 export const DISCORD_EPOCH = 1_420_070_400_000n;
 

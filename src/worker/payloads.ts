@@ -3,7 +3,7 @@
 // Does not decide anything (src/launch/detect.ts) and does not touch the database.
 
 import type { LaunchMessage } from '../launch/detect.js';
-import { snowflakeToDate } from '../discord/snowflake.js';
+import { isSnowflake, snowflakeToDate } from '../discord/snowflake.js';
 
 export interface MessagePayload {
   id: string;
@@ -20,20 +20,18 @@ export interface MessagePayload {
 
 export interface DeleteBulkPayload { ids: string[]; channel_id: string; guild_id?: string }
 
-const SNOWFLAKE = /^\d{1,20}$/;
-
 /** The minimal shape check: a message id and channel id that are snowflakes. */
 export function asMessage(d: unknown): MessagePayload | undefined {
   const m = d as Partial<MessagePayload> | null;
   if (!m || typeof m !== 'object' || typeof m.id !== 'string' || typeof m.channel_id !== 'string') return undefined;
-  if (!SNOWFLAKE.test(m.id) || !SNOWFLAKE.test(m.channel_id)) return undefined;
+  if (!isSnowflake(m.id) || !isSnowflake(m.channel_id)) return undefined;
   return m as MessagePayload;
 }
 
 export function asDeleteBulk(d: unknown): DeleteBulkPayload | undefined {
   const m = d as Partial<DeleteBulkPayload> | null;
   if (!m || typeof m !== 'object' || typeof m.channel_id !== 'string' || !Array.isArray(m.ids)) return undefined;
-  const ids = m.ids.filter((id): id is string => typeof id === 'string' && SNOWFLAKE.test(id));
+  const ids = m.ids.filter(isSnowflake);
   return { ...m, ids, channel_id: m.channel_id } as DeleteBulkPayload;
 }
 

@@ -7,6 +7,7 @@ import { sleep, type Clock, type TimerHandle } from '../../clock.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { deferred, editBody, ephemeral, HttpError, inline, pong, type InteractionResponse, type MessageData } from './respond.js';
+import { isSnowflake } from '../snowflake.js';
 import { InteractionType, type Interaction } from './types.js';
 
 /** Interaction tokens live 15 min; a follow-up older than this is dropped, not sent (docs/interactions.md §2.6). */
@@ -48,8 +49,6 @@ export interface Router {
   readonly pendingFollowups: number;
 }
 
-const SNOWFLAKE = /^\d{17,20}$/;
-
 /** Waits before the 2nd and 3rd attempt of a handler whose error `retryable` accepts. */
 export const RETRY_DELAYS_MS = [250, 1000];
 
@@ -58,7 +57,7 @@ export function validateInteraction(payload: unknown, applicationId: string): In
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new HttpError(400, 'interaction is not a JSON object');
   const p = payload as Partial<Interaction>;
   if (typeof p.type !== 'number' || !Number.isInteger(p.type)) throw new HttpError(400, 'interaction type is missing');
-  if (typeof p.id !== 'string' || !SNOWFLAKE.test(p.id)) throw new HttpError(400, 'interaction id is not a snowflake');
+  if (!isSnowflake(p.id)) throw new HttpError(400, 'interaction id is not a snowflake');
   if (p.application_id !== applicationId) throw new HttpError(400, 'interaction is for another application');
   if (p.type !== InteractionType.ping && (typeof p.token !== 'string' || p.token === '')) throw new HttpError(400, 'interaction token is missing');
   return p as Interaction;

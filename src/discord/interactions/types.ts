@@ -2,6 +2,8 @@
 // The JSON is authenticated but still external: every accessor copes with absent or odd fields.
 // Does not validate the top level (router.ts) or decide what to answer (the command handlers the application passes to the router).
 
+import { isSnowflake } from '../snowflake.js';
+
 export interface ApiUser { id: string; username?: string; global_name?: string | null; bot?: boolean }
 export interface ApiMember { user?: ApiUser; nick?: string | null }
 export interface CommandOption { name: string; type: number; value?: unknown; options?: CommandOption[] }
@@ -33,7 +35,7 @@ export const OptionType = { string: 3, user: 6 } as const;
 /** The invoking user: `member.user` in a guild, `user` in a DM. */
 export function invoker(i: Interaction): ApiUser | undefined {
   const u = i.member?.user ?? i.user;
-  return u && typeof u === 'object' && typeof u.id === 'string' && /^\d{1,20}$/.test(u.id) ? u : undefined;
+  return u && typeof u === 'object' && isSnowflake(u.id) ? u : undefined;
 }
 
 /** What people see: server nickname, then global display name, then username, then the id. */
@@ -56,7 +58,7 @@ export function stringOption(i: Interaction, name: string): string | undefined {
 /** A USER option resolved to the user (and member, in guilds); only the id when not resolved. */
 export function userOption(i: Interaction, name: string): { user: ApiUser; member?: ApiMember } | undefined {
   const id = option(i, name, OptionType.user)?.value;
-  if (typeof id !== 'string' || !/^\d{1,20}$/.test(id)) return undefined;
+  if (!isSnowflake(id)) return undefined;
   const user = i.data?.resolved?.users?.[id];
   const member = i.data?.resolved?.members?.[id];
   return { user: user && typeof user === 'object' ? { ...user, id } : { id }, ...(member && typeof member === 'object' ? { member } : {}) };

@@ -1,6 +1,7 @@
 // Owns turning a REST path into a loggable route template and a rate-limit major parameter.
 // Does not send anything or keep state; tokens never survive into a template or a key.
 import { createHash } from 'node:crypto';
+import { isSnowflake } from '../snowflake.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -32,7 +33,6 @@ const ID_NAMES: Record<string, string> = {
 };
 // Literal segments that sit where an id would and must stay visible.
 const KEEP = new Set(['@me', '@original']);
-const SNOWFLAKE = /^\d{15,21}$/;
 // Anything long and token-shaped that slipped past the structural rules (belt and braces for logs).
 const TOKEN_LIKE = /^[A-Za-z0-9_.-]{30,}$/;
 
@@ -77,7 +77,7 @@ export function parseRoute(method: HttpMethod | string, path: string): ParsedRou
       }
       continue;
     }
-    if (SNOWFLAKE.test(seg)) out.push(':id');
+    if (isSnowflake(seg)) out.push(':id');
     else if (TOKEN_LIKE.test(seg)) out.push(':token');
     else out.push(seg);
   }
