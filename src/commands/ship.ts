@@ -7,7 +7,8 @@ import { codePointLength, normaliseLine } from '../text.js';
 import { postableText } from '../discord/escape.js';
 import { isSnowflake, snowflakeToDate } from '../discord/snowflake.js';
 import { ephemeral, message, type MessageData } from '../discord/interactions/respond.js';
-import { displayName, invoker, stringOption, type Interaction } from '../discord/interactions/types.js';
+import { displayName } from '../discord/display-name.js';
+import { invoker, stringOption, type Interaction } from '../discord/interactions/types.js';
 import type { Command, CommandDeps } from './command.js';
 
 /** The option's name and limits: definitions.ts registers exactly these (docs/interactions.md §3.2). */

@@ -11,7 +11,8 @@ import { findByMessageId, insertLaunch, softDeleteByMessageIds, updateLaunchText
 import { advanceCursor } from '../db/gateway-state.js';
 import type { RestClient } from '../discord/rest/client.js';
 import { detectLaunch, extractUrls } from '../launch/detect.js';
-import { asDeleteBulk, asMessage, displayName, editedAt, isComplete, postedAt, toLaunchMessage, type MessagePayload } from './payloads.js';
+import { displayName } from '../discord/display-name.js';
+import { asDeleteBulk, asMessage, editedAt, isComplete, postedAt, toLaunchMessage, type MessagePayload } from './payloads.js';
 import { payOwedReactions, reactToLaunch, type ReactContext } from './reactions.js';
 import { retryUntilDone, type RetryOptions } from './retry.js';
 import { runBackfill, type BackfillResult } from './backfill.js';
@@ -205,7 +206,7 @@ export class Ingest {
     }
     const inserted = await this.retry('launch.insert', () => insertLaunch(this.o.db, {
       source: 'channel', guildId: m.guild_id ?? this.o.guildId ?? null, channelId: m.channel_id, userId: m.author!.id,
-      userName: displayName(m), content: m.content ?? '', urls: decision.urls, messageId: m.id, createdAt: postedAt(m),
+      userName: displayName(m.author, m.member), content: m.content ?? '', urls: decision.urls, messageId: m.id, createdAt: postedAt(m),
     }), fields);
     if (!inserted.ok) {
       this.log.error('launch.failed', { ...fields, permanent: true, error: describeError(inserted.permanent) });

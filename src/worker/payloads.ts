@@ -51,11 +51,6 @@ export function toLaunchMessage(m: MessagePayload): LaunchMessage {
   };
 }
 
-/** What the digest and /profile show: server nickname, then display name, then username. */
-export function displayName(m: MessagePayload): string {
-  return m.member?.nick || m.author?.global_name || m.author?.username || m.author?.id || 'unknown';
-}
-
 /** When Discord says the message was posted; the snowflake if the timestamp is missing or bad. */
 export function postedAt(m: MessagePayload): Date {
   const t = m.timestamp ? new Date(m.timestamp) : undefined;

@@ -38,12 +38,6 @@ export function invoker(i: Interaction): ApiUser | undefined {
   return u && typeof u === 'object' && isSnowflake(u.id) ? u : undefined;
 }
 
-/** What people see: server nickname, then global display name, then username, then the id. */
-export function displayName(user: ApiUser | undefined, member?: ApiMember): string {
-  const pick = [member?.nick, user?.global_name, user?.username].find((s): s is string => typeof s === 'string' && s.trim() !== '');
-  return pick ?? user?.id ?? 'someone';
-}
-
 function option(i: Interaction, name: string, type: number): CommandOption | undefined {
   const opts = Array.isArray(i.data?.options) ? i.data.options : [];
   return opts.find((o) => o && o.name === name && o.type === type);
