@@ -6,11 +6,15 @@
 //   404 unknown path · 405 wrong method (with Allow) · 413 body over the cap (Content-Length or
 //   counted) · 401 any header/timestamp/signature failure · 415 verified but not application/json ·
 //   400 verified but not JSON / not an interaction of ours / unhandled interaction type ·
-//   408 body not received within requestTimeoutMs (Node) · 200 everything verified and usable,
-//   including unknown commands and handler failures (ephemeral text, never a 5xx: docs/interactions.md §2.6).
+//   408 body not received within requestTimeoutMs (Node) · 400 body cut short by the client · 200
+//   everything verified and usable, including unknown commands and handler failures (ephemeral text,
+//   never a 5xx: docs/interactions.md §2.6).
+//
+// Closing: an answer given before the body was fully read (413, 408, 400) carries Connection:
+// close, and the connection then lingers (lingerAfterAnswer) so the client can read it.
 
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../../clock.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -22,6 +26,8 @@ export const INTERACTIONS_PATH = '/api/discord/interact';
 export const HEALTH_PATH = '/healthz';
 /** 128 KiB: real payloads are 1–4 KB, the worst case about 11 KB (docs/interactions.md §1.5). */
 export const DEFAULT_MAX_BODY_BYTES = 128 * 1024;
+/** How long a connection keeps draining a refused body after the answer (nginx's lingering_timeout). */
+export const LINGER_MS = 5000;
 
 /** All /healthz needs of the database: `SELECT 1` answers (the bin passes its pg pool). */
 export interface HealthCheckDb { query(text: string): Promise<unknown> }
@@ -50,6 +56,7 @@ export interface InteractionServer {
 }
 
 function send(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  if (res.writableEnded) return; // already answered (clientError got there first)
   if (res.headersSent) { res.destroy(); return; }
   const isJson = body.startsWith('{');
   res.writeHead(status, {
@@ -83,6 +90,27 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
     req.on('error', (err) => finish(new HttpError(400, `body not received: ${err.message}`)));
     req.on('close', () => { if (!req.complete) finish(new HttpError(400, 'client went away before sending the whole body')); });
   });
+}
+
+/**
+ * Makes the close after an answer to a request whose body is still arriving a lingering one. Node
+ * closes a `Connection: close` socket as soon as the answer is written (socket.destroySoon(), called
+ * when the response finishes); whatever the client sends after that is answered by the kernel with
+ * RST, and a client that writes its whole body before reading (curl, most HTTP libraries) gets
+ * EPIPE or ECONNRESET instead of the answer. Instead: FIN once the answer is flushed, then keep
+ * reading and discarding (the request is already being dumped) until the client closes its side
+ * or `lingerMs` pass, like Apache's and nginx's lingering close.
+ */
+function lingerAfterAnswer(socket: Socket, clock: Clock, lingerMs: number): void {
+  const closeNow = socket.destroySoon.bind(socket);
+  socket.destroySoon = () => {
+    if (socket.readableEnded) { closeNow(); return; } // the client already finished sending
+    socket.end();
+    const destroyFlushed = () => { if (socket.writableFinished) socket.destroy(); else socket.once('finish', () => socket.destroy()); };
+    const timer = clock.setTimeout(destroyFlushed, lingerMs);
+    socket.once('close', () => clock.clearTimeout(timer));
+    socket.once('end', destroyFlushed);
+  };
 }
 
 function isJsonContentType(value: string | undefined): boolean {
@@ -162,17 +190,28 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
       else log.debug('http.rejected', { status, reason: describeError(err) });
       const headers: Record<string, string> = {};
       if (status === 405) headers.Allow = (req.url ?? '').split('?')[0] === HEALTH_PATH ? 'GET, HEAD' : 'POST';
-      // The unread rest of a too-large body is not worth draining: answer, then drop the socket.
       if (status === 413 || status === 400) headers.Connection = 'close';
-      send(res, status, err instanceof HttpError ? err.message : 'internal error', headers);
+      answerEarly(req, res, status, err instanceof HttpError ? err.message : 'internal error', headers);
     });
   });
-  // A client error (bad request line, header overflow, timeout) must never crash or hang us.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+
+  /** send(), plus a lingering close when the answer goes out before the whole body came in. */
+  function answerEarly(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+    if (headers.Connection === 'close' && !req.complete && !res.writableEnded) lingerAfterAnswer(req.socket, clock, LINGER_MS);
+    send(res, status, body, headers);
+  }
+
+  // A client error (bad request line, header overflow, a body that stops arriving or is cut short)
+  // must never crash or hang us, and gets its status whenever nothing was answered yet.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     const code = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    // Like Node's default handler: write a status only if no response has started on the socket.
-    const current = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (socket.writable && !current?.headersSent) {
+    // Headers were complete: the request is in the handler, reading its body. Answer through its
+    // response, so the handler's own answer (once the socket closes) cannot follow a raw one.
+    const pending = (socket as { _httpMessage?: http.ServerResponse | null })._httpMessage;
+    if (pending && !pending.headersSent) {
+      log.debug('http.rejected', { status: code, reason: err.code ?? err.message });
+      answerEarly(pending.req, pending, code, code === 408 ? 'request body not received in time' : 'request body cut short', { Connection: 'close' });
+    } else if (socket.writable && !pending) {
       socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     } else {
       socket.destroy();
