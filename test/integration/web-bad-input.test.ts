@@ -196,41 +196,111 @@ test('a seeded storm of bad input: every request gets its status, nothing is wri
   assert.ok(!web.logs.some((l) => l.startsWith('<3>')), 'no error-level log lines');
 });
 
-test('validly signed /ship payloads with fuzzed fields: never a 5xx; a row exists exactly for each public confirmation', { timeout: 60_000 }, async () => {
+/** What the endpoint must answer for one fuzzed payload: a 400 with this text, or a 200 with this JSON. */
+type Expected = { status: 400; text: string } | { status: 200; json: unknown };
+type Payload = Record<string, any>;
+
+/**
+ * One change to a signed /ship payload and what it must make the endpoint answer. `rank` follows the
+ * order the checks run in (router.ts validateInteraction, then the type, the command name, then
+ * /ship's guild/member and product checks): of several changes, the lowest rank decides.
+ */
+interface Mutation { slot: string; rank: number; apply(p: Payload): void; expect: ((p: Payload) => Expected) | undefined }
+
+const ephemeralAnswer = (content: string): Expected => ({ status: 200, json: { type: 4, data: { content, allowed_mentions: { parse: [] }, flags: 64 } } });
+const rejected = (text: string): Expected => ({ status: 400, text });
+const NOT_IN_GUILD = ephemeralAnswer('🚀 /ship logs launches for the community server: use it in a channel there. Nothing was saved.');
+const TOO_SHORT = ephemeralAnswer('Tell me what you shipped: `/ship product:` followed by at least 2 characters. Nothing was saved.');
+const UNKNOWN_COMMAND = ephemeralAnswer('ShipTrack does not know that command. It answers /ship, /profile, /leaderboard; the command list may be out of date (an admin can run register-commands).');
+/** Names and products below need no escaping, so the confirmation is plain text. */
+const nonBlank = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
+function confirmation(p: Payload): Expected {
+  const name = [p.member.nick, p.member.user.global_name, p.member.user.username].find(nonBlank) ?? p.member.user.id;
+  return { status: 200, json: { type: 4, data: { content: `🚀 Launch logged for ${name}: ${p.data.options[0].value}`, allowed_mentions: { parse: [] } } } };
+}
+
+/** Junk that is never a snowflake string; junk that is never a non-blank string. */
+const NOT_SNOWFLAKE: readonly unknown[] = [null, 0, -1, 1.5, '', 'x', '12345678901234567890123', '１２３４５６７８９０１２３４５６７８', [], {}, [null], { id: 5 }, true];
+const NOT_TEXT: readonly unknown[] = [null, 0, -1, 1.5, '', '   ', [], {}, true];
+
+function mutations(int: (n: number) => number): Mutation[] {
+  const any = (xs: readonly unknown[]) => () => xs[int(xs.length)];
+  const notSnowflake = any(NOT_SNOWFLAKE);
+  const set = (slot: string, rank: number, apply: (p: Payload) => void, expect?: (p: Payload) => Expected): Mutation => ({ slot, rank, apply, expect });
+  return [
+    // 400: the top-level checks, in the order they run.
+    set('type', 1, (p) => { p.type = any([null, '', '2', 1.5, [], {}, true])(); }, () => rejected('interaction type is missing')),
+    set('id', 2, (p) => { p.id = notSnowflake(); }, () => rejected('interaction id is not a snowflake')),
+    set('app', 3, (p) => { p.application_id = any(['1300000000000000009', '', null, 1300000000000000001])(); }, () => rejected('interaction is for another application')),
+    set('token', 4, (p) => { p.token = any(['', null, 0, []])(); }, () => rejected('interaction token is missing')),
+    set('token', 4, (p) => { delete p.token; }, () => rejected('interaction token is missing')),
+    set('type', 5, (p) => { p.type = any([0, 3, 4, 5, 42, -1])(); }, (p) => rejected(`interaction type ${p.type} is not handled`)),
+    // 200, ephemeral: not a command we know.
+    set('data', 6, (p) => { p.data = any([null, 0, '', 'x', [], {}, true, [null], { id: 5 }])(); }, () => UNKNOWN_COMMAND),
+    set('data', 6, (p) => { p.data.name = any([null, 5, '', 'Ship', 'ship ', 'shipx'])(); }, () => UNKNOWN_COMMAND),
+    // 200, ephemeral: not used in a server by a member.
+    set('guild', 7, (p) => { p.guild_id = notSnowflake(); }, () => NOT_IN_GUILD),
+    set('guild', 7, (p) => { delete p.guild_id; }, () => NOT_IN_GUILD),
+    set('member', 7, (p) => { p.member = any([null, 0, '', 'x', [], {}, true])(); }, () => NOT_IN_GUILD),
+    set('member', 7, (p) => { p.member.user = any([null, 0, '', 'x', [], {}, { id: 5 }, true])(); }, () => NOT_IN_GUILD),
+    set('member', 7, (p) => { p.member.user.id = any([null, 0, '', 'x', 1.5, [], '12345678901234567890123'])(); }, () => NOT_IN_GUILD),
+    set('member', 7, (p) => { delete p.member; p.user = { id: '1100000000000000004', username: 'maker' }; }, () => NOT_IN_GUILD),
+    // 200, ephemeral: no usable product text.
+    set('product', 8, (p) => { p.data.options = any([null, 0, '', 'x', {}, true, [], [null], [{ id: 5 }]])(); }, () => TOO_SHORT),
+    set('product', 8, (p) => { p.data.options[0] = any([null, 0, '', 'x', [], {}, true])(); }, () => TOO_SHORT),
+    set('product', 8, (p) => { p.data.options[0].type = any([null, 0, '', '3', 1.5, 6])(); }, () => TOO_SHORT),
+    set('product', 8, (p) => { p.data.options[0].value = any([null, 0, 1.5, [], {}, true, '', 'x', '  y  '])(); }, () => TOO_SHORT),
+    set('product', 8, (p) => { p.data.options[0].value = 'z'.repeat(101 + int(50)); },
+      (p) => ephemeralAnswer(`That is ${p.data.options[0].value.length} characters; /ship takes at most 100. Please shorten it. Nothing was saved.`)),
+    // 200, public confirmation (and a row): changes that do not stop a launch.
+    set('product', 9, (p) => { p.data.options[0].value = `Renamed ${int(1000)}`; }),
+    set('channel', 9, (p) => { p.channel_id = notSnowflake(); }),
+    set('locale', 9, (p) => { p.locale = notSnowflake(); }),
+    set('resolved', 9, (p) => { p.data.resolved = notSnowflake(); }),
+    set('user', 9, (p) => { p.member.user.id = '1100000000000000009'; }),
+    set('nick', 9, (p) => { p.member.nick = any([...NOT_TEXT, 'x', 'Nick 7'])(); }),
+    set('global_name', 9, (p) => { p.member.user.global_name = any(NOT_TEXT)(); }),
+    set('username', 9, (p) => { p.member.user.global_name = null; p.member.user.username = any([...NOT_TEXT, 'other'])(); }),
+  ];
+}
+
+test('validly signed /ship payloads with fuzzed fields: each gets exactly its answer (400 or 200), a row exactly for each confirmation', { timeout: 60_000 }, async () => {
   const rand = mulberry32(SEED + 1);
   const int = (n: number) => Math.floor(rand() * n);
-  const junk = (): unknown => [null, 0, -1, 1.5, '', 'x', '12345678901234567890123', [], {}, [null], { id: 5 }, true, '1100000000000000009'][int(13)];
-  const mutations: ((p: Record<string, any>) => void)[] = [
-    (p) => { p.guild_id = junk(); },
-    (p) => { p.channel_id = junk(); },
-    (p) => { p.member = junk(); },
-    (p) => { p.member.user = junk(); },
-    (p) => { p.member.user.id = junk(); },
-    (p) => { p.member.nick = junk(); },
-    (p) => { p.member.user.global_name = junk(); },
-    (p) => { p.data = junk(); },
-    (p) => { p.data.options = junk(); },
-    (p) => { p.data.options[0] = junk(); },
-    (p) => { p.data.options[0].value = junk(); },
-    (p) => { p.data.options[0].type = junk(); },
-    (p) => { p.data.resolved = junk(); },
-    (p) => { p.locale = junk(); },
-    (p) => { delete p.member; p.user = junk(); },
-  ];
+  const all = mutations(int);
+  const decisive = all.filter((m) => m.expect);
+  const harmless = all.filter((m) => !m.expect);
   const rowsBefore = await launchCount(db.pool);
-  let confirmations = 0;
-  const statuses = new Map<number, number>();
+  const confirmed: string[] = [];
+  const tally = new Map<string, number>();
   for (let i = 0; i < 400; i++) {
-    const p = commandPayload({ name: 'ship', options: [{ name: 'product', type: 3, value: `Fuzz ${i}` }] }) as Record<string, any>;
-    for (let m = 0; m < 1 + int(2); m++) { try { pick(mutations)(p); } catch { /* the parent was already replaced by junk */ } }
-    const r = await signedPost(web, JSON.stringify(p));
-    statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-    assert.ok(r.status === 200 || r.status === 400, `status ${r.status} for ${JSON.stringify(p).slice(0, 200)}`);
-    const body = r.json as { type: number; data?: { flags?: number; content: string } } | undefined;
-    if (r.status === 200 && body?.type === 4 && body.data?.flags === undefined) confirmations++;
+    const p = commandPayload({ name: 'ship', options: [{ name: 'product', type: 3, value: `Fuzz ${i}` }] }) as Payload;
+    // Both classes on purpose: every other payload gets one change that must be refused or
+    // answered privately; every payload gets up to two that must not matter. Harmless ones first,
+    // so a decisive change of a parent (member, data) replaces what they touched.
+    const chosen: Mutation[] = [];
+    for (let n = int(3); n > 0; n--) {
+      const m = harmless[int(harmless.length)]!;
+      if (!chosen.some((c) => c.slot === m.slot)) chosen.push(m);
+    }
+    if (i % 2 === 0) chosen.push(decisive[int(decisive.length)]!);
+    for (const m of chosen) m.apply(p);
+    const first = chosen.filter((m) => m.expect).sort((a, b) => a.rank - b.rank)[0];
+    const expected = first ? first.expect!(p) : confirmation(p);
+    const body = JSON.stringify(p);
+    const r = await signedPost(web, body);
+    const what = `payload ${i} (${chosen.map((m) => m.slot).join('+') || 'unchanged'}): ${body.slice(0, 300)}`;
+    assert.equal(r.status, expected.status, what);
+    if (expected.status === 400) assert.equal(r.text, expected.text, what);
+    else assert.deepEqual(r.json, expected.json, what);
+    if (!first) confirmed.push(p.id as string);
+    const key = expected.status === 400 ? '400' : first ? '200 ephemeral' : '200 confirmed';
+    tally.set(key, (tally.get(key) ?? 0) + 1);
   }
-  function pick<T>(xs: readonly T[]): T { return xs[int(xs.length)]!; }
-  console.log(`# fuzzed /ship payloads: ${[...statuses.entries()].map(([s, n]) => `${s}×${n}`).join(' ')}; ${confirmations} public confirmations`);
-  assert.equal(await launchCount(db.pool) - rowsBefore, confirmations);
+  console.log(`# fuzzed /ship payloads: ${[...tally.entries()].map(([k, n]) => `${k}×${n}`).join(', ')}`);
+  for (const key of ['400', '200 ephemeral', '200 confirmed']) assert.ok((tally.get(key) ?? 0) >= 40, `at least 40 of ${key}`);
+  assert.equal(await launchCount(db.pool) - rowsBefore, confirmed.length);
+  const { rows } = await db.pool.query<{ id: string }>('SELECT interaction_id::text AS id FROM launches WHERE interaction_id = ANY($1::bigint[])', [confirmed]);
+  assert.deepEqual(rows.map((r) => r.id).sort(), [...confirmed].sort(), 'a row for each confirmation');
   assert.ok(!web.logs.some((l) => l.startsWith('<3>http.unexpected_error')));
 });
