@@ -29,7 +29,7 @@ test('quarterOf: UTC calendar quarters, boundaries included at the start', () =>
   assert.equal(quarterOf(new Date('2026-04-01T00:00:00Z')).label, 'Q2 2026');
 });
 
-test('command definitions equal docs/interactions.md §3.2 and serialise identically every time', () => {
+test('command definitions equal docs/interactions.md §3.2 and serialise to exactly the registered JSON', () => {
   assert.deepEqual(commandDefinitions(), [
     { name: 'ship', type: 1, description: 'Log a product launch',
       options: [{ type: 3, name: 'product', description: 'What did you ship? (plain text)', required: true, min_length: 2, max_length: 100 }],
@@ -39,7 +39,16 @@ test('command definitions equal docs/interactions.md §3.2 and serialise identic
       integration_types: [0], contexts: [0] },
     { name: 'leaderboard', type: 1, description: 'Top shippers in this server', integration_types: [0], contexts: [0] },
   ]);
-  assert.equal(JSON.stringify(commandDefinitions()), JSON.stringify(commandDefinitions()));
+  // The exact bytes register-commands PUTs (the REST client sends JSON.stringify of this array):
+  // key order included, so re-registering an unchanged set sends an identical body.
+  assert.equal(JSON.stringify(commandDefinitions()),
+    '[{"name":"ship","type":1,"description":"Log a product launch",' +
+      '"options":[{"type":3,"name":"product","description":"What did you ship? (plain text)","required":true,"min_length":2,"max_length":100}],' +
+      '"integration_types":[0],"contexts":[0]},' +
+    '{"name":"profile","type":1,"description":"Show a maker\'s launches",' +
+      '"options":[{"type":6,"name":"user","description":"Whose profile (defaults to you)","required":false}],' +
+      '"integration_types":[0],"contexts":[0]},' +
+    '{"name":"leaderboard","type":1,"description":"Top shippers in this server","integration_types":[0],"contexts":[0]}]');
   for (const c of commandDefinitions()) {
     assert.match(c.name, /^[-_'\p{L}\p{N}]{1,32}$/u);
     assert.ok(c.description.length >= 1 && c.description.length <= 100);
