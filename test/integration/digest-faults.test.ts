@@ -95,14 +95,26 @@ for (const c of [
   test(`LLM ${c.name}: posts without a theme line and logs reason=${c.reason}`, async (t) => {
     const env = await digestEnv(t, db);
     await env.seed(30);
-    const llm = await startFakeLlm(t, c.handle);
+    // When the LLM's connection closed without an answer having been sent (the digest gave up).
+    let abandonedAt: number | undefined;
+    const llm = await startFakeLlm(t, (res) => {
+      res.on('close', () => { if (!res.writableFinished) abandonedAt ??= Date.now(); });
+      c.handle(res);
+    });
     const r = await env.run(['--now', ON_TIME], llmEnv(llm.url, 800));
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(llm.requests.length, 1);
     assert.equal(eventsNamed(r, 'digest.theme_skipped')[0]?.reason, c.reason, r.stdout);
     assert.deepEqual(env.bodies().map((b) => b.content), await env.expectedParts());
     assert.ok(!env.bodies()[0]!.content.includes('Theme:'));
-    if (c.reason === 'timeout') assert.ok(r.ms < 10_000, `took ${r.ms} ms (the fake LLM never answers)`);
+    if (c.reason === 'timeout') {
+      // Given up by the 800 ms timer (the abort path names it), and the request aborted before
+      // anything was posted, not left hanging until the process exited.
+      assert.equal(eventsNamed(r, 'digest.theme_skipped')[0]?.detail, 'no answer within 800 ms');
+      assert.ok(abandonedAt !== undefined && abandonedAt <= env.posts()[0]!.at, 'the LLM request was aborted before the first post');
+    } else {
+      assert.equal(abandonedAt, undefined, 'an answered request is not aborted');
+    }
   });
 }
 
