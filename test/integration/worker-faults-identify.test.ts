@@ -1,6 +1,6 @@
 // Server closes after which the REAL worker must start a new session (IDENTIFY, then backfill what
 // the old session would have delivered): 4007 and 4009 (docs/gateway.md §1.10); close 1000 is in
-// worker-faults-op9.test.ts. Messages keep being posted throughout; each fault ends with a tally
+// worker-faults-gateway.test.ts. Messages keep being posted throughout; each fault ends with a tally
 // (worker-faults-harness.ts). Production timing waited out here, with no setting to shorten it: a
 // worker IDENTIFYs at most once per 5 s (docs/gateway.md §1.11), so each fault waits for the rest
 // of the spacing from the previous IDENTIFY (about 3-4 s each). Posting is slow meanwhile.
