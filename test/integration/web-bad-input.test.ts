@@ -17,7 +17,9 @@ import {
 } from './web-harness.js';
 
 const SEED = 0x5eed_2026;
-const ROUNDS = Number(process.env.STORM_ROUNDS ?? 150); // × 20 request kinds ≈ 3000 requests
+// npm test keeps a sample: 25 rounds × 20 request kinds = 500 requests, every kind 25 times with
+// its own seeded mutations. STORM_ROUNDS=150 (3000 requests) is the full storm, on demand.
+const ROUNDS = Number(process.env.STORM_ROUNDS ?? 25);
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -188,7 +190,7 @@ test('a seeded storm of bad input: every request gets its status, nothing is wri
   const lines = [...tally.entries()].map(([kind, row]) => `  ${kind.padEnd(18)} ${[...row.entries()].sort().map(([s, n]) => `${s === 0 ? 'closed' : s}×${n}`).join(' ')}`);
   console.log(`# bad-input storm: ${cases.length} requests in ${seconds.toFixed(1)} s (seed ${SEED.toString(16)})\n${lines.join('\n')}`);
   assert.deepEqual(wrong.slice(0, 10), [], `${wrong.length} requests got an unexpected status`);
-  assert.ok(cases.length >= 2500);
+  assert.equal([...tally.values()].reduce((n, row) => n + [...row.values()].reduce((a, b) => a + b, 0), 0), cases.length, 'every request was answered or counted');
   assert.equal(await launchCount(db.pool), rowsBefore, 'nothing was written');
   const pong = await signedPost(web, JSON.stringify({ id: '1311111111111111111', application_id: APP_ID, type: 1, token: 't', version: 1 }));
   assert.equal(pong.status, 200);
