@@ -5,9 +5,8 @@ import { postableText } from '../discord/escape.js';
 import { isSnowflake } from '../discord/snowflake.js';
 import { findUrlSpans, firstLine, normaliseLine, truncateAtWord } from '../text.js';
 import type { DigestWindow } from './window.js';
+import { MAX_CONTENT } from '../discord/interactions/respond.js';
 
-/** Discord's `content` limit, counted in UTF-16 units (docs/interactions.md §4.1, §4.3 step 4). */
-export const DISCORD_CONTENT_LIMIT = 2000;
 export const DEFAULT_MAX_TEXT_LENGTH = 140;
 /** A product link longer than this is not appended (it would dominate the line). */
 export const MAX_LINK_LENGTH = 512;
@@ -155,9 +154,9 @@ export function packLines(lines: readonly string[], limit: number): string[] {
  * No launches → `parts: []`, or one "Quiet week" line when `options.quietWeek`.
  */
 export function buildDigest(launches: readonly DigestLaunch[], window: DigestWindow, options: DigestOptions = {}): Digest {
-  const limit = options.maxPartLength ?? DISCORD_CONTENT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1000 || limit > DISCORD_CONTENT_LIMIT) {
-    throw new RangeError(`maxPartLength must be an integer in 1000..${DISCORD_CONTENT_LIMIT}, got ${limit}`);
+  const limit = options.maxPartLength ?? MAX_CONTENT;
+  if (!Number.isInteger(limit) || limit < 1000 || limit > MAX_CONTENT) {
+    throw new RangeError(`maxPartLength must be an integer in 1000..${MAX_CONTENT}, got ${limit}`);
   }
   const maxText = options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
   // Escaping at most doubles the text, so this bound guarantees every line fits in one part.

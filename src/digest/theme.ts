@@ -7,8 +7,9 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
 import { MAX_THEME_LENGTH } from './build.js';
+import type { FetchLike } from '../discord/rest/client.js';
 
-export type FetchLike = typeof import('node-fetch').default;
+export type { FetchLike };
 
 export interface LlmSettings { readonly url: string; readonly key: string; readonly model: string; readonly timeoutMs: number }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildDigest, DISCORD_CONTENT_LIMIT, formatWindowDates, packLines, type DigestLaunch } from '../../src/digest/build.js';
+import { buildDigest, formatWindowDates, packLines, type DigestLaunch } from '../../src/digest/build.js';
+import { MAX_CONTENT } from '../../src/discord/interactions/respond.js';
 import { windowForIsoWeek } from '../../src/digest/window.js';
 
 const W = windowForIsoWeek('2026-W48'); // [Mon 16 Nov 09:00, Mon 23 Nov 09:00) UTC
@@ -47,10 +48,10 @@ function greedyPartCount(lines: string[], limit: number): number {
 
 function checkParts(parts: string[], expectedLaunchLines: number) {
   const lines = parts.flatMap((p) => p.split('\n'));
-  for (const p of parts) assert.ok(p.length <= DISCORD_CONTENT_LIMIT, `part of ${p.length} characters`);
-  assert.equal(greedyPartCount(lines, DISCORD_CONTENT_LIMIT), parts.length, 'minimum greedy number of parts');
+  for (const p of parts) assert.ok(p.length <= MAX_CONTENT, `part of ${p.length} characters`);
+  assert.equal(greedyPartCount(lines, MAX_CONTENT), parts.length, 'minimum greedy number of parts');
   for (let i = 0; i + 1 < parts.length; i++) {
-    assert.ok(parts[i]!.length + 1 + parts[i + 1]!.split('\n')[0]!.length > DISCORD_CONTENT_LIMIT, `part ${i + 1} could hold one more line`);
+    assert.ok(parts[i]!.length + 1 + parts[i + 1]!.split('\n')[0]!.length > MAX_CONTENT, `part ${i + 1} could hold one more line`);
   }
   assert.ok(parts[0]!.startsWith('🚀 **Launches of the week**'));
   for (const p of parts.slice(1)) assert.ok(p.startsWith('• <@'), 'header only in part 1');
@@ -195,7 +196,7 @@ test('options are validated so a line always fits a part', () => {
   assert.throws(() => buildDigest([launch(1)], W, { maxPartLength: 2001 }), RangeError);
   // The largest allowed text, all escapable characters, still fits.
   const d = buildDigest([launch(1, { content: '*'.repeat(5000), urls: [] })], W, { maxTextLength: 697 });
-  assert.ok(d.parts[0]!.length <= DISCORD_CONTENT_LIMIT);
+  assert.ok(d.parts[0]!.length <= MAX_CONTENT);
 });
 
 test('window dates across months and years', () => {
