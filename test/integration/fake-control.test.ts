@@ -2,16 +2,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../helpers/clock.js';
-import { startFakeDiscord } from '../../src/fake-discord/index.js';
+import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
 
-test('control API: members post/edit/delete, reads bot output, injects REST and gateway faults', async (t) => {
-  const fake = await startFakeDiscord({ clock: new ManualClock() });
-  t.after(() => fake.close());
-  const ctl = async (method: string, path: string, body?: unknown) => {
+/** Calls the fake's control API; the answer's JSON body (if any) comes back parsed. */
+function controlClient(fake: FakeDiscord) {
+  return async (method: string, path: string, body?: unknown) => {
     const res = await fetch(fake.controlUrl + path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
+}
+
+test('control API: members post/edit/delete, reads bot output, injects REST and gateway faults', async (t) => {
+  const fake = await startFakeDiscord({ clock: new ManualClock() });
+  t.after(() => fake.close());
+  const ctl = controlClient(fake);
   const state = await ctl('GET', '/state');
   assert.deepEqual(state.body.channels, fake.channels);
   const posted = await ctl('POST', '/messages', { channel: 'shipped', author: 'ada', content: 'I shipped v1' });
@@ -40,11 +45,7 @@ test('control API: members post/edit/delete, reads bot output, injects REST and 
 test('control API: expire-nonces ends the enforce_nonce window; a member can reply to the bot; the state shows the application flags', async (t) => {
   const fake = await startFakeDiscord({ clock: new ManualClock() });
   t.after(() => fake.close());
-  const ctl = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(fake.controlUrl + path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const ctl = controlClient(fake);
   const post = async () => {
     const res = await fetch(`${fake.apiBase}/channels/${fake.channels.announcements}/messages`, { method: 'POST',
       headers: { authorization: `Bot ${fake.botToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'digest', nonce: 'dg-1', enforce_nonce: true }) });

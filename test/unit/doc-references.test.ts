@@ -111,7 +111,7 @@ export function checkFile(file: SourceFile, loadDoc: DocLoader): string[] {
     for (const m of line.matchAll(/docs\/([\w.-]+\.md)/g)) {
       if (!docExists(m[1]!.slice(0, -3))) problems.push(`${at}: docs/${m[1]} does not exist`);
     }
-    if (/\b[\w-]+\.md,?\s+(?:sections?\s+)?\d/i.test(line)) problems.push(`${at}: cite a docs section with §, e.g. docs/x.md §2.3`);
+    if (/\b[\w-]+\.md,?\s+(?:sections?\s+)?\d/i.test(line)) problems.push(`${at}: cite a docs section with §, e.g. docs/<file>.md §2.3`);
     let prev: { doc: string | 'RFC'; end: number } | undefined;
     for (const m of line.matchAll(/§/g)) {
       const start = m.index!;
@@ -187,7 +187,10 @@ test('every § reference in src/, test/ and systemd/ resolves to a section of a 
   assert.deepEqual(problems, [], `${problems.length} unresolved reference(s):\n${problems.join('\n')}`);
 });
 
-// The checker itself, on small fixtures.
+// The checker itself, on small fixtures. The fixture documents' names are interpolated so that
+// repository-wide greps for cited documents do not take these made-up citations for real ones.
+const GW = 'gw';
+const GONE = 'gone';
 const FIXTURE_DOC = parseDoc([
   '# Title', '',
   '## 1. Connecting', '### 1.3 Heartbeats', 'text', '',
@@ -195,32 +198,32 @@ const FIXTURE_DOC = parseDoc([
   '```sh', '## 9. not a heading', '```',
   '## 5. Payloads', '### 5.2 Updates',
 ].join('\n'));
-const fixtureLoader: DocLoader = (name) => (name === 'gw' ? FIXTURE_DOC : undefined);
+const fixtureLoader: DocLoader = (name) => (name === GW ? FIXTURE_DOC : undefined);
 const check = (text: string, path = 'src/x.ts') => checkFile({ path, text }, fixtureLoader);
 
 test('resolver: headings, numbered items and item lists', () => {
-  assert.deepEqual(check('// see docs/gw.md §1.3 and docs/gw.md §5.2, §4.21\n'), []);
+  assert.deepEqual(check(`// see docs/${GW}.md §1.3 and docs/${GW}.md §5.2, §4.21\n`), []);
   assert.deepEqual(check("test('gw §4.1, §4.2: …')\n"), []);
-  assert.deepEqual(check('// docs/gw.md §4 items 1–2, 21\n'), []);
+  assert.deepEqual(check(`// docs/${GW}.md §4 items 1–2, 21\n`), []);
   assert.deepEqual(check('// RFC 6455 §7.4.1 for 1000-1015\n'), []);
-  assert.equal(check('// docs/gw.md §9\n').length, 1, 'a heading inside a code fence does not count');
-  assert.match(check('// docs/gw.md §4.3\n')[0]!, /has no §4\.3/);
-  assert.match(check('// docs/gw.md §4 items 1–3\n')[0]!, /no numbered item 3/);
-  assert.match(check('// docs/gone.md §1\n')[0]!, /docs\/gone\.md does not exist/);
+  assert.equal(check(`// docs/${GW}.md §9\n`).length, 1, 'a heading inside a code fence does not count');
+  assert.match(check(`// docs/${GW}.md §4.3\n`)[0]!, /has no §4\.3/);
+  assert.match(check(`// docs/${GW}.md §4 items 1–3\n`)[0]!, /no numbered item 3/);
+  assert.match(check(`// docs/${GONE}.md §1\n`)[0]!, /docs\/gone\.md does not exist/);
 });
 
 test('resolver: bare § needs exactly one docs file in the header comment', () => {
-  assert.deepEqual(check("// Header: tests for docs/gw.md.\nimport x;\ntest('§4.21: …')\n"), []);
+  assert.deepEqual(check(`// Header: tests for docs/${GW}.md.\nimport x;\ntest('§4.21: …')\n`), []);
   assert.match(check("// no doc named here\ntest('§4.21: …')\n")[0]!, /bare §4\.21/);
-  assert.match(check("import x; // docs/gw.md\ntest('§4.21: …')\n")[0]!, /bare §4\.21/, 'a mention below the header does not count');
-  assert.match(check('#!/bin/sh\n# docs/gw.md and docs/other.md\n# §1\n').at(-1)!, /names gw, other/);
+  assert.match(check(`import x; // docs/${GW}.md\ntest('§4.21: …')\n`)[0]!, /bare §4\.21/, 'a mention below the header does not count');
+  assert.match(check(`#!/bin/sh\n# docs/${GW}.md and docs/other.md\n# §1\n`).at(-1)!, /names gw, other/);
 });
 
 test('resolver: malformed citations are reported', () => {
-  assert.match(check('// gw.md §1.3\n')[0]!, /write docs\/gw\.md §1\.3/);
-  assert.match(check('// docs/gw.md §4.1/2\n')[0]!, /shorthand/);
-  assert.match(check('# sandboxing (docs/gw.md section 1.3)\n')[0]!, /cite a docs section with §/);
-  assert.match(check('// docs/gw.md 1.3\n')[0]!, /cite a docs section with §/);
+  assert.match(check(`// ${GW}.md §1.3\n`)[0]!, /write docs\/gw\.md §1\.3/);
+  assert.match(check(`// docs/${GW}.md §4.1/2\n`)[0]!, /shorthand/);
+  assert.match(check(`# sandboxing (docs/${GW}.md section 1.3)\n`)[0]!, /cite a docs section with §/);
+  assert.match(check(`// docs/${GW}.md 1.3\n`)[0]!, /cite a docs section with §/);
   assert.match(check('// § alone\n')[0]!, /without a section number/);
   assert.equal(basename(SELF), 'doc-references.test.ts');
 });
