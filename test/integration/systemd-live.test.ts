@@ -8,7 +8,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { startFakeDiscord } from '../../src/fake-discord/index.js';
 import { createTestDatabase, needsRealPostgres } from '../helpers/db.js';
@@ -16,6 +15,7 @@ import { binArgs } from '../helpers/bin.js';
 import { notifySkipReason, startNotifyListener } from './notify-listener.js';
 import { spawnWorker, tripwire } from './worker-harness.js';
 import { APP_ID, request } from './web-harness.js';
+import { freePort } from '../helpers/net.js';
 
 /** 400 ms: the worker pings at most every 100 ms (a quarter), on heartbeat ACKs every 200 ms. */
 const WATCHDOG_USEC = '400000';
@@ -74,14 +74,6 @@ test('a second worker, while the first holds the lock, reports READY=1 with STAT
   assert.equal(await standby.kill('SIGTERM'), 0);
   await notify.waitFor('STOPPING=1', (m) => m === 'STOPPING=1');
 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 test('web: READY=1 once it listens (a request right after it is answered), STOPPING=1 on SIGTERM', { skip: notifySkipReason, timeout: 60_000 }, async (t) => {
   const db = await createTestDatabase();

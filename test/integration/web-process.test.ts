@@ -4,7 +4,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import nacl from 'tweetnacl';
 import { commandDefinitions } from '../../src/commands/definitions.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
@@ -12,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { APP_ID, commandPayload, destroyAgent, launchCount, request, signedPost, startWeb } from './web-harness.js';
 import type { Queryable } from '../../src/db/pool.js';
 import { binArgs } from '../helpers/bin.js';
+import { freePort } from '../helpers/net.js';
 
 interface Child { proc: ChildProcess; out: string[]; exited: Promise<number | null> }
 
@@ -39,14 +39,6 @@ function waitForLine(child: Child, re: RegExp, timeoutMs = 20_000): Promise<stri
     const timer = setTimeout(() => { clearInterval(poll); reject(new Error(`no line matching ${re} in:\n${child.out.join('')}`)); }, timeoutMs);
     void child.exited.then(() => setTimeout(() => { check(); }, 10));
   });
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 let db: TestDatabase;
