@@ -7,9 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO } from '../helpers/repo.js';
 
-const repo = resolve(import.meta.dirname, '../..');
+const repo = REPO;
 const UNITS = ['shiptrack-migrate.service', 'shiptrack-web.service', 'shiptrack-worker.service', 'shiptrack-digest.service', 'shiptrack-digest.timer'];
 const FIXTURE_ENV = '# fixture .env.example\nDATABASE_URL=\nDISCORD_BOT_TOKEN=\nPORT=3000\n';
 

@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO } from '../helpers/repo.js';
 
-const repo = resolve(import.meta.dirname, '../..');
+const repo = REPO;
 const script = join(repo, 'systemd/check-units.sh');
 const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
 const skip = analyze.status === 0 ? false : 'systemd-analyze is not installed (apt-get install systemd); unit checks need it';

@@ -23,11 +23,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, relative } from 'node:path';
+import { REPO } from '../helpers/repo.js';
 
-const REPO = resolve(import.meta.dirname, '../..');
 const SCANNED_DIRS = ['src', 'test', 'systemd'];
-const SELF = resolve(import.meta.dirname, 'doc-references.test.ts');
+const SELF = join(REPO, 'test', 'unit', 'doc-references.test.ts');
 
 interface Heading { num: string; level: number; line: number }
 interface Doc { lines: string[]; headings: Heading[] }

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { REPO } from '../helpers/repo.js';
 
-const REPO = resolve(import.meta.dirname, '../..');
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

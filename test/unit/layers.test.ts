@@ -21,8 +21,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { REPO } from '../helpers/repo.js';
 
-const REPO = resolve(import.meta.dirname, '../..');
 const SRC = join(REPO, 'src');
 
 const INFRASTRUCTURE = ['clock.ts', 'log.ts', 'errors.ts', 'text.ts', 'version.ts'];

@@ -7,9 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
+import { REPO } from '../helpers/repo.js';
 
-const REPO = resolve(import.meta.dirname, '../..');
 const EVENT_RE = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$/;
 const LEVELS = ['error', 'warn', 'notice', 'info', 'debug', 'crit'] as const;
 type Level = (typeof LEVELS)[number];
