@@ -1,15 +1,15 @@
 // Spawning ShipTrack's programs the way production runs them: plain `node` on the compiled tree.
-// `npm test` (test/run.mjs) compiles src/ once per run into .test-dist-<pid>/ and passes its path in
-// SHIPTRACK_TEST_DIST; a test file run on its own compiles its own tree here, once per process, and
-// removes it at exit. The compiled tree sits beside src/ so `../../sql/` and package.json resolve
-// exactly as from dist/.
+// `npm test` (test/run.mjs) compiles src/ and test/ once per run into .test-dist-<pid>/ and passes
+// the compiled src/ in SHIPTRACK_TEST_DIST; a test file run on its own (under tsx) compiles src/ with
+// the production tsconfig here, once per process, and removes it at exit. Either tree sits inside the
+// repository so `../../sql/` and package.json resolve exactly as from dist/.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { REPO } from './repo.js';
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export { REPO };
 
 let built: string | undefined;
 
@@ -33,4 +33,15 @@ export function compile(outDir: string): void {
 /** argv for `spawn(process.execPath, …)`: the compiled bin, e.g. binArgs('worker') → […/bin/worker.js]. */
 export function binArgs(name: 'worker' | 'web' | 'digest' | 'migrate' | 'status' | 'register-commands', ...args: string[]): string[] {
   return [join(testDist(), 'bin', `${name}.js`), ...args];
+}
+
+/**
+ * argv for a development program that production does not ship (src/demo, src/fake-discord):
+ * compiled when the test runner's tree has it, else the TypeScript source under tsx.
+ * devArgs('demo/demo') → […/demo/demo.js] or ['--import', 'tsx', 'src/demo/demo.ts'].
+ */
+export function devArgs(module: 'demo/demo' | 'fake-discord/cli', ...args: string[]): string[] {
+  const compiled = process.env.SHIPTRACK_TEST_DIST && join(process.env.SHIPTRACK_TEST_DIST, `${module}.js`);
+  if (compiled && existsSync(compiled)) return [compiled, ...args];
+  return ['--import', 'tsx', join(REPO, 'src', `${module}.ts`), ...args];
 }

@@ -7,12 +7,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testDist } from '../helpers/bin.js';
+import { devArgs, testDist } from '../helpers/bin.js';
 
 const PIDS = /web pid (\d+) on \S+ worker pid (\d+)\n/;
 
 function startDemo(dataDir: string, extra: string[] = []) {
-  const p = spawn(process.execPath, ['--import', 'tsx', 'src/demo/demo.ts', '--dist', testDist(), '--data-dir', dataDir, ...extra], {
+  const p = spawn(process.execPath, devArgs('demo/demo', '--dist', testDist(), '--data-dir', dataDir, ...extra), {
     env: { PATH: process.env.PATH, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

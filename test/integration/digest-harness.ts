@@ -5,7 +5,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../../src/fake-discord/index.js';
@@ -14,8 +13,9 @@ import { buildDigest } from '../../src/digest/build.js';
 import { toDigestLaunch } from '../../src/digest/run.js';
 import type { DigestWindow } from '../../src/digest/window.js';
 import { binArgs } from '../helpers/bin.js';
+import { REPO } from '../helpers/repo.js';
 
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export { REPO };
 
 /** Monday 30 Nov 2026 (ISO W49), 09:00:30 UTC: the timer's run for [23 Nov 09:00, 30 Nov 09:00). */
 export const ON_TIME = '2026-11-30T09:00:30Z';

@@ -7,9 +7,10 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { devArgs } from '../helpers/bin.js';
 
 test('fake-discord CLI prints KEY=value lines, serves them, and exits 0 on SIGTERM', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/fake-discord/cli.ts', '--interaction-url', 'http://127.0.0.1:9/i'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, devArgs('fake-discord/cli', '--interaction-url', 'http://127.0.0.1:9/i'), { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
   let out = '';
   const keys = ['DISCORD_API_BASE', 'DISCORD_BOT_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_PUBLIC_KEY', 'DISCORD_GUILD_ID', 'SHIPPED_CHANNEL_ID', 'ANNOUNCEMENTS_CHANNEL_ID', 'FAKE_DISCORD_CONTROL_URL'];
@@ -47,7 +48,7 @@ test('README "Try it": the documented control-API curls work against a standalon
   t.after(() => { web.closeAllConnections(); web.close(); });
   const port = (web.address() as AddressInfo).port;
 
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/fake-discord/cli.ts'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' } });
+  const child = spawn(process.execPath, devArgs('fake-discord/cli'), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' } });
   t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
   let out = '';
   await new Promise<void>((resolve, reject) => {
