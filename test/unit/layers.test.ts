@@ -11,8 +11,9 @@
 //     config.ts reads them from there.
 //  3. Shared infrastructure is the small leaf modules at the top of src/ that know nothing about
 //     ShipTrack's rules or storage: clock.ts, log.ts, errors.ts, text.ts (pure text helpers),
-//     version.ts (reads package.json). They import only node: built-ins, npm packages and each
-//     other, so allowing them never lets application code in through the back door.
+//     version.ts (reads package.json), serial-queue.ts, timeout.ts and backoff.ts (the one serial
+//     job queue, timeout race and retry delay). They import only node: built-ins, npm packages and
+//     each other, so allowing them never lets application code in through the back door.
 //
 // "Imports" are static `import … from`, side-effect `import '…'`, `export … from`, dynamic
 // `import('…')` and `typeof import('…')` (type-only imports count too), read from the text with
@@ -25,7 +26,7 @@ import { REPO } from '../helpers/repo.js';
 
 const SRC = join(REPO, 'src');
 
-const INFRASTRUCTURE = ['clock.ts', 'log.ts', 'errors.ts', 'text.ts', 'version.ts'];
+const INFRASTRUCTURE = ['clock.ts', 'log.ts', 'errors.ts', 'text.ts', 'version.ts', 'serial-queue.ts', 'timeout.ts', 'backoff.ts'];
 
 interface Layer {
   readonly name: string;
