@@ -12,6 +12,8 @@ import { BucketBook, InvalidRequestCounter, SlidingWindow, parseRateLimitHeaders
 import { parseRoute, type HttpMethod, type ParsedRoute } from './routes.js';
 import { classify, type Verdict } from './classify.js';
 import { packageVersion } from '../../version.js';
+import { SerialQueue } from '../../serial-queue.js';
+import { backoffDelay } from '../../backoff.js';
 
 export type FetchLike = typeof import('node-fetch').default;
 
@@ -33,7 +35,7 @@ export interface RestClientOptions {
   invalidRequestLimit?: number;
   /** How many 429s in a row one request may wait out before failing with REST_RATE_LIMITED (default 5). */
   maxRateLimitRetries?: number;
-  /** First 5xx/network backoff; doubles per attempt (default 500 ms). */
+  /** First 5xx/network backoff, at least; doubles per attempt, plus up to as much again of jitter (default 500 ms). */
   retryBaseMs?: number;
   /** Added to every rate-limit wait (default 50 ms, as discord.js). */
   offsetMs?: number;
@@ -95,7 +97,7 @@ export class RestClient {
   private readonly book: BucketBook;
   private readonly cap: SlidingWindow;
   private readonly invalid: InvalidRequestCounter;
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly queues = new Map<string, SerialQueue>();
   private readonly lifetime = new AbortController();
   private readonly httpAgent = new http.Agent({ keepAlive: true });
   private readonly httpsAgent = new https.Agent({ keepAlive: true });
@@ -134,11 +136,12 @@ export class RestClient {
     }
     // One request in flight per bucket (discord.js's SequentialHandler, without the sublimit queue).
     const key = this.book.keyFor(route.template, route.majorParameter);
-    const prev = this.queues.get(key) ?? Promise.resolve();
-    const result = prev.then(() => this.run<T>(method, path, route, auth, opts));
-    const tail = result.then(() => undefined, () => undefined);
-    this.queues.set(key, tail);
-    void tail.then(() => { if (this.queues.get(key) === tail) this.queues.delete(key); });
+    let queue = this.queues.get(key);
+    if (!queue) this.queues.set(key, queue = new SerialQueue());
+    const result = queue.add(() => this.run<T>(method, path, route, auth, opts));
+    // An idle bucket's queue is forgotten, so the map holds only buckets with work in hand.
+    const q = queue;
+    void q.idle.then(() => { if (q.pending === 0 && this.queues.get(key) === q) this.queues.delete(key); });
     return result;
   }
 
@@ -283,7 +286,8 @@ export class RestClient {
 
   private async backoff(route: ParsedRoute, attempt: number, why: number | string, signal: AbortSignal): Promise<void> {
     this.stats.retries++;
-    const ms = this.retryBaseMs * 2 ** (attempt - 1) + Math.floor(this.clock.random() * this.retryBaseMs / 2);
+    // retryBaseMs is the floor of the first delay: equal jitter draws from [cap/2, cap).
+    const ms = backoffDelay(attempt, { baseMs: 2 * this.retryBaseMs }, () => this.clock.random());
     this.log.warn('rest.retry', { route: route.template, attempt, of: this.maxRetries, ...(typeof why === 'number' ? { status: why } : { error: why }), delay_ms: ms });
     await sleep(ms, this.clock, signal);
   }
