@@ -136,12 +136,11 @@ export class RestClient {
     }
     // One request in flight per bucket (discord.js's SequentialHandler, without the sublimit queue).
     const key = this.book.keyFor(route.template, route.majorParameter);
-    let queue = this.queues.get(key);
-    if (!queue) this.queues.set(key, queue = new SerialQueue());
+    const queue = this.queues.get(key) ?? new SerialQueue();
+    this.queues.set(key, queue);
     const result = queue.add(() => this.run<T>(method, path, route, auth, opts));
     // An idle bucket's queue is forgotten, so the map holds only buckets with work in hand.
-    const q = queue;
-    void q.idle.then(() => { if (q.pending === 0 && this.queues.get(key) === q) this.queues.delete(key); });
+    void queue.idle.then(() => { if (queue.pending === 0 && this.queues.get(key) === queue) this.queues.delete(key); });
     return result;
   }
 
