@@ -3,6 +3,7 @@
 // fetch /gateway/bot (the shard does) and cannot see other processes (the worker's lock does).
 import { sleep, type Clock } from '../../clock.js';
 import { silentLogger, type Logger } from '../../log.js';
+import { SerialQueue } from '../../serial-queue.js';
 
 export interface SessionStartLimit { total: number; remaining: number; reset_after: number; max_concurrency: number }
 
@@ -20,7 +21,8 @@ export class IdentifyLimiter {
   private readonly log: Logger;
   private readonly spacingMs: number;
   private readonly lastAt = new Map<number, number>();
-  private readonly tails = new Map<number, Promise<unknown>>();
+  /** One queue per bucket: shards of one bucket take their turn in call order. */
+  private readonly turns = new Map<number, SerialQueue>();
 
   constructor(opts: IdentifyLimiterOptions) {
     this.clock = opts.clock;
@@ -41,8 +43,9 @@ export class IdentifyLimiter {
       return 'quota-reset';
     }
     const bucket = shardId % Math.max(1, limit.max_concurrency);
-    const previous = this.tails.get(bucket) ?? Promise.resolve();
-    const turn = previous.catch(() => undefined).then(async () => {
+    const turns = this.turns.get(bucket) ?? new SerialQueue();
+    this.turns.set(bucket, turns);
+    await turns.add(async () => {
       const last = this.lastAt.get(bucket);
       const waitMs = last === undefined ? 0 : last + this.spacingMs - this.clock.now();
       if (waitMs > 0) {
@@ -53,8 +56,6 @@ export class IdentifyLimiter {
       this.lastAt.set(bucket, this.clock.now());
       limit.remaining--;
     });
-    this.tails.set(bucket, turn);
-    await turn;
     return 'go';
   }
 }
