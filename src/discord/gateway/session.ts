@@ -1,5 +1,6 @@
-// Owns the resumable-session facts (session_id, seq, resume_gateway_url) and the rules that
-// advance or clear them. Knows nothing about sockets, timers or storage.
+// Owns the resumable-session facts (session_id, seq, resume_gateway_url), the rules that advance
+// or clear them, and the count of RESUMEs that failed or never connected: when to stop resuming
+// and IDENTIFY, when to stop trusting resume_gateway_url. Knows nothing about sockets, timers or storage.
 
 /** The facts a RESUME needs, as a SessionStore keeps them across restarts (the application stores them). */
 export interface StoredSession { sessionId: string; seq: number; resumeUrl: string }
@@ -12,6 +13,12 @@ export const MAX_FAILED_RESUMES = 2;
  * resumes: our own network being down must not throw a good session away.
  */
 export const MAX_UNREACHABLE_RESUMES = 3;
+
+/**
+ * What the end of a RESUME connection did to the session: nothing to resume ('no-session'), nothing
+ * to count ('resumed'), one more unreachable attempt, one more failed resume, or the session given up.
+ */
+export type ResumeOutcome = 'no-session' | 'resumed' | 'unreachable' | 'failed' | 'given-up';
 
 export class GatewaySession {
   sessionId: string | undefined;
@@ -26,8 +33,6 @@ export class GatewaySession {
   get consecutiveUnreachableResumes(): number { return this.unreachable; }
   /** resume_gateway_url has refused us often enough to try the general gateway URL. */
   get resumeUrlSuspect(): boolean { return this.unreachable >= MAX_UNREACHABLE_RESUMES; }
-  /** A RESUME attempt whose socket never opened. */
-  resumeUnreachable(): void { this.unreachable++; }
 
   /** A session persisted by a previous process (resume across restarts). */
   restore(s: StoredSession): void {
@@ -41,6 +46,11 @@ export class GatewaySession {
   canResume(): boolean {
     return this.sessionId !== undefined && this.resumeUrl !== undefined && this.seq !== null
       && this.failedResumes < MAX_FAILED_RESUMES;
+  }
+
+  /** How the next connection starts: RESUME while this session can be resumed, else IDENTIFY. */
+  reconnectAs(): 'resume' | 'identify' {
+    return this.canResume() ? 'resume' : 'identify';
   }
 
   /** READY: a brand-new session; the seq restarts at READY's `s`, never the old session's value. */
@@ -61,6 +71,22 @@ export class GatewaySession {
   }
 
   resumed(): void { this.failedResumes = 0; this.unreachable = 0; }
+
+  /**
+   * A connection that was to RESUME this session has ended (docs/gateway.md §1.7). `socketOpened`:
+   * it reached the gateway; `resumed`: RESUMED arrived on it. A socket that never opened counts
+   * towards MAX_UNREACHABLE_RESUMES, not as a failed resume; one that opened without RESUMED is a
+   * failed resume, and the MAX_FAILED_RESUMES-th in a row clears the session ('given-up').
+   */
+  resumeAttemptEnded(o: { socketOpened: boolean; resumed: boolean }): ResumeOutcome {
+    if (this.sessionId === undefined) return 'no-session';
+    if (!o.socketOpened) {
+      this.unreachable++;
+      return 'unreachable';
+    }
+    if (o.resumed) return 'resumed';
+    return this.resumeFailed() ? 'given-up' : 'failed';
+  }
 
   /** A RESUME attempt ended without RESUMED. Returns true when the session was given up (cleared). */
   resumeFailed(): boolean {

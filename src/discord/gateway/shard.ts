@@ -205,13 +205,9 @@ export class GatewayShard extends EventEmitter {
     this.helloTimer = this.clock.setTimeout(() => {
       this.helloTimer = undefined;
       this.log.warn('gateway.hello_timeout', { afterMs: this.timing.helloTimeoutMs });
-      void this.teardown({ code: LocalCloseCode.Resumable, recover: this.resumeOrIdentify(), reason: 'hello timeout' });
+      void this.teardown({ code: LocalCloseCode.Resumable, recover: this.session.reconnectAs(), reason: 'hello timeout' });
     }, this.timing.helloTimeoutMs);
     conn.open();
-  }
-
-  private resumeOrIdentify(): 'resume' | 'identify' {
-    return this.session.canResume() ? 'resume' : 'identify';
   }
 
   private onPayload(conn: GatewayConnection, p: GatewayPayload): void {
@@ -224,7 +220,7 @@ export class GatewayShard extends EventEmitter {
         return;
       case GatewayOp.Reconnect:
         this.log.info('gateway.reconnect_requested');
-        void this.teardown({ code: LocalCloseCode.Resumable, recover: this.resumeOrIdentify(), reason: 'op 7 reconnect' });
+        void this.teardown({ code: LocalCloseCode.Resumable, recover: this.session.reconnectAs(), reason: 'op 7 reconnect' });
         return;
       case GatewayOp.InvalidSession: return this.onInvalidSession(p.d === true);
       case GatewayOp.Dispatch: return this.onDispatchFrame(p);
@@ -238,7 +234,7 @@ export class GatewayShard extends EventEmitter {
     this.helloTimer = undefined;
     const intervalMs = Number(d?.heartbeat_interval);
     if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
-      void this.teardown({ code: LocalCloseCode.Resumable, recover: this.resumeOrIdentify(), reason: 'bad hello' });
+      void this.teardown({ code: LocalCloseCode.Resumable, recover: this.session.reconnectAs(), reason: 'bad hello' });
       return;
     }
     this.heartbeat = new Heartbeat({
@@ -246,7 +242,7 @@ export class GatewayShard extends EventEmitter {
       sendBeat: () => { conn.send(heartbeatFrame(this.session.seq), { priority: true }); },
       onZombie: () => {
         this.log.warn('gateway.zombie', { intervalMs });
-        void this.teardown({ code: LocalCloseCode.Resumable, recover: this.resumeOrIdentify(), reason: 'zombie: heartbeat not acked' });
+        void this.teardown({ code: LocalCloseCode.Resumable, recover: this.session.reconnectAs(), reason: 'zombie: heartbeat not acked' });
       },
       onAck: (latencyMs) => this.emit('heartbeatAck', { latencyMs }),
     });
@@ -340,7 +336,7 @@ export class GatewayShard extends EventEmitter {
     if (rule.bug) this.log.error('gateway.closed_by_server', fields);
     else this.log.warn('gateway.closed_by_server', fields);
     if (rule.action === 'reconnect') this.forgetSession();
-    const recover = rule.action === 'reconnect' ? 'identify' : this.resumeOrIdentify();
+    const recover = rule.action === 'reconnect' ? 'identify' : this.session.reconnectAs();
     void this.teardown({ code: info.code, recover, reason: `close ${info.code}`, delayMs: rule.minDelayMs });
   }
 
@@ -358,12 +354,12 @@ export class GatewayShard extends EventEmitter {
     this.helloTimer = undefined;
     this.heartbeat?.stop();
     this.heartbeat = undefined;
-    if (this.mode === 'resume' && !this.socketOpened && this.session.sessionId !== undefined) this.session.resumeUnreachable();
-    if (this.mode === 'resume' && this.socketOpened && !this.resumedThisConn && this.session.sessionId !== undefined) {
-      if (this.session.resumeFailed()) {
+    if (this.mode === 'resume') {
+      const outcome = this.session.resumeAttemptEnded({ socketOpened: this.socketOpened, resumed: this.resumedThisConn });
+      if (outcome === 'given-up') {
         this.log.warn('gateway.resume_given_up', { reason: o.reason });
         this.forgetSession();
-      } else {
+      } else if (outcome === 'failed') {
         this.log.info('gateway.resume_failed', { consecutive: this.session.consecutiveFailedResumes, reason: o.reason });
       }
     }
