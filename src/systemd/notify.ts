@@ -13,6 +13,7 @@
 import { execFile } from 'node:child_process';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import { SerialQueue } from '../serial-queue.js';
 
 export type NotifyEnv = Readonly<Record<string, string | undefined>>;
 
@@ -85,10 +86,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const childEnv: Record<string, string> = enabled ? { NOTIFY_SOCKET: socket, PATH: env.PATH || '/usr/sbin:/usr/bin:/sbin:/bin' } : {};
 
   // One message at a time, in call order: READY=1 must reach PID 1 before the first WATCHDOG=1.
-  let queue: Promise<unknown> = Promise.resolve();
+  const queue = new SerialQueue();
   const send = (args: string[]): Promise<boolean> => {
     if (!enabled) return Promise.resolve(false);
-    const run = queue.then(() => spawn(command, args, childEnv)).then(
+    return queue.add(() => spawn(command, args, childEnv)).then(
       () => true,
       (err: unknown) => {
         const e = err as { message?: string; stderr?: string };
@@ -96,8 +97,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
         return false;
       },
     );
-    queue = run;
-    return run;
   };
 
   return {
