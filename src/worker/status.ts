@@ -6,6 +6,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { SerialQueue } from '../serial-queue.js';
 import type { Queryable } from '../db/pool.js';
 import { writeWorkerStatus } from '../db/gateway-state.js';
 
@@ -25,7 +26,8 @@ export class StatusReporter {
   private ackLatencyMs: number | undefined;
   private ackAt: Date | undefined;
   private timer: TimerHandle | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  /** Writes go out one at a time, in order, so an older snapshot never lands after a newer one. */
+  private readonly writes = new SerialQueue();
   private failing = false;
   private lastWriteAt = 0;
   private eventWritten = false;
@@ -41,7 +43,7 @@ export class StatusReporter {
 
   /** A state change: written now (in order with earlier writes). */
   set(state: string, detail?: string): Promise<void> {
-    if (state === this.state && detail === this.detail) return this.chain;
+    if (state === this.state && detail === this.detail) return this.writes.idle;
     this.state = state;
     this.detail = detail;
     return this.write();
@@ -69,7 +71,7 @@ export class StatusReporter {
     this.o.clock.clearInterval(this.timer);
     this.timer = undefined;
     if (final) await this.set(final.state, final.detail);
-    else await this.chain;
+    else await this.writes.idle;
   }
 
   private write(): Promise<void> {
@@ -78,12 +80,11 @@ export class StatusReporter {
       instance: this.o.instance, state: this.state, detail: this.detail ?? null,
       lastEventAt: this.o.lastEventAt() ?? null, lastAckLatencyMs: this.ackLatencyMs ?? null, lastAckAt: this.ackAt ?? null,
     };
-    this.chain = this.chain.then(() => writeWorkerStatus(this.o.db, snapshot)).then(
+    return this.writes.add(() => writeWorkerStatus(this.o.db, snapshot)).then(
       () => { if (this.failing) this.o.log.info('status.write_recovered'); this.failing = false; },
       (err: unknown) => {
         if (!this.failing) this.o.log.warn('status.write_failed', { state: snapshot.state, error: describeError(err) });
         this.failing = true;
       });
-    return this.chain;
   }
 }
