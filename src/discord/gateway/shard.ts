@@ -1,18 +1,19 @@
 // Owns one shard's lifecycle: the explicit state machine, IDENTIFY/RESUME decisions, dispatch
 // ordering and seq persistence, and the single teardown path that picks the next step.
-// Does not touch `ws` (connection.ts), keep time (heartbeat.ts) or interpret events (the worker).
+// Does not touch `ws` (connection.ts), hold per-connection state or timers (attempt.ts), count
+// failed resumes (session.ts) or interpret events (the worker).
 import { EventEmitter } from 'node:events';
 import { sleep, systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { silentLogger, type Logger } from '../../log.js';
+import { ConnectionAttempt, type AttemptMode } from './attempt.js';
 import { Backoff } from './backoff.js';
 import { closeRule, type CloseRule } from './close-codes.js';
-import { GatewayConnection, type ClosedInfo, type SendBudget, type WebSocketLike } from './connection.js';
+import type { ClosedInfo, SendBudget, WebSocketLike } from './connection.js';
 import { DispatchQueue, type Dispatch, type QueuedDispatch } from './dispatch-queue.js';
 import { GatewayInfoCache, type GatewayBotInfo } from './gateway-info.js';
-import { Heartbeat } from './heartbeat.js';
 import { IdentifyLimiter } from './identify-limiter.js';
 import { GatewayOp, LocalCloseCode, gatewayConnectUrl, type GatewayPayload } from './opcodes.js';
-import { heartbeatFrame, identifyFrame, resumeFrame } from './payloads.js';
+import { identifyFrame, resumeFrame } from './payloads.js';
 import { GatewaySession, type StoredSession } from './session.js';
 import { resolveTiming, type GatewayTiming } from './timing.js';
 import { SOCKET_STATES, isLegalTransition, type ShardState } from './shard-state.js';
@@ -65,13 +66,8 @@ export class GatewayShard extends EventEmitter {
   private _state: ShardState = 'idle';
   private run: AbortController | undefined;
   private stopping = false;
-  private conn: GatewayConnection | undefined;
-  private mode: 'resume' | 'identify' = 'identify';
-  private socketOpened = false;
-  private resumedThisConn = false;
-  private replayed = 0;
-  private heartbeat: Heartbeat | undefined;
-  private helloTimer: TimerHandle | undefined;
+  /** The live connection attempt; set in 'connecting' and cleared by teardown, which disposes it. */
+  private current: ConnectionAttempt | undefined;
   private tearingDown: Promise<void> | undefined;
   private readonly gateway: GatewayInfoCache;
   private readonly queue: DispatchQueue;
@@ -96,7 +92,7 @@ export class GatewayShard extends EventEmitter {
   get sessionId(): string | undefined { return this.session.sessionId; }
   /** Latest received seq (what heartbeats carry). */
   get seq(): number | null { return this.session.seq; }
-  get latencyMs(): number | undefined { return this.heartbeat?.latencyMs; }
+  get latencyMs(): number | undefined { return this.current?.latencyMs; }
 
   /** Loads the stored session: RESUME on its URL if present, else /gateway/bot then IDENTIFY. */
   async start(): Promise<void> {
@@ -110,7 +106,7 @@ export class GatewayShard extends EventEmitter {
       this.log.info('gateway.session_restored', { seq: stored.seq });
     }
     this.transition('waiting', stored ? 'start with stored session' : 'start');
-    void this.attempt(stored ? 'resume' : 'identify', 0);
+    void this.nextAttempt(stored ? 'resume' : 'identify', 0);
   }
 
   /** Closes (4200 and keeps the session when resumable, else 1000 and forgets it), clears every timer. */
@@ -139,7 +135,7 @@ export class GatewayShard extends EventEmitter {
 
   /** An application frame (presence etc.); goes through the 115/60 s budget. */
   send(op: number, d: unknown): boolean {
-    return this.conn?.send({ op, d }) ?? false;
+    return this.current?.send({ op, d }) ?? false;
   }
 
   private transition(to: ShardState, reason: string): void {
@@ -151,7 +147,7 @@ export class GatewayShard extends EventEmitter {
   }
 
   /** Runs in 'waiting': sleeps, paces IDENTIFY, then opens exactly one socket. */
-  private async attempt(recover: 'resume' | 'identify', delayMs: number): Promise<void> {
+  private async nextAttempt(recover: AttemptMode, delayMs: number): Promise<void> {
     const signal = this.run?.signal;
     if (!signal) return;
     try {
@@ -166,7 +162,7 @@ export class GatewayShard extends EventEmitter {
       if (signal.aborted || this._state !== 'waiting') return;
       const retryMs = this.backoff.next();
       this.log.warn('gateway.attempt_failed', { err, retryMs });
-      void this.attempt(recover, retryMs);
+      void this.nextAttempt(recover, retryMs);
     }
   }
 
@@ -188,79 +184,64 @@ export class GatewayShard extends EventEmitter {
     }
   }
 
-  private connect(mode: 'resume' | 'identify', url: string): void {
+  /** Starts a new attempt; its handlers run only until teardown disposes it, so none needs a "still current?" check. */
+  private connect(mode: AttemptMode, url: string): void {
     this.transition('connecting', mode);
-    this.mode = mode;
-    this.socketOpened = false;
-    this.resumedThisConn = false;
-    this.replayed = 0;
-    const conn = new GatewayConnection({
-      url: gatewayConnectUrl(url), clock: this.clock, log: this.log, openSocket: this.opts.openSocket,
-      closeTimeoutMs: this.timing.closeTimeoutMs, budget: this.opts.sendBudget,
+    const recoverAfter = (reason: string) => () => {
+      void this.teardown({ code: LocalCloseCode.Resumable, recover: this.session.reconnectAs(), reason });
+    };
+    this.current = new ConnectionAttempt({
+      mode, url: gatewayConnectUrl(url), clock: this.clock, log: this.log, openSocket: this.opts.openSocket,
+      closeTimeoutMs: this.timing.closeTimeoutMs, helloTimeoutMs: this.timing.helloTimeoutMs,
+      budget: this.opts.sendBudget, seq: () => this.session.seq,
+    }, {
+      opened: () => { this.emit('debug', `socket open ${mode}`); },
+      payload: (a, p) => this.onPayload(a, p),
+      closed: (info) => this.onSocketClosed(info),
+      helloTimeout: recoverAfter('hello timeout'),
+      zombie: recoverAfter('zombie: heartbeat not acked'),
+      heartbeatAck: (latencyMs) => { this.emit('heartbeatAck', { latencyMs }); },
     });
-    this.conn = conn;
-    conn.on('open', () => { if (conn === this.conn) { this.socketOpened = true; this.emit('debug', `socket open ${mode}`); } });
-    conn.on('payload', (p: GatewayPayload) => { if (conn === this.conn) this.onPayload(conn, p); });
-    conn.on('closed', (info: ClosedInfo) => { if (conn === this.conn) this.onSocketClosed(info); });
-    this.helloTimer = this.clock.setTimeout(() => {
-      this.helloTimer = undefined;
-      this.log.warn('gateway.hello_timeout', { afterMs: this.timing.helloTimeoutMs });
-      void this.teardown({ code: LocalCloseCode.Resumable, recover: this.session.reconnectAs(), reason: 'hello timeout' });
-    }, this.timing.helloTimeoutMs);
-    conn.open();
+    this.current.open();
   }
 
-  private onPayload(conn: GatewayConnection, p: GatewayPayload): void {
+  private onPayload(a: ConnectionAttempt, p: GatewayPayload): void {
     switch (p.op) {
-      case GatewayOp.Hello: return this.onHello(conn, p.d);
-      case GatewayOp.HeartbeatAck: this.heartbeat?.ack(); return;
-      case GatewayOp.Heartbeat:
-        if (this.heartbeat) this.heartbeat.requested();
-        else conn.send(heartbeatFrame(this.session.seq), { priority: true });
-        return;
+      case GatewayOp.Hello: return this.onHello(a, p.d);
+      case GatewayOp.HeartbeatAck: a.heartbeatAcked(); return;
+      case GatewayOp.Heartbeat: a.heartbeatRequested(); return;
       case GatewayOp.Reconnect:
         this.log.info('gateway.reconnect_requested');
         void this.teardown({ code: LocalCloseCode.Resumable, recover: this.session.reconnectAs(), reason: 'op 7 reconnect' });
         return;
       case GatewayOp.InvalidSession: return this.onInvalidSession(p.d === true);
-      case GatewayOp.Dispatch: return this.onDispatchFrame(p);
+      case GatewayOp.Dispatch: return this.onDispatchFrame(a, p);
       default: this.log.debug('gateway.unknown_op', { op: p.op });
     }
   }
 
-  private onHello(conn: GatewayConnection, d: { heartbeat_interval?: unknown } | null): void {
-    if (this._state !== 'connecting' || this.heartbeat) { this.log.warn('gateway.unexpected_hello', { state: this._state }); return; }
-    this.clock.clearTimeout(this.helloTimer);
-    this.helloTimer = undefined;
+  private onHello(a: ConnectionAttempt, d: { heartbeat_interval?: unknown } | null): void {
+    if (this._state !== 'connecting' || a.helloSeen) { this.log.warn('gateway.unexpected_hello', { state: this._state }); return; }
     const intervalMs = Number(d?.heartbeat_interval);
     if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
       void this.teardown({ code: LocalCloseCode.Resumable, recover: this.session.reconnectAs(), reason: 'bad hello' });
       return;
     }
-    this.heartbeat = new Heartbeat({
-      intervalMs, clock: this.clock,
-      sendBeat: () => { conn.send(heartbeatFrame(this.session.seq), { priority: true }); },
-      onZombie: () => {
-        this.log.warn('gateway.zombie', { intervalMs });
-        void this.teardown({ code: LocalCloseCode.Resumable, recover: this.session.reconnectAs(), reason: 'zombie: heartbeat not acked' });
-      },
-      onAck: (latencyMs) => this.emit('heartbeatAck', { latencyMs }),
-    });
-    this.heartbeat.start();
-    if (this.mode === 'resume') {
+    a.startHeartbeat(intervalMs);
+    if (a.mode === 'resume') {
       if (!this.session.canResume()) {
         void this.teardown({ code: LocalCloseCode.Resumable, recover: 'identify', reason: 'session lost while connecting' });
         return;
       }
       this.transition('resuming', 'hello');
       this.log.info('gateway.resume', { seq: this.session.seq });
-      conn.send(resumeFrame(this.opts.token, this.session.sessionId!, this.session.seq), { priority: true });
+      a.send(resumeFrame(this.opts.token, this.session.sessionId!, this.session.seq), { priority: true });
     } else {
       this.transition('identifying', 'hello');
       this.log.info('gateway.identify', { intents: this.opts.intents });
       const o = this.opts;
       const shard: [number, number] | undefined = o.shardCount !== undefined ? [o.shardId ?? 0, o.shardCount] : undefined;
-      conn.send(identifyFrame({ token: o.token, intents: o.intents, properties: o.identifyProperties, largeThreshold: o.largeThreshold, shard }), { priority: true });
+      a.send(identifyFrame({ token: o.token, intents: o.intents, properties: o.identifyProperties, largeThreshold: o.largeThreshold, shard }), { priority: true });
     }
   }
 
@@ -277,7 +258,7 @@ export class GatewayShard extends EventEmitter {
     void this.teardown({ code: LocalCloseCode.Invalidate, recover: 'identify', reason: 'op 9 not resumable', delayMs });
   }
 
-  private onDispatchFrame(p: GatewayPayload): void {
+  private onDispatchFrame(a: ConnectionAttempt, p: GatewayPayload): void {
     this.session.observe(p.s);
     const t = p.t ?? '';
     if (t === 'READY') {
@@ -291,13 +272,13 @@ export class GatewayShard extends EventEmitter {
       this.emit('ready', { sessionId: d.session_id, resumed: false, user: d.user });
     } else if (t === 'RESUMED') {
       this.session.resumed();
-      this.resumedThisConn = true;
+      a.noteResumed();
       this.backoff.reset();
       if (this._state === 'resuming') this.transition('ready', 'RESUMED');
-      this.log.info('gateway.resumed', { replayed: this.replayed, seq: this.session.seq });
-      this.emit('resumed', { replayed: this.replayed });
+      this.log.info('gateway.resumed', { replayed: a.replayed, seq: this.session.seq });
+      this.emit('resumed', { replayed: a.replayed });
     } else if (this._state === 'resuming') {
-      this.replayed++;
+      a.noteReplayed();
     }
     this.queue.push({ t, s: p.s ?? this.session.seq ?? 0, d: p.d, sessionId: this.session.sessionId });
   }
@@ -340,7 +321,7 @@ export class GatewayShard extends EventEmitter {
     void this.teardown({ code: info.code, recover, reason: `close ${info.code}`, delayMs: rule.minDelayMs });
   }
 
-  /** The only place that clears timers and the socket and decides what happens next. */
+  /** The only place that disposes a connection attempt (its socket and timers) and decides what happens next. */
   private teardown(o: TeardownOptions): Promise<void> {
     if (this.tearingDown) return this.tearingDown;
     if (!SOCKET_STATES.includes(this._state)) return Promise.resolve();
@@ -350,12 +331,10 @@ export class GatewayShard extends EventEmitter {
 
   private async runTeardown(o: TeardownOptions): Promise<void> {
     this.transition('closing', o.reason);
-    this.clock.clearTimeout(this.helloTimer);
-    this.helloTimer = undefined;
-    this.heartbeat?.stop();
-    this.heartbeat = undefined;
-    if (this.mode === 'resume') {
-      const outcome = this.session.resumeAttemptEnded({ socketOpened: this.socketOpened, resumed: this.resumedThisConn });
+    const attempt = this.current;
+    this.current = undefined;
+    if (attempt?.mode === 'resume') {
+      const outcome = this.session.resumeAttemptEnded(attempt);
       if (outcome === 'given-up') {
         this.log.warn('gateway.resume_given_up', { reason: o.reason });
         this.forgetSession();
@@ -363,12 +342,7 @@ export class GatewayShard extends EventEmitter {
         this.log.info('gateway.resume_failed', { consecutive: this.session.consecutiveFailedResumes, reason: o.reason });
       }
     }
-    const conn = this.conn;
-    this.conn = undefined;
-    if (conn) {
-      conn.removeAllListeners();
-      await conn.close(o.code, o.reason);
-    }
+    if (attempt) await attempt.dispose(o.code, o.reason);
     const recover: Recover = this.stopping ? 'none' : o.recover;
     this.emit('closed', { code: o.code, recover });
     if (recover === 'none') {
@@ -384,7 +358,7 @@ export class GatewayShard extends EventEmitter {
     this.transition('waiting', o.reason);
     const delayMs = Math.max(this.backoff.next(), o.delayMs ?? 0);
     this.log.info('gateway.reconnect_scheduled', { recover, delayMs, attempt: this.backoff.attempts });
-    void this.attempt(recover, delayMs);
+    void this.nextAttempt(recover, delayMs);
   }
 
   private async bounded(p: Promise<unknown>, ms: number): Promise<void> {
