@@ -6,6 +6,7 @@
 import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { SerialQueue } from '../serial-queue.js';
 import type { Queryable } from '../db/pool.js';
 import { findByMessageId, insertLaunch, softDeleteByMessageIds, updateLaunchText } from '../db/launches.js';
 import { advanceCursor } from '../db/gateway-state.js';
@@ -52,9 +53,8 @@ export class Ingest {
   private readonly o: IngestOptions;
   private readonly log: Logger;
   private readonly abort = new AbortController();
-  private readonly queue: Array<{ name: string; run: () => Promise<void>; onDrop?: (() => void) | undefined }> = [];
-  private running: Promise<void> | undefined;
-  private idleWaiters: Array<() => void> = [];
+  /** Events, backfills and owed reactions, one at a time in arrival order. */
+  private readonly jobs = new SerialQueue();
   private botUserId: string;
   private readonly react: ReactContext;
 
@@ -66,7 +66,7 @@ export class Ingest {
   }
 
   get halted(): boolean { return this.abort.signal.aborted; }
-  get pending(): number { return this.queue.length + (this.running ? 1 : 0); }
+  get pending(): number { return this.jobs.pending; }
 
   setBotUserId(id: string): void { this.botUserId = id; }
 
@@ -122,10 +122,7 @@ export class Ingest {
   }
 
   /** Resolves when nothing is queued or running (tests, benchmarks, orderly shutdown). */
-  idle(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
+  idle(): Promise<void> { return this.jobs.idle; }
 
   /**
    * Stop now: nothing queued runs, nothing new is accepted, the job in progress is aborted at its
@@ -134,34 +131,19 @@ export class Ingest {
    */
   halt(reason: string): Promise<void> {
     if (!this.halted) {
-      const dropped = this.queue.splice(0);
-      for (const job of dropped) job.onDrop?.();
+      const dropped = this.jobs.clear();
       this.abort.abort(new Error(`ingest halted: ${reason}`));
-      this.log.info('ingest.halted', { reason, dropped: dropped.length });
+      this.log.info('ingest.halted', { reason, dropped });
     }
-    return this.running ?? Promise.resolve();
+    return this.jobs.idle;
   }
 
   private enqueue(name: string, run: () => Promise<void>, onDrop?: () => void): void {
     if (this.halted) { onDrop?.(); return; }
-    this.queue.push({ name, run, onDrop });
-    if (!this.running) this.running = this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0 && !this.halted) {
-      const job = this.queue.shift()!;
-      try {
-        await job.run();
-      } catch (err) {
-        // Only a halt (abort) or a bug lands here; either way the next job must still run.
-        if (!this.halted) this.log.error('ingest.job_failed', { job: job.name, error: describeError(err) });
-      }
-    }
-    this.running = undefined;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of waiters) w();
+    void this.jobs.add(run, onDrop).catch((err: unknown) => {
+      // Only a halt (abort) or a bug lands here; either way the queue goes on with the next job.
+      if (!this.halted) this.log.error('ingest.job_failed', { job: name, error: describeError(err) });
+    });
   }
 
   private retry<T>(what: string, fn: () => Promise<T>, fields: Record<string, unknown>) {
