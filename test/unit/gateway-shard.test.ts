@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shardHarness, GATEWAY_URL, RESUME_URL } from './gateway-fake-socket.js';
+import type { StoredSession } from '../../src/discord/gateway/session.js';
+import { createLogger } from '../../src/log.js';
 
 test('gateway §4.3: nothing is sent before HELLO; no HELLO within the timeout → close non-1000 and reconnect', async (t) => {
   const h = shardHarness({ timing: { helloTimeoutMs: 30_000 } });
@@ -126,4 +128,41 @@ test('illegal state changes are refused', async () => {
   const h = shardHarness();
   const transition = (h.shard as unknown as { transition(to: string, why: string): void }).transition.bind(h.shard);
   assert.throws(() => transition('ready', 'test'), /illegal gateway state change idle→ready/);
+});
+
+test('session saves run one at a time in call order; a failed save is logged and the next still runs; stop() waits for the last at most stopGraceMs', async (t) => {
+  const calls: { s: StoredSession | undefined; resolve: () => void; reject: (e: Error) => void }[] = [];
+  const logs: string[] = [];
+  const h = shardHarness({
+    sessionStore: {
+      load: async () => undefined,
+      save: (s) => new Promise<void>((resolve, reject) => { calls.push({ s, resolve, reject }); }),
+    },
+    log: createLogger({ level: 'debug', write: (l) => logs.push(l) }),
+    timing: { stopGraceMs: 500 },
+  });
+  t.after(() => { for (const c of calls) c.resolve(); });
+  await h.shard.start();
+  await h.flush();
+  h.last().hello(1000);
+  h.ready(1);
+  await h.flush();
+  h.last().deliver(0, { id: 'a' }, 2, 'MESSAGE_CREATE');
+  await h.flush();
+  assert.deepEqual(calls.map((c) => c.s?.seq), [1], 'the second save waits for the first');
+  calls[0]!.reject(new Error('db down'));
+  await h.flush();
+  assert.ok(logs.some((l) => l.startsWith('<4>gateway.session_save_failed ')), logs.join('\n'));
+  assert.deepEqual(calls.map((c) => c.s?.seq), [1, 2]);
+  calls[1]!.resolve();
+  let stopped = false;
+  const stop = h.shard.stop().then(() => { stopped = true; });
+  await h.step(0);
+  assert.deepEqual(calls.map((c) => c.s), [calls[0]!.s, calls[1]!.s, { sessionId: 'sess-1', seq: 2, resumeUrl: RESUME_URL }], 'the final save is on its way');
+  await h.step(499);
+  assert.equal(stopped, false);
+  await h.step(1);
+  await stop;
+  assert.equal(h.shard.state, 'idle');
+  assert.equal(h.clock.pending(), 0);
 });

@@ -3,8 +3,10 @@
 // Does not touch `ws` (connection.ts), hold per-connection state or timers (attempt.ts), count
 // failed resumes (session.ts) or interpret events (the worker).
 import { EventEmitter } from 'node:events';
-import { sleep, systemClock, type Clock, type TimerHandle } from '../../clock.js';
+import { sleep, systemClock, type Clock } from '../../clock.js';
 import { silentLogger, type Logger } from '../../log.js';
+import { SerialQueue } from '../../serial-queue.js';
+import { withTimeout } from '../../timeout.js';
 import { ConnectionAttempt, type AttemptMode } from './attempt.js';
 import { Backoff } from './backoff.js';
 import { closeRule, type CloseRule } from './close-codes.js';
@@ -72,7 +74,8 @@ export class GatewayShard extends EventEmitter {
   private readonly gateway: GatewayInfoCache;
   private readonly queue: DispatchQueue;
   private persistedSeq: number | null = null;
-  private saveChain: Promise<void> = Promise.resolve();
+  /** Every session save, one at a time in call order, so a late write never overwrites a newer one. */
+  private readonly saves = new SerialQueue();
   /** The READY user (the bot itself). */
   user: { id: string; username?: string } | undefined;
 
@@ -129,7 +132,7 @@ export class GatewayShard extends EventEmitter {
       this.persistedSeq = null;
       this.save(undefined);
     }
-    await this.bounded(this.saveChain, this.timing.stopGraceMs);
+    await this.bounded(this.saves.idle, this.timing.stopGraceMs);
     this.run = undefined;
   }
 
@@ -292,10 +295,9 @@ export class GatewayShard extends EventEmitter {
     if (stored) this.save(stored);
   }
 
-  /** All saves go through one chain so a late write can never overwrite a newer one. */
   private save(s: StoredSession | undefined): void {
     const store = this.opts.sessionStore;
-    this.saveChain = this.saveChain.then(() => store.save(s)).catch((err: unknown) => {
+    void this.saves.add(() => store.save(s)).catch((err: unknown) => {
       this.log.warn('gateway.session_save_failed', { err });
     });
   }
@@ -361,9 +363,8 @@ export class GatewayShard extends EventEmitter {
     void this.nextAttempt(recover, delayMs);
   }
 
+  /** Waits for `p` to settle, but no longer than `ms`: stop() finishes either way. */
   private async bounded(p: Promise<unknown>, ms: number): Promise<void> {
-    let timer: TimerHandle | undefined;
-    await Promise.race([p.catch(() => undefined), new Promise<void>((r) => { timer = this.clock.setTimeout(r, ms); })]);
-    this.clock.clearTimeout(timer);
+    await withTimeout(p.catch(() => undefined), ms, this.clock);
   }
 }
