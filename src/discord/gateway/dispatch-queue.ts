@@ -1,14 +1,14 @@
 // Owns in-order delivery of dispatches to the application: one handler call at a time, in
 // arrival order, across reconnects. Does not persist anything; it reports each processed item.
 import type { Logger } from '../../log.js';
+import { SerialQueue } from '../../serial-queue.js';
 
 export interface Dispatch { t: string; s: number; d: any } // eslint-disable-line @typescript-eslint/no-explicit-any
 /** A dispatch tagged with the session it arrived on, so a late item never persists into a newer session. */
 export interface QueuedDispatch extends Dispatch { sessionId: string | undefined }
 
 export class DispatchQueue {
-  private readonly items: QueuedDispatch[] = [];
-  private running: Promise<void> | undefined;
+  private readonly jobs = new SerialQueue();
 
   constructor(
     private readonly handler: (d: Dispatch) => Promise<void>,
@@ -16,32 +16,23 @@ export class DispatchQueue {
     private readonly log: Logger,
   ) {}
 
-  get length(): number { return this.items.length; }
+  /** Dispatches waiting; the one being handled is not counted. */
+  get length(): number { return this.jobs.size; }
   /** Resolves when the handler call in progress (if any) and everything queued are done. */
-  get idle(): Promise<void> { return this.running ?? Promise.resolve(); }
+  get idle(): Promise<void> { return this.jobs.idle; }
 
   push(item: QueuedDispatch): void {
-    this.items.push(item);
-    if (this.running) return;
-    this.running = (async () => {
+    void this.jobs.add(async () => {
       try {
-        while (this.items.length > 0) {
-          const next = this.items.shift()!;
-          try {
-            await this.handler({ t: next.t, s: next.s, d: next.d });
-          } catch (err) {
-            // The worker catches its own unit-of-work errors; this is the last line of defence.
-            this.log.error('gateway.dispatch_handler_failed', { t: next.t, s: next.s, err });
-          }
-          this.onProcessed(next);
-        }
-      } finally {
-        // Runs in the same continuation as the last empty check: no push can slip in between.
-        this.running = undefined;
+        await this.handler({ t: item.t, s: item.s, d: item.d });
+      } catch (err) {
+        // The worker catches its own unit-of-work errors; this is the last line of defence.
+        this.log.error('gateway.dispatch_handler_failed', { t: item.t, s: item.s, err });
       }
-    })();
+      this.onProcessed(item);
+    });
   }
 
   /** Drops what has not started; the call in progress finishes. */
-  clear(): void { this.items.length = 0; }
+  clear(): void { this.jobs.clear(); }
 }
