@@ -1,6 +1,8 @@
-// Owns the reconnect delay: exponential with jitter, capped. Does not sleep or decide when to
-// reset; the shard resets it only on READY/RESUMED (never on socket open: carbon#344).
+// Owns the reconnect attempt count; the delay formula is the shared one (src/backoff.ts). Does not
+// sleep or decide when to reset; the shard resets it only on READY/RESUMED (never on socket open:
+// carbon#344).
 import type { Clock } from '../../clock.js';
+import { backoffDelay } from '../../backoff.js';
 
 export interface BackoffOptions { baseMs?: number; maxMs?: number; clock: Pick<Clock, 'random'> }
 
@@ -19,11 +21,10 @@ export class Backoff {
   /** Consecutive attempts since the last reset. */
   get attempts(): number { return this.failures; }
 
-  /** Delay for the next attempt: cap = min(max, base*2^n), delay uniform in [cap/2, cap). */
+  /** Delay for the next attempt (src/backoff.ts: uniform in [cap/2, cap), cap = min(max, base*2^n)). */
   next(): number {
-    const cap = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(this.failures, 30));
     this.failures++;
-    return Math.floor(cap / 2 + (cap / 2) * this.clock.random());
+    return backoffDelay(this.failures, { baseMs: this.baseMs, maxMs: this.maxMs }, () => this.clock.random());
   }
 
   reset(): void { this.failures = 0; }
