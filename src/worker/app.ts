@@ -125,21 +125,22 @@ export function createWorker(deps: WorkerDeps): Worker {
   let ingest: Ingest | undefined;
   let status: StatusReporter | undefined;
   let started = false;
-  let stopRun: Promise<StopInfo> | undefined;
-
+  /** Set by the first stop(), before anything is torn down: from then on nothing new starts. */
+  let stopInfo: StopInfo | undefined;
   let announceStopping!: (info: StopInfo) => void;
   const stopping = new Promise<StopInfo>((resolve) => { announceStopping = resolve; });
-  // stop() sets stopRun in the same synchronous step that announces `stopping`.
-  const stopped = stopping.then(() => stopRun!);
+  let announceStopped!: (info: StopInfo) => void;
+  const stopped = new Promise<StopInfo>((resolve) => { announceStopped = resolve; });
 
   function stop(why: StopWhy, detail?: string, opts: StopOptions = {}): Promise<StopInfo> {
-    if (stopRun) return stopRun;
+    if (stopInfo) return stopped;
     const info: StopInfo = { why, exitCode: STOP_EXIT_CODES[why] };
+    stopInfo = info;
     log.notice('worker.stopping', { why, exit_code: info.exitCode, detail });
     stopSignal.abort(new Error(detail ?? why));
     announceStopping(info);
-    stopRun = shutdown(info, detail ?? why, opts);
-    return stopRun;
+    void shutdown(info, detail ?? why, opts).then(announceStopped);
+    return stopped;
   }
 
   async function shutdown(info: StopInfo, detail: string, opts: StopOptions): Promise<StopInfo> {
@@ -167,7 +168,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   async function run(): Promise<void> {
     // Anything acquired after stop() began is given back here: stop() only sees what was in place.
     const db = await deps.openPool();
-    if (stopRun) { await db.end().catch(() => {}); return; }
+    if (stopInfo) { await db.end().catch(() => {}); return; }
     pool = db;
     log.info('worker.starting', { instance: deps.instance, channel_id: config.shippedChannelId, intents: INTENTS });
 
@@ -181,7 +182,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       },
       onAttempt: () => watchdog.feed(),
     });
-    if (stopRun) { await held.release(); return; }
+    if (stopInfo) { await held.release(); return; }
     lock = held;
 
     const ing = new Ingest({
@@ -231,7 +232,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     });
     shard = gw;
     gw.on('state', (_from: string, to: string, reason: string) => {
-      if (!stopRun && to !== 'ready') void st.set(to, reason);
+      if (!stopInfo && to !== 'ready') void st.set(to, reason);
     });
     gw.on('ready', (e: { user?: { id: string } }) => {
       if (e.user?.id) ing.setBotUserId(e.user.id);
@@ -258,7 +259,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     });
 
     await st.set('starting', standbyNotified ? 'took over from standby' : 'lock acquired');
-    if (stopRun) return;
+    if (stopInfo) return;
     st.start();
     // Start-up: catch up on what happened while no worker was running, and pay owed reactions.
     void ing.backfill();
