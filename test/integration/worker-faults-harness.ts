@@ -3,11 +3,22 @@
 // poster that keeps posting launches and chat while a fault is injected, and the per-fault tally:
 // afterwards every launch-shaped message is stored exactly once and carries exactly one 🚀, no
 // other message is stored. Prints one tally line per fault.
+// For faults whose cost is a production wait (IDENTIFY spacing, the op 9 wait), the worker can
+// instead run in this process (createWorker, src/worker/app.ts) with those timings scaled down:
+// runningAppFixture and startInProcessWorker. Both kinds expose the same `lines`/`waitForLine`.
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
 import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
 import { getCursor } from '../../src/db/gateway-state.js';
 import { compareSnowflakes } from '../../src/discord/snowflake.js';
+import { RestClient } from '../../src/discord/rest/client.js';
+import { systemClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { openDatabase } from '../../src/bin/bootstrap.js';
+import { createWorker, type Worker, type WorkerDeps, type WorkerPool, type WorkerTiming } from '../../src/worker/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { Supervisor, waitFor, type WorkerProcess } from './worker-harness.js';
@@ -65,7 +76,18 @@ export function startPoster(fake: FakeDiscord, fault: string, everyMs: number = 
   };
 }
 
-export interface Fixture { fake: FakeDiscord; db: TestDatabase; proxy: TcpProxy; sup: Supervisor; env: Record<string, string> }
+/** A worker's log lines as they arrive: a spawned one (Supervisor) or one in this process. */
+export interface WorkerLines {
+  readonly lines: string[];
+  /** Resolves with the first line from index `from` starting with `event` (one of them); rejects on timeout or when the worker stopped first. */
+  waitForLine(event: string | string[], opts?: { timeoutMs?: number; from?: number; match?: (line: string) => boolean }): Promise<string>;
+}
+
+/** What runFault, resumed and readyAgain need: the fake, the database and the worker's lines. */
+export interface FaultTarget { fake: FakeDiscord; db: TestDatabase; worker: WorkerLines }
+
+/** `worker` is `sup`: the lines of every generation the Supervisor started. */
+export interface Fixture extends FaultTarget { proxy: TcpProxy; sup: Supervisor; env: Record<string, string> }
 
 /**
  * A fake Discord, a fresh database reached through a TCP proxy, and a (not yet started) Supervisor.
@@ -88,7 +110,7 @@ export async function fixture(t: TestContext, name = 'w'): Promise<Fixture> {
   };
   const sup = new Supervisor(env, name, 300);
   undo.push(() => sup.stop('SIGKILL'));
-  return { fake, db, proxy, sup, env };
+  return { fake, db, proxy, sup, env, worker: sup };
 }
 
 /** A fixture whose worker is up: gateway READY. */
@@ -99,8 +121,8 @@ export async function runningFixture(t: TestContext, name = 'w'): Promise<Fixtur
   return f;
 }
 
-export const resumed = (f: Fixture, from: number) => f.sup.waitForLine('gateway.resumed', { from, timeoutMs: 20_000 });
-export const readyAgain = (f: Fixture, from: number) => f.sup.waitForLine('gateway.ready', { from, timeoutMs: 20_000 });
+export const resumed = (f: FaultTarget, from: number) => f.worker.waitForLine('gateway.resumed', { from, timeoutMs: 20_000 });
+export const readyAgain = (f: FaultTarget, from: number) => f.worker.waitForLine('gateway.ready', { from, timeoutMs: 20_000 });
 
 export interface TallyOptions { repeatPutsAllowed?: boolean }
 export interface FaultOptions extends TallyOptions { postEveryMs?: number }
@@ -109,8 +131,8 @@ export interface FaultOptions extends TallyOptions { postEveryMs?: number }
  * Posts while `inject` runs the fault (it gets the index of the first log line of this fault and
  * returns once the worker has recovered), then tallies.
  */
-export async function runFault(f: Fixture, fault: string, inject: (from: number) => Promise<void>, opts: FaultOptions = {}): Promise<void> {
-  const from = f.sup.lines.length;
+export async function runFault(f: FaultTarget, fault: string, inject: (from: number) => Promise<void>, opts: FaultOptions = {}): Promise<void> {
+  const from = f.worker.lines.length;
   const poster = startPoster(f.fake, fault, opts.postEveryMs);
   try {
     await poster.reached(3);
@@ -122,7 +144,7 @@ export async function runFault(f: Fixture, fault: string, inject: (from: number)
 }
 
 /** Waits until everything posted is handled, then counts rows and reactions per message. */
-export async function tally(f: Fixture, fault: string, posted: Posted[], opts: TallyOptions = {}): Promise<void> {
+export async function tally(f: Pick<FaultTarget, 'fake' | 'db'>, fault: string, posted: Posted[], opts: TallyOptions = {}): Promise<void> {
   const ch = f.fake.channels.shipped;
   const launches = posted.filter((p) => p.launch).map((p) => p.id);
   const all = posted.map((p) => p.id);
@@ -162,4 +184,107 @@ export function verdict(w: WorkerProcess): { why: string | undefined; announced:
   const line = stopping[0] ?? '';
   const announced = / exit_code=(\d+)/.exec(line)?.[1];
   return { why: / why=(\S+)/.exec(line)?.[1], announced: announced === undefined ? undefined : Number(announced), exit: w.exitCode };
+}
+
+/**
+ * Production timings scaled down for in-process runs: IDENTIFY spacing 300 ms against a fake whose
+ * IDENTIFY window is 250 ms (production: 5.5 s against Discord's 5 s, the margin absorbing jitter;
+ * docs/gateway.md §1.11), the op 9 wait 50-250 ms instead of 1-5 s (§1.9), reconnect backoff from
+ * 100 ms instead of 1 s, and the ingest's retry from 50 ms. Everything else keeps its production value.
+ */
+export const FAST_TIMING = {
+  gateway: { invalidSessionMinMs: 50, invalidSessionMaxMs: 250, backoffBaseMs: 100, backoffMaxMs: 2000 },
+  identifySpacingMs: 300,
+  ingestRetry: { baseMs: 50, maxMs: 1000 },
+} as const satisfies WorkerTiming;
+export const FAST_IDENTIFY_WINDOW_MS = 250;
+
+export interface InProcessWorker extends WorkerLines {
+  readonly app: Worker;
+  /** The pool the worker opened (undefined until it did); the worker ends it when it stops. */
+  readonly pool: pg.Pool | undefined;
+}
+
+export interface InProcessOptions {
+  fake: FakeDiscord;
+  databaseUrl: string;
+  name?: string;
+  timing?: WorkerTiming;
+  /** Wraps the pool the worker opens (to observe its queries or its end). */
+  wrapPool?: (pool: pg.Pool) => WorkerPool;
+  acquireLock?: WorkerDeps['acquireLock'];
+  /** Called with every log line as it is written. */
+  onLine?: (line: string) => void;
+}
+
+/**
+ * createWorker in this process against the fake, configured from the same environment the spawned
+ * worker gets, opening its pool as the bin does (openDatabase), logging at debug into `lines`;
+ * started at once. Stop it with `app.stop(…)`.
+ */
+export function startInProcessWorker(o: InProcessOptions): InProcessWorker {
+  const name = o.name ?? 'app';
+  const lines: string[] = [];
+  const events = new EventEmitter();
+  events.setMaxListeners(100);
+  const log = createLogger({ level: 'debug', write: (raw) => {
+    const line = raw.replace(/^<\d>/, '');
+    lines.push(line);
+    if (process.env.WORKER_LOG) process.stderr.write(`${new Date().toISOString().slice(11, 23)} [${name}] ${line}\n`);
+    o.onLine?.(line);
+    events.emit('line', line);
+  } }, { proc: 'worker' });
+  const config = loadConfig('worker', {
+    DATABASE_URL: o.databaseUrl, DISCORD_BOT_TOKEN: o.fake.botToken, SHIPPED_CHANNEL_ID: o.fake.channels.shipped,
+    DISCORD_API_BASE: o.fake.apiBase, DISCORD_GUILD_ID: o.fake.guildId, WORKER_BACKFILL_HOURS: '0',
+  }, { dotenvPath: false });
+  let pool: pg.Pool | undefined;
+  const app = createWorker({
+    config, clock: systemClock, log, instance: `${name}:${process.pid}`,
+    openPool: async () => {
+      pool = await openDatabase({ config, log });
+      return o.wrapPool ? o.wrapPool(pool) : pool;
+    },
+    rest: new RestClient({ baseUrl: config.discordApiBase, token: config.botToken, timeoutMs: config.restTimeoutMs, log: log.child({ component: 'rest' }) }),
+    timing: o.timing, acquireLock: o.acquireLock,
+  });
+  let stopped = false;
+  void app.stopped.then(() => { stopped = true; events.emit('stopped'); });
+  void app.start();
+
+  const waitForLine: WorkerLines['waitForLine'] = (event, opts = {}) => new Promise((resolve, reject) => {
+    const names = Array.isArray(event) ? event : [event];
+    const ok = (l: string) => names.some((e) => l === e || l.startsWith(`${e} `)) && (!opts.match || opts.match(l));
+    const seen = lines.slice(opts.from ?? 0).find(ok);
+    if (seen) return resolve(seen);
+    const timeoutMs = opts.timeoutMs ?? 15_000;
+    const tail = () => lines.slice(-20).join('\n');
+    const onLine = (l: string) => { if (ok(l)) { cleanup(); resolve(l); } };
+    const onStopped = () => { cleanup(); reject(new Error(`[${name}] stopped before "${String(event)}"; last lines:\n${tail()}`)); };
+    const timer = setTimeout(() => { cleanup(); reject(new Error(`[${name}] no "${String(event)}" line within ${timeoutMs} ms; last lines:\n${tail()}`)); }, timeoutMs);
+    const cleanup = () => { clearTimeout(timer); events.off('line', onLine); events.off('stopped', onStopped); };
+    events.on('line', onLine);
+    if (stopped) onStopped(); else events.once('stopped', onStopped);
+  });
+  return { app, lines, waitForLine, get pool() { return pool; } };
+}
+
+export interface AppFixture extends FaultTarget { worker: InProcessWorker }
+
+/**
+ * A fake Discord (IDENTIFY window FAST_IDENTIFY_WINDOW_MS), a fresh database and an in-process
+ * worker with `timing` (default FAST_TIMING), up: gateway READY. Teardown stops the worker
+ * (SIGTERM path) before the database and the fake go away.
+ */
+export async function runningAppFixture(t: TestContext, name = 'app', timing: WorkerTiming = FAST_TIMING): Promise<AppFixture> {
+  const undo: Array<() => Promise<unknown>> = [];
+  t.after(async () => { for (const u of undo.reverse()) await u(); });
+  const fake = await startFakeDiscord({ heartbeatIntervalMs: HEARTBEAT_MS, identifyWindowMs: FAST_IDENTIFY_WINDOW_MS });
+  undo.push(() => fake.close());
+  const db = await createTestDatabase();
+  undo.push(() => db.close());
+  const worker = startInProcessWorker({ fake, databaseUrl: db.url, name, timing });
+  undo.push(() => worker.app.stop('SIGTERM'));
+  await worker.waitForLine('gateway.ready', { timeoutMs: 20_000 });
+  return { fake, db, worker };
 }
