@@ -1,5 +1,6 @@
 // Owns applying sql/NNNN_name.sql: numbered, forward-only, one transaction per file, sha256
-// recorded in schema_migrations, serialised across processes by an advisory lock.
+// recorded in schema_migrations, serialised across processes by an advisory lock. A file marked
+// `-- shiptrack:no-transaction` is recorded only after it succeeded.
 // Does not generate or roll back migrations.
 
 import { createHash } from 'node:crypto';
@@ -77,17 +78,28 @@ async function applyPending(client: pg.PoolClient, migrations: MigrationFile[], 
   for (const m of migrations) {
     if (done.has(m.id)) continue;
     const tx = !m.sql.startsWith(NO_TX_MARKER);
+    const record = () => client.query('INSERT INTO schema_migrations (id, name, sha256) VALUES ($1, $2, $3)', [m.id, m.name, m.sha256]);
     try {
-      if (tx) await client.query('BEGIN');
-      // Row first: a concurrent runner that somehow got past the lock fails on the primary key.
-      await client.query('INSERT INTO schema_migrations (id, name, sha256) VALUES ($1, $2, $3)', [m.id, m.name, m.sha256]);
-      await client.query(m.sql);
-      if (tx) await client.query('COMMIT');
+      if (tx) {
+        await client.query('BEGIN');
+        // Row first: a concurrent runner that somehow got past the lock fails on the primary key.
+        await record();
+        await client.query(m.sql);
+        await client.query('COMMIT');
+      } else {
+        // Outside a transaction the row would commit on its own: write it only once the SQL succeeded,
+        // so a failed file is not skipped as applied on the next run.
+        await client.query(m.sql);
+        await record();
+      }
     } catch (err) {
       if (tx) await client.query('ROLLBACK').catch(() => {});
       const later = migrations.filter((x) => x.id > m.id).map((x) => x.file);
+      const what = tx
+        ? 'failed and was rolled back'
+        : `failed outside a transaction (${NO_TX_MARKER}), so it was not rolled back: statements before the error may have taken effect; it is not recorded as applied and runs again next time, so make it safe to repeat (IF NOT EXISTS; drop an INVALID index left by CREATE INDEX CONCURRENTLY)`;
       throw new ShipTrackError('MIGRATION_FAILED',
-        `migration ${m.file} failed and was rolled back: ${(err as Error).message}` + (later.length ? `; not run: ${later.join(', ')}` : ''), { cause: err });
+        `migration ${m.file} ${what}: ${(err as Error).message}` + (later.length ? `; not run: ${later.join(', ')}` : ''), { cause: err });
     }
     log.notice('migrate.applied', { file: m.file, sha256: m.sha256.slice(0, 12) });
     applied.push(m.file);
