@@ -4,6 +4,7 @@
 
 import pg from 'pg';
 import { sleep, type Clock } from '../clock.js';
+import { backoffDelay } from '../backoff.js';
 import { ShipTrackError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DiscordApiError } from '../discord/rest/client.js';
@@ -15,7 +16,9 @@ export interface RetryOptions {
   /** Short name for the log line, e.g. 'launch.insert'. */
   what: string;
   fields?: Record<string, unknown>;
+  /** Backoff (src/backoff.ts): the first retry waits [baseMs/2, baseMs), doubling per retry (default 500). */
   baseMs?: number;
+  /** No retry waits this long or longer (default 15000). */
   maxMs?: number;
 }
 
@@ -33,12 +36,6 @@ function isPermanent(err: unknown): boolean {
   return false;
 }
 
-/** Milliseconds before retry number `attempt` (1-based): base·2^(n-1), capped, with ±25 % jitter. */
-function backoffMs(attempt: number, clock: Clock, baseMs = 500, maxMs = 15_000): number {
-  const raw = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 20));
-  return Math.round(raw * (0.75 + clock.random() * 0.5));
-}
-
 /**
  * Runs `fn` until it resolves. Transient failures (DB down, network, 5xx, 429 after the REST
  * client's own retries) are logged and retried; a permanent one is returned, not thrown, so the
@@ -52,7 +49,7 @@ export async function retryUntilDone<T>(fn: () => Promise<T>, o: RetryOptions): 
     } catch (err) {
       if (o.signal.aborted) throw o.signal.reason;
       if (isPermanent(err)) return { ok: false, permanent: err };
-      const delay = backoffMs(attempt, o.clock, o.baseMs, o.maxMs);
+      const delay = backoffDelay(attempt, { baseMs: o.baseMs ?? 500, maxMs: o.maxMs ?? 15_000 }, () => o.clock.random());
       o.log.warn('worker.retry', { what: o.what, ...o.fields, attempt, retry_in_ms: delay, error: describeError(err) });
       await sleep(delay, o.clock, o.signal);
     }
