@@ -1,5 +1,5 @@
 // Owns the journald line format: `<N>event key=value ...`, one line per event, no timestamp
-// (journald adds one). Redacts secrets. Does not decide what to log; callers do.
+// (journald adds one). Redacts secrets; escapes control characters in values. Does not decide what to log; callers do.
 
 export type LogLevel = 'error' | 'warn' | 'notice' | 'info' | 'debug';
 export type LogFields = Record<string, unknown>;
@@ -56,8 +56,20 @@ function formatValue(v: unknown): string {
   else if (v === undefined) s = '';
   else if (typeof v === 'object' && v !== null) s = JSON.stringify(v);
   else s = String(v);
-  s = s.replace(/[\r\n]+/g, ' ');
-  return s === '' || /[\s"=]/.test(s) ? JSON.stringify(s) : s;
+  return s === '' || /[\s"=]/.test(s) || UNSAFE.test(s) ? quote(s) : s;
+}
+
+// Characters a terminal or journal reader acts on instead of showing: C0 controls (ANSI escapes
+// start with ESC, CR rewrites the line, LF forges a new event), DEL, C1 controls (U+009B is a
+// one-character CSI), the Unicode line/paragraph separators and the bidi marks, embeddings,
+// overrides and isolates that visually reorder text. User-controlled values carry all of them.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+const UNSAFE_AFTER_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/** A double-quoted value with every unsafe character as a JSON escape (`\n`, `\u001b`): one line, inert. */
+function quote(s: string): string {
+  // JSON.stringify escapes C0 controls, `"`, `\` and lone surrogates; the rest are done here.
+  return JSON.stringify(s).replace(UNSAFE_AFTER_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function formatLine(level: LogLevel, event: string, fields: LogFields): string {
