@@ -18,6 +18,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../../clock.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { withTimeout } from '../../timeout.js';
 import { ephemeral, HttpError, inline } from './respond.js';
 import type { Router } from './router.js';
 import type { Verifier } from './verify.js';
@@ -125,10 +126,8 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
   let drained: (() => void) | undefined;
 
   async function health(res: http.ServerResponse): Promise<void> {
-    let timer;
-    const timeout = new Promise<boolean>((r) => { timer = clock.setTimeout(() => r(false), options.healthTimeoutMs ?? 1000); });
-    const ok = await Promise.race([options.db.query('SELECT 1').then(() => true, () => false), timeout]);
-    clock.clearTimeout(timer);
+    const answer = await withTimeout(options.db.query('SELECT 1').then(() => true, () => false), options.healthTimeoutMs ?? 1000, clock);
+    const ok = !answer.timedOut && answer.value;
     send(res, ok ? 200 : 503, JSON.stringify({ ok, db: ok ? 'ok' : 'unreachable', version: options.version }));
   }
 
@@ -234,10 +233,7 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       const requestsDone = inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => { drained = r; });
-      let timer;
-      const deadline = new Promise<void>((r) => { timer = clock.setTimeout(r, drainMs); });
-      await Promise.race([Promise.all([requestsDone, router.idle()]), deadline]);
-      clock.clearTimeout(timer);
+      await withTimeout(Promise.all([requestsDone, router.idle()]), drainMs, clock);
       server.closeAllConnections();
       await closed;
     },
