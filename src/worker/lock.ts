@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { sleep, type Clock, type TimerHandle } from '../clock.js';
 import { describeError } from '../errors.js';
+import { withTimeout } from '../timeout.js';
 import type { Logger } from '../log.js';
 
 /** Fixed, arbitrary key for "the ShipTrack gateway"; every worker of one database uses it. */
@@ -112,7 +113,9 @@ class HeldLock implements GatewayLock {
     if (this.checking || this.lost || this.released) return;
     this.checking = true;
     try {
-      await withTimeout(this.client.query('SELECT 1'), this.o.checkTimeoutMs ?? 3000, this.o.clock);
+      const ms = this.o.checkTimeoutMs ?? 3000;
+      const answer = await withTimeout(this.client.query('SELECT 1'), ms, this.o.clock);
+      if (answer.timedOut) throw new Error(`no answer within ${ms} ms`);
     } catch (err) {
       this.fail(`lock connection check failed: ${describeError(err)}`);
     } finally {
@@ -132,11 +135,4 @@ class HeldLock implements GatewayLock {
     this.client.on('error', () => {});
     void this.client.end().catch(() => {});
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = clock.setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    p.then((v) => { clock.clearTimeout(t); resolve(v); }, (e) => { clock.clearTimeout(t); reject(e); });
-  });
 }
