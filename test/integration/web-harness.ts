@@ -113,7 +113,12 @@ export function commandPayload(spec: CommandSpec, clock: Clock = systemClock): R
 
 export interface HttpReply { status: number; headers: http.IncomingHttpHeaders; text: string; json: unknown; ms: number }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// Idle keep-alive sockets are dropped after 2 s, before the server's 5 s keep-alive timeout. Without
+// a `timeout` Node's agent ignores the server's `Keep-Alive: timeout=5` hint and may reuse a socket
+// the server is closing at that moment: the request meets a reset (ECONNRESET), HTTP/1.1's
+// keep-alive race, a client matter. Seen under load in web-endpoint's 200-request case, whose
+// first 64 requests took the sockets earlier cases had left idle.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 2000 });
 /** Destroys the shared keep-alive agent (call from a file-level after()). */
 export function destroyAgent(): void { agent.destroy(); }
 
