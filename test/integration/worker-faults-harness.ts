@@ -189,8 +189,9 @@ export function verdict(w: WorkerProcess): { why: string | undefined; announced:
 /**
  * Production timings scaled down for in-process runs: IDENTIFY spacing 300 ms against a fake whose
  * IDENTIFY window is 250 ms (production: 5.5 s against Discord's 5 s, the margin absorbing jitter;
- * docs/gateway.md §1.11), the op 9 wait 50-250 ms instead of 1-5 s (§1.9), reconnect backoff from
- * 100 ms instead of 1 s, and the ingest's retry from 50 ms. Everything else keeps its production value.
+ * docs/gateway.md §1.11), the op 9 wait 50-250 ms instead of 1-5 s (docs/gateway.md §1.9),
+ * reconnect backoff from 100 ms instead of 1 s, and the ingest's retry from 50 ms. Everything else
+ * keeps its production value.
  */
 export const FAST_TIMING = {
   gateway: { invalidSessionMinMs: 50, invalidSessionMaxMs: 250, backoffBaseMs: 100, backoffMaxMs: 2000 },
