@@ -34,7 +34,10 @@ export interface Config {
   readonly digestQuietWeek: boolean;
   /** At most this many digest messages; a bigger week ends with "…and N more launches". */
   readonly digestMaxParts: number;
-  /** `key` is non-enumerable, like `botToken`. */
+  /**
+   * `key` and `url` are non-enumerable, like `botToken`: some providers take the key in the URL
+   * (`?key=`), so every query value of LLM_API_URL is also in `secrets`.
+   */
   readonly llm: { readonly url: string; readonly key: string; readonly model: string; readonly timeoutMs: number } | undefined;
   readonly restTimeoutMs: number;
   /** Worker, first start only (no backfill cursor yet): import this many hours of #i-shipped history; 0 = none. */
@@ -114,7 +117,10 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
   const guildId = snowflake('DISCORD_GUILD_ID', get('DISCORD_GUILD_ID'));
   const shippedChannelId = snowflake('SHIPPED_CHANNEL_ID', required('SHIPPED_CHANNEL_ID')) ?? '';
   const announcementsChannelId = snowflake('ANNOUNCEMENTS_CHANNEL_ID', required('ANNOUNCEMENTS_CHANNEL_ID')) ?? '';
-  const discordApiBase = (url('DISCORD_API_BASE', get('DISCORD_API_BASE'), ['https:', 'http:']) ?? DEFAULT_API_BASE).replace(/\/+$/, '');
+  const apiBaseRaw = url('DISCORD_API_BASE', get('DISCORD_API_BASE'), ['https:', 'http:']);
+  // Paths are appended to it, and the bot token goes in DISCORD_BOT_TOKEN (sent as a header).
+  if (apiBaseRaw !== undefined && /[?#@]/.test(apiBaseRaw)) problems.push('DISCORD_API_BASE must not have a query string, fragment or credentials (the bot token goes in DISCORD_BOT_TOKEN)');
+  const discordApiBase = (apiBaseRaw ?? DEFAULT_API_BASE).replace(/\/+$/, '');
 
   const levelRaw = get('LOG_LEVEL')?.toLowerCase() ?? 'info';
   const logLevel = (LOG_LEVELS as string[]).includes(levelRaw) ? (levelRaw as LogLevel) : (problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${levelRaw}"`), 'info');
@@ -146,7 +152,7 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
     launchMinLength: int('LAUNCH_MIN_LENGTH', DEFAULT_MIN_LENGTH, 1, 2000),
     digestQuietWeek: bool('DIGEST_QUIET_WEEK', false),
     digestMaxParts: int('DIGEST_MAX_PARTS', 10, 1, 100),
-    llm: llmUrl && llmModel ? hide({ url: llmUrl, model: llmModel, timeoutMs: int('LLM_TIMEOUT_MS', 8000, 100, 60000) }, 'key', get('LLM_API_KEY') ?? '') : undefined,
+    llm: llmUrl && llmModel ? hide(hide({ model: llmModel, timeoutMs: int('LLM_TIMEOUT_MS', 8000, 100, 60000) }, 'url', llmUrl), 'key', get('LLM_API_KEY') ?? '') : undefined,
     restTimeoutMs: int('DISCORD_REST_TIMEOUT_MS', 15000, 100, 120000),
     workerBackfillHours: int('WORKER_BACKFILL_HOURS', 24, 0, 720),
   };
@@ -157,10 +163,26 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
   hide(config, 'databaseUrl', databaseUrl);
   let dbPassword = '';
   try { dbPassword = decodeURIComponent(new URL(databaseUrl).password); } catch { /* no URL for this role */ }
-  const secrets = Object.freeze([botToken, dbPassword, config.llm?.key ?? ''].filter((s) => s.length >= 4));
+  const urlSecrets = config.llm ? urlSecretValues(config.llm.url) : [];
+  const secrets = Object.freeze([...new Set([botToken, dbPassword, config.llm?.key ?? '', ...urlSecrets])].filter((s) => s.length >= 4));
   hide(config, 'botToken', botToken);
   hide(config, 'secrets', secrets);
   return Object.freeze(config) as unknown as Config;
+}
+
+/**
+ * The password and every query value of `raw`, both as written and decoded, for the logger to mask.
+ * Values under 8 characters (`alt=json`, `v=1`) are left out: no key is that short, and masking
+ * such common words everywhere would garble unrelated lines.
+ */
+function urlSecretValues(raw: string): string[] {
+  const out: string[] = [];
+  try {
+    const u = new URL(raw);
+    out.push(u.password, decodeURIComponent(u.password), ...u.searchParams.values());
+    for (const pair of u.search.slice(1).split('&')) out.push(pair.slice(pair.indexOf('=') + 1));
+  } catch { /* validated above */ }
+  return out.filter((s) => s.length >= 8);
 }
 
 /** pg's trick for `password`: the value exists but is invisible to JSON.stringify, util.inspect and Object.keys. */

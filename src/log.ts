@@ -49,6 +49,24 @@ export function redact(text: string, secrets: readonly string[] = []): string {
       scheme ? `${scheme} [redacted]` : `${key}=[redacted]`);
 }
 
+/**
+ * `url` with its password and every query value replaced by `[redacted]`, for naming a configured
+ * URL in a log line or an error: `https://h/p?key=[redacted]&alt=[redacted]`. Not a URL: unchanged.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  const head = url.slice(0, q < 0 ? url.length : q).replace(URL_PASSWORD_RE, '$1:[redacted]@');
+  if (q < 0) return head;
+  const [query, fragment] = splitOnce(url.slice(q + 1), '#');
+  const values = query.split('&').map((p) => (p.includes('=') ? `${p.slice(0, p.indexOf('='))}=[redacted]` : p)).join('&');
+  return `${head}?${values}${fragment === undefined ? '' : '#[redacted]'}`;
+}
+
+function splitOnce(s: string, sep: string): [string, string | undefined] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+}
+
 function formatValue(v: unknown): string {
   let s: string;
   if (v instanceof Error) s = (v as { code?: unknown }).code !== undefined ? `${String((v as { code?: unknown }).code)}: ${v.message}` : v.message;

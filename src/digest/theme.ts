@@ -4,7 +4,7 @@
 
 import nodeFetch from 'node-fetch';
 import { systemClock, type Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import { redactUrl, type Logger } from '../log.js';
 import { describeError } from '../errors.js';
 import { MAX_THEME_LENGTH } from './build.js';
 import type { FetchLike } from '../discord/rest/client.js';
@@ -33,6 +33,15 @@ export const THEME_SYSTEM_PROMPT =
 function promptFor(texts: readonly string[]): string {
   const lines = texts.slice(0, MAX_PROMPT_LAUNCHES).map((t) => `- ${t.replace(/\s+/g, ' ').trim().slice(0, MAX_PROMPT_TEXT)}`);
   return `Launches this week:\n${lines.join('\n')}`;
+}
+
+/** `text` with `url` (as configured, or as the URL parser writes it) named without its query values or password. */
+function withoutUrlSecrets(text: string, url: string): string {
+  let out = text;
+  const forms = [url];
+  try { forms.push(new URL(url).href); } catch { /* config validated it */ }
+  for (const form of forms) out = out.split(form).join(redactUrl(form));
+  return out;
 }
 
 /** One line, no wrapping quotes; '' when nothing usable is left. */
@@ -89,8 +98,8 @@ export async function fetchTheme(llm: LlmSettings | undefined, launchTexts: read
       text = await res.text();
     } catch (err) {
       if (abort.signal.aborted) return fail('timeout', `no answer within ${llm.timeoutMs} ms`);
-      // node-fetch messages may carry the URL; the URL is configuration, not a secret, but keep it short.
-      return fail('network', describeError(err).slice(0, 200));
+      // node-fetch names the URL in its messages, and some providers take the key in it (`?key=`).
+      return fail('network', withoutUrlSecrets(describeError(err), llm.url).slice(0, 200));
     }
     if (status !== 200) return fail('http_status', String(status));
     let content: unknown;
