@@ -109,6 +109,22 @@ export function codePointLength(text: string): number {
   return n;
 }
 
+// What takes no visible room on its own: whitespace, controls, format characters (Cf: zero-width
+// space and joiners, soft hyphen, bidi marks, BOM), combining marks (they count with their base,
+// not alone), the default-ignorable code points renderers skip (Hangul fillers, variation
+// selectors, U+034F) and the braille blank, a favourite "empty" character.
+const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}\u2800]/u;
+
+/**
+ * Length in visible code points: what a minimum length must count, so that a text of zero-width
+ * or combining characters alone is empty (`visibleLength('\u200b'.repeat(50)) === 0`).
+ */
+export function visibleLength(text: string): number {
+  let n = 0;
+  for (const ch of text) if (!INVISIBLE.test(ch)) n++;
+  return n;
+}
+
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 /** Longest prefix of `text` with `.length <= budget` that ends on a grapheme boundary (falls back

@@ -3,7 +3,7 @@
 
 import { findByInteractionId, insertLaunch } from '../db/launches.js';
 import { extractUrls } from '../launch/detect.js';
-import { codePointLength, normaliseLine } from '../text.js';
+import { codePointLength, normaliseLine, visibleLength } from '../text.js';
 import { postableText } from '../discord/escape.js';
 import { isSnowflake, snowflakeToDate } from '../discord/snowflake.js';
 import { ephemeral, message, type MessageData } from '../discord/interactions/respond.js';
@@ -29,7 +29,8 @@ async function handle(i: Interaction, { db, log }: CommandDeps): Promise<Message
   // Discord enforces the limits client-side; re-check them here so code and registration agree.
   const product = normaliseLine(stringOption(i, SHIP_OPTION) ?? '');
   const length = codePointLength(product);
-  if (length < SHIP_MIN_LENGTH) {
+  // The minimum counts what a reader sees: 50 zero-width spaces are no launch (src/text.ts visibleLength).
+  if (visibleLength(product) < SHIP_MIN_LENGTH) {
     return ephemeral(`Tell me what you shipped: \`/ship ${SHIP_OPTION}:\` followed by at least ${SHIP_MIN_LENGTH} characters. Nothing was saved.`);
   }
   if (length > SHIP_MAX_LENGTH) {
