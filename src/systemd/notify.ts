@@ -93,7 +93,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       () => true,
       (err: unknown) => {
         const e = err as { message?: string; stderr?: string };
-        log.warn('systemd_notify_failed', { message: args.join(' '), error: e?.message ?? String(err), stderr: e?.stderr || undefined });
+        log.warn('systemd.notify_failed', { message: args.join(' '), error: e?.message ?? String(err), stderr: e?.stderr || undefined });
         return false;
       },
     );

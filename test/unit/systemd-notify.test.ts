@@ -90,7 +90,7 @@ test('a failing systemd-notify resolves false and logs a warning; it never throw
   assert.equal(await n.ready(), true, 'the queue keeps working after a failure');
   assert.equal(calls.length, 2);
   assert.equal(lines.length, 1);
-  assert.match(lines[0]!, /^<4>systemd_notify_failed component=systemd-notify message="WATCHDOG=1" error="exit 1" stderr="Failed to notify init system"$/);
+  assert.match(lines[0]!, /^<4>systemd.notify_failed component=systemd-notify message="WATCHDOG=1" error="exit 1" stderr="Failed to notify init system"$/);
 });
 
 test('messages are sent one at a time, in call order', async () => {
@@ -191,5 +191,5 @@ test('real systemd-notify delivers READY=1/STATUS= and WATCHDOG=1 datagrams to $
 
   const missing = createNotifier({ env: { NOTIFY_SOCKET: join(dir, 'nobody-listens'), PATH: process.env.PATH ?? '/usr/bin:/bin' }, log });
   assert.equal(await missing.watchdog(), false);
-  assert.equal(logLines[0], '<4>systemd_notify_failed component=systemd-notify message="WATCHDOG=1" error="exited 1" stderr="Failed to notify init system: No such file or directory"');
+  assert.equal(logLines[0], '<4>systemd.notify_failed component=systemd-notify message="WATCHDOG=1" error="exited 1" stderr="Failed to notify init system: No such file or directory"');
 });
