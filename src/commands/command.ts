@@ -12,6 +12,12 @@ export interface CommandDeps {
   db: Queryable;
   clock: Clock;
   log: Logger;
+  /**
+   * The community's server (config DISCORD_GUILD_ID). When set, an interaction from any other
+   * server, or from a DM, gets a private notice and no command runs (index.ts). When unset, any
+   * server is answered (DMs still are not): its launches would mix with the community's.
+   */
+  guildId?: string | undefined;
 }
 
 export interface Command {
@@ -20,6 +26,8 @@ export interface Command {
   handle(interaction: Interaction, deps: CommandDeps): Promise<MessageData>;
   /** What the user sees when handle() throws: says what did (not) happen. */
   readonly apology: string;
+  /** The private answer in a DM; index.ts's NOT_IN_SERVER when absent. */
+  readonly notInServer?: string;
 }
 
 /** `n launch` / `n launches`. */

@@ -1,7 +1,10 @@
 // Owns ShipTrack's slash-command set and plugging it into the interactions router: each handler is
-// bound to the dependencies it is given (database, clock, log). The router knows none of them.
+// bound to the dependencies it is given (database, clock, log, the community's server id), and
+// answered only in the community's server. The router knows none of them.
 
+import { ephemeral } from '../discord/interactions/respond.js';
 import type { CommandHandler } from '../discord/interactions/router.js';
+import { isSnowflake } from '../discord/snowflake.js';
 import type { Command, CommandDeps } from './command.js';
 import { leaderboardCommand } from './leaderboard.js';
 import { profileCommand } from './profile.js';
@@ -10,7 +13,26 @@ import { shipCommand } from './ship.js';
 /** In the order the unknown-command reply names them: /ship, /profile, /leaderboard. */
 export const SHIPTRACK_COMMANDS: readonly Command[] = [shipCommand, profileCommand, leaderboardCommand];
 
-/** The handlers the router takes (createRouter's `commands`), each calling `handle(interaction, deps)`. */
+export const NOT_IN_SERVER = '🚀 ShipTrack answers only in its community server: use this command in a channel there. Nothing was saved or shown.';
+export const OTHER_SERVER = '🚀 ShipTrack keeps the launch log of another server and answers only there. Nothing was saved or shown.';
+
+/**
+ * The handlers the router takes (createRouter's `commands`), each calling `handle(interaction, deps)`
+ * only for an interaction from the community's server: the signature proves Discord sent it, not
+ * that it came from our server (docs/interactions.md §2.1), so a DM or another server gets a private
+ * notice and nothing is stored or read.
+ */
 export function commandHandlers(deps: CommandDeps, commands: readonly Command[] = SHIPTRACK_COMMANDS): CommandHandler[] {
-  return commands.map((c) => ({ name: c.name, apology: c.apology, handle: (interaction) => c.handle(interaction, deps) }));
+  return commands.map((c) => ({
+    name: c.name,
+    apology: c.apology,
+    handle: async (interaction) => {
+      if (!isSnowflake(interaction.guild_id)) return ephemeral(c.notInServer ?? NOT_IN_SERVER);
+      if (deps.guildId !== undefined && interaction.guild_id !== deps.guildId) {
+        deps.log.notice('commands.foreign_guild', { interaction: interaction.id, command: c.name, guild: interaction.guild_id });
+        return ephemeral(OTHER_SERVER);
+      }
+      return c.handle(interaction, deps);
+    },
+  }));
 }

@@ -59,4 +59,5 @@ export const shipCommand: Command = {
   name: 'ship',
   handle,
   apology: '⚠️ Sorry, ShipTrack could not save your launch just now (database trouble). Please run /ship again in a minute.',
+  notInServer: NOT_IN_DM,
 };
