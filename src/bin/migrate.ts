@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { fatal, startProcess } from './bootstrap.js';
 import { checkDatabase, createPool, describeDatabase } from '../db/pool.js';
 import { migrate } from '../db/migrate.js';
-import { sleep } from '../clock.js';
+import { sleep, systemClock } from '../clock.js';
+import { backoffDelay } from '../backoff.js';
 
 const rt = startProcess('migrate');
 const { values } = parseArgs({ options: { 'wait-for-db': { type: 'string', default: '0' } } });
@@ -20,7 +21,7 @@ try {
       break;
     } catch (err) {
       if (Date.now() >= deadline) throw err;
-      const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt - 1, 5));
+      const delay = backoffDelay(attempt, { baseMs: 2000, maxMs: 30_000 }, systemClock.random); // 1-2 s, then doubling, at most 30 s
       rt.log.warn('migrate.db_wait', { db: describeDatabase(rt.config.databaseUrl), attempt, retry_in_ms: delay, err });
       await sleep(delay);
     }

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rig, startReady, waitFor, type Frame } from './gateway-harness.js';
+import { ManualClock } from '../helpers/clock.js';
 import { openWebSocket, type WebSocketLike } from '../../src/discord/gateway/connection.js';
 
 test('gateway §4.1, §4.4, §4.13: /gateway/bot with auth+UA, connect v=10&encoding=json, one IDENTIFY after HELLO, READY persisted', async (t) => {
@@ -36,21 +37,46 @@ test('gateway §4.1, §4.4, §4.13: /gateway/bot with auth+UA, connect v=10&enco
 });
 
 test('gateway §4.6, §4.7, §4.8: first beat within one interval, then every interval; beat carries the latest seq', async (t) => {
-  const r = await rig(t, { heartbeatIntervalMs: 300 });
-  const helloAt = waitFor<{ frame: Frame }>(r.fake.events, 'gateway-sent', (e: { frame: Frame }) => e.frame.op === 10).then(() => Date.now());
+  // The shard's clock is manual and HELLO says 30 s, so the fake's own heartbeat timeout (75 s of
+  // real time) never runs out: the beats are checked at exact times, whatever the machine's load.
+  const clock = new ManualClock();
+  clock.queueRandom(0.25); // the first beat's jitter: 0.25 of the interval
+  const beats: Array<{ at: number; d: unknown }> = [];
+  const r = await rig(t, { heartbeatIntervalMs: 30_000 }, {
+    clock,
+    openSocket: (url) => {
+      const ws = openWebSocket(url);
+      const send = ws.send.bind(ws);
+      ws.send = (data: string) => {
+        const frame = JSON.parse(data) as Frame;
+        if (frame.op === 1) beats.push({ at: clock.now(), d: frame.d });
+        send(data);
+      };
+      return ws;
+    },
+  });
   await startReady(r);
-  const t0 = await helloAt;
-  const times: number[] = [];
-  for (let i = 0; i < 4; i++) { await r.nextFrame(1); times.push(Date.now() - t0); }
-  assert.ok(times[0]! >= 0 && times[0]! <= 300 + 50, `first beat at ${times[0]}`);
-  const gaps = times.slice(1).map((x, i) => x - times[i]!);
-  for (const g of gaps) assert.ok(g >= 270 - 20 && g <= 330 + 60, `gap ${g}`);
-  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
-  assert.ok(Math.abs(mean - 300) <= 30, `mean gap ${mean}`);
+  const t0 = clock.now();
+  const acked = () => waitFor(r.shard, 'heartbeatAck');
+  clock.advance(7499);
+  assert.deepEqual(beats, [], 'no beat before interval x jitter');
+  let ack = acked();
+  clock.advance(1);
+  assert.deepEqual(beats.map((b) => b.at - t0), [7500], 'first beat at interval x jitter');
+  for (let i = 1; i <= 3; i++) {
+    await ack;
+    clock.advance(29_999);
+    assert.equal(beats.length, i, `no beat 1 ms before beat ${i + 1}`);
+    ack = acked();
+    clock.advance(1);
+  }
+  assert.deepEqual(beats.map((b) => b.at - t0), [7500, 37_500, 67_500, 97_500], 'then one beat per interval');
+  await ack;
   for (let i = 0; i < 5; i++) r.fake.postMessage({ channelId: r.fake.channels.shipped, authorId: r.fake.members[0]!.id, content: `m${i}` });
-  const beat = await r.nextFrame(1);
-  assert.equal(beat.d, r.fake.gateway.sessions()[0]!.seq);
-  assert.equal(beat.d, 7);
+  await r.store.seqReaches(7); // READY, GUILD_CREATE and the five MESSAGE_CREATEs, handled
+  clock.advance(30_000);
+  assert.equal(beats.at(-1)!.d, r.fake.gateway.sessions()[0]!.seq);
+  assert.equal(beats.at(-1)!.d, 7);
 });
 
 test('gateway §4.9: server op 1 answered within 100 ms with the current seq, and never treated as a zombie', async (t) => {
