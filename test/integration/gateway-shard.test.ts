@@ -59,7 +59,7 @@ test('gateway §4.6, §4.7, §4.8: first beat within one interval, then every in
   const t0 = clock.now();
   const acked = () => waitFor(r.shard, 'heartbeatAck');
   clock.advance(7499);
-  assert.deepEqual(beats, [], 'no beat before interval x jitter');
+  assert.equal(beats.length, 0, 'no beat before interval x jitter');
   let ack = acked();
   clock.advance(1);
   assert.deepEqual(beats.map((b) => b.at - t0), [7500], 'first beat at interval x jitter');

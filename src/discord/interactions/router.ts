@@ -3,7 +3,8 @@
 // Does not read HTTP (server.ts) or know any command's meaning: the application passes its
 // handlers in (ShipTrack's are in src/commands/).
 
-import { sleep, type Clock, type TimerHandle } from '../../clock.js';
+import { sleep, type Clock } from '../../clock.js';
+import { withTimeout } from '../../timeout.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { deferred, editBody, ephemeral, HttpError, inline, pong, type InteractionResponse, type MessageData } from './respond.js';
@@ -102,25 +103,18 @@ export function createRouter(options: RouterOptions): Router {
         log.error('interaction.handler_failed', { interaction: i.id, command: command.name, error: describeError(err) });
         return ephemeral(command.apology);
       });
-    return new Promise((resolve) => {
-      // Exactly one initial answer: whichever of the timer and the handler comes first owns it.
-      let answered = false;
-      const timer: TimerHandle = clock.setTimeout(() => {
-        if (answered) return;
-        answered = true;
-        log.info('interaction.deferred', { interaction: i.id, command: command.name, after_ms: clock.now() - receivedAt });
-        const task: Promise<void> = work.then((data) => followUp(i, command.name, data, receivedAt))
-          .finally(() => { pending.delete(task); });
-        pending.add(task);
-        resolve(deferred());
-      }, options.deferMs);
-      void work.then((data) => {
-        if (answered) return;
-        answered = true;
-        clock.clearTimeout(timer);
-        log.info('interaction.answered', { interaction: i.id, command: command.name, ms: clock.now() - receivedAt, ephemeral: data.flags === 64 });
-        resolve(inline(data));
-      });
+    // Exactly one initial answer: the handler's, if it finishes within deferMs; otherwise type 5
+    // now and the handler's answer later as a follow-up.
+    return withTimeout(work, options.deferMs, clock).then((r) => {
+      if (!r.timedOut) {
+        log.info('interaction.answered', { interaction: i.id, command: command.name, ms: clock.now() - receivedAt, ephemeral: r.value.flags === 64 });
+        return inline(r.value);
+      }
+      log.info('interaction.deferred', { interaction: i.id, command: command.name, after_ms: clock.now() - receivedAt });
+      const task: Promise<void> = work.then((data) => followUp(i, command.name, data, receivedAt))
+        .finally(() => { pending.delete(task); });
+      pending.add(task);
+      return deferred();
     });
   }
 
