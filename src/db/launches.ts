@@ -1,5 +1,6 @@
 // Owns SQL for the launches table: idempotent inserts, edits, soft deletes and the reads behind
 // the digest, /profile and /leaderboard. Does not decide what is a launch (src/launch/detect.ts).
+// Every text written goes through storableText, so no path loses a launch to a NUL byte.
 
 import type { Queryable } from './pool.js';
 
@@ -38,6 +39,18 @@ const COLUMNS = `id::text, source, guild_id::text AS "guildId", channel_id::text
   message_id::text AS "messageId", interaction_id::text AS "interactionId", created_at AS "createdAt",
   edited_at AS "editedAt", reacted_at AS "reactedAt", deleted_at AS "deletedAt"`;
 
+// PostgreSQL text cannot hold U+0000 ("the character with code zero cannot be stored",
+// postgresql.org/docs/current/datatype-character.html): one NUL in a nickname, a message or a link
+// fails the whole INSERT, every time. Lone surrogates are valid JS but not UTF-8; pg encodes them
+// as U+FFFD (Buffer's UTF-8 encoder), and so does this, so what is stored is what we compare.
+const NUL = /\u0000/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** `text` as PostgreSQL can store it: NULs dropped, lone surrogates as U+FFFD. */
+export function storableText(text: string): string {
+  return text.replace(NUL, '').replace(LONE_SURROGATE, '\ufffd');
+}
+
 /**
  * Stores a launch once. `created` is false when the same message or interaction was already
  * stored (a replayed dispatch, a retried delivery, a backfill overlap): callers must not react
@@ -49,7 +62,8 @@ export async function insertLaunch(db: Queryable, l: NewLaunch): Promise<{ creat
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT DO NOTHING
      RETURNING id::text`,
-    [l.source, l.guildId, l.channelId, l.userId, l.userName, l.content, l.urls, l.messageId ?? null, l.interactionId ?? null, l.createdAt],
+    [l.source, l.guildId, l.channelId, l.userId, storableText(l.userName), storableText(l.content), l.urls.map(storableText),
+      l.messageId ?? null, l.interactionId ?? null, l.createdAt],
   );
   if (inserted.rows[0]) return { created: true, id: inserted.rows[0].id };
   const existing = await db.query<{ id: string }>(
@@ -73,7 +87,7 @@ export async function findByInteractionId(db: Queryable, interactionId: string):
 export async function updateLaunchText(db: Queryable, messageId: string, content: string, urls: readonly string[], editedAt: Date): Promise<boolean> {
   const { rowCount } = await db.query(
     'UPDATE launches SET content = $2, urls = $3, edited_at = $4 WHERE message_id = $1 AND deleted_at IS NULL',
-    [messageId, content, urls, editedAt],
+    [messageId, storableText(content), urls.map(storableText), editedAt],
   );
   return (rowCount ?? 0) > 0;
 }
