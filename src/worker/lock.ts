@@ -2,7 +2,7 @@
 // dedicated pg.Client (not the pool — a pooled connection could be recycled and silently drop
 // the lock), a standby loop while another worker holds it, and loss detection (client 'error'/
 // 'end', or a periodic SELECT 1 that fails or hangs). Does not stop anything itself: it tells
-// its owner through onLost, and the owner stops processing (src/bin/worker.ts).
+// its owner through onLost, and the owner stops processing (src/worker/app.ts).
 
 import pg from 'pg';
 import { sleep, type Clock, type TimerHandle } from '../clock.js';

@@ -21,7 +21,7 @@ import { openDatabase } from '../../src/bin/bootstrap.js';
 import { createWorker, type Worker, type WorkerDeps, type WorkerPool, type WorkerTiming } from '../../src/worker/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
-import { Supervisor, waitFor, type WorkerProcess } from './worker-harness.js';
+import { Supervisor, lineWaiter, waitFor, type WorkerProcess } from './worker-harness.js';
 
 export interface Posted { id: string; launch: boolean }
 
@@ -253,19 +253,13 @@ export function startInProcessWorker(o: InProcessOptions): InProcessWorker {
   void app.stopped.then(() => { stopped = true; events.emit('stopped'); });
   void app.start();
 
-  const waitForLine: WorkerLines['waitForLine'] = (event, opts = {}) => new Promise((resolve, reject) => {
-    const names = Array.isArray(event) ? event : [event];
-    const ok = (l: string) => names.some((e) => l === e || l.startsWith(`${e} `)) && (!opts.match || opts.match(l));
-    const seen = lines.slice(opts.from ?? 0).find(ok);
-    if (seen) return resolve(seen);
-    const timeoutMs = opts.timeoutMs ?? 15_000;
-    const tail = () => lines.slice(-20).join('\n');
-    const onLine = (l: string) => { if (ok(l)) { cleanup(); resolve(l); } };
-    const onStopped = () => { cleanup(); reject(new Error(`[${name}] stopped before "${String(event)}"; last lines:\n${tail()}`)); };
-    const timer = setTimeout(() => { cleanup(); reject(new Error(`[${name}] no "${String(event)}" line within ${timeoutMs} ms; last lines:\n${tail()}`)); }, timeoutMs);
-    const cleanup = () => { clearTimeout(timer); events.off('line', onLine); events.off('stopped', onStopped); };
-    events.on('line', onLine);
-    if (stopped) onStopped(); else events.once('stopped', onStopped);
+  const waitForLine: WorkerLines['waitForLine'] = (event, opts = {}) => lineWaiter(name, lines, events, event, {
+    ...opts,
+    onExit: (cb) => {
+      if (stopped) { queueMicrotask(cb); return () => {}; }
+      events.once('stopped', cb);
+      return () => events.off('stopped', cb);
+    },
   });
   return { app, lines, waitForLine, get pool() { return pool; } };
 }

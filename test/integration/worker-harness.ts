@@ -91,7 +91,7 @@ export function spawnWorker(env: Record<string, string>, name = 'worker'): Worke
 }
 
 /** Resolves with the first line (from index `from`) starting with `event` (one of them); rejects on timeout or exit. */
-function lineWaiter(name: string, lines: string[], events: EventEmitter, event: string | string[],
+export function lineWaiter(name: string, lines: string[], events: EventEmitter, event: string | string[],
   opts: { timeoutMs?: number; from?: number; match?: (line: string) => boolean; onExit?: (cb: () => void) => () => void }): Promise<string> {
   return new Promise((resolve, reject) => {
     const names = Array.isArray(event) ? event : [event];
