@@ -26,7 +26,7 @@ try {
   const router = createRouter({
     clock, log, applicationId: config.applicationId, deferMs: config.interactionDeferMs,
     editOriginal: (token, body) => editOriginalResponse(rest, config.applicationId, token, body),
-    commands: commandHandlers({ db: pool, clock, log }), retryable: isTransientDbError,
+    commands: commandHandlers({ db: pool, clock, log, guildId: config.guildId }), retryable: isTransientDbError,
   });
   const web = createInteractionServer({ verifier: createVerifier(key, { clock }), router, db: pool, clock, log, version: packageVersion() });
   const addr = await web.listen(config.port, config.host);

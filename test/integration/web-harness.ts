@@ -55,7 +55,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
   const router = createRouter({
     clock, log, applicationId: o.applicationId ?? APP_ID, deferMs: o.deferMs ?? 1500,
     editOriginal: o.editOriginal ?? (async () => { throw new Error('no follow-up expected in this test'); }),
-    commands: commandHandlers({ db: o.db, clock, log }), retryable: isTransientDbError,
+    commands: commandHandlers({ db: o.db, clock, log, guildId: GUILD_ID }), retryable: isTransientDbError,
   });
   const server = createInteractionServer({
     verifier: createVerifier(publicKeyFromHex(publicKeyHex), { clock }), router, db: o.db, clock, log, version: '0.1.0-test',

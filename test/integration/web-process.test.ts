@@ -8,7 +8,7 @@ import nacl from 'tweetnacl';
 import { commandDefinitions } from '../../src/commands/definitions.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { APP_ID, commandPayload, destroyAgent, launchCount, request, signedPost, startWeb } from './web-harness.js';
+import { APP_ID, GUILD_ID, commandPayload, destroyAgent, launchCount, request, signedPost, startWeb } from './web-harness.js';
 import type { Queryable } from '../../src/db/pool.js';
 import { binArgs } from '../helpers/bin.js';
 import { freePort } from '../helpers/net.js';
@@ -61,7 +61,7 @@ describe('web as a child process', () => {
     const port = await freePort();
     const child = run('web', {
       DATABASE_URL: db.url, DISCORD_PUBLIC_KEY: Buffer.from(keys.publicKey).toString('hex'), DISCORD_APPLICATION_ID: APP_ID,
-      HOST: '127.0.0.1', PORT: String(port), DISCORD_API_BASE: 'http://127.0.0.1:9/api/v10',
+      HOST: '127.0.0.1', PORT: String(port), DISCORD_API_BASE: 'http://127.0.0.1:9/api/v10', DISCORD_GUILD_ID: GUILD_ID,
     });
     t.after(() => { child.proc.kill('SIGKILL'); });
     await waitForLine(child, /web\.listening/);
@@ -75,6 +75,12 @@ describe('web as a child process', () => {
     const before = await launchCount(db.pool);
     const shipped = await signedPost(web, JSON.stringify(commandPayload({ name: 'ship', options: [{ name: 'product', type: 3, value: 'From the child' }] })));
     assert.equal((shipped.json as { type: number }).type, 4);
+    assert.equal(await launchCount(db.pool), before + 1);
+    // DISCORD_GUILD_ID reaches the commands: /ship from another server is answered privately, nothing stored.
+    const foreign = { ...commandPayload({ name: 'ship', options: [{ name: 'product', type: 3, value: 'From elsewhere' }] }), guild_id: '1200000000000000099' };
+    const refused = await signedPost(web, JSON.stringify(foreign));
+    assert.equal((refused.json as { type: number }).type, 4);
+    assert.equal((refused.json as { data: { flags: number } }).data.flags, 64);
     assert.equal(await launchCount(db.pool), before + 1);
     destroyAgent();
     const t0 = performance.now();
