@@ -2,24 +2,15 @@
 // status mapping, /healthz. Requests are signed with tweetnacl, the server verifies with node:crypto.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import {
-  APP_ID, commandPayload, destroyAgent, launchCount, nowSec, rawExchange, request, sign, signedPost, startWeb, type Web,
-} from './web-harness.js';
+import { APP_ID, commandPayload, launchCount, nowSec, rawExchange, request, sign, signedPost, startWeb, type Web, openWebFixture, closeWebFixture } from './web-harness.js';
+import type { TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
 let web: Web;
 const ping = () => JSON.stringify({ id: '1311111111111111111', application_id: APP_ID, type: 1, token: 'tok', version: 1 });
 
-before(async () => {
-  db = await createTestDatabase();
-  web = await startWeb({ db: db.pool });
-});
-after(async () => {
-  await web?.close();
-  destroyAgent();
-  await db?.close();
-});
+before(async () => { ({ db, web } = await openWebFixture()); });
+after(() => closeWebFixture(web, db));
 
 describe('verification', () => {
   test('1: a valid PING gets 200 application/json {"type":1}', async () => {

@@ -14,6 +14,7 @@ import { isTransientDbError } from '../../src/db/transient.js';
 import { createRouter, type EditOriginal, type Router } from '../../src/discord/interactions/router.js';
 import { createInteractionServer, INTERACTIONS_PATH, type InteractionServer } from '../../src/discord/interactions/server.js';
 import { createVerifier, publicKeyFromHex } from '../../src/discord/interactions/verify.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 export const APP_ID = '1300000000000000001';
 export const GUILD_ID = '1200000000000000002';
@@ -170,4 +171,17 @@ export function rawExchange(port: number, chunks: (string | Buffer)[], options: 
 export async function launchCount(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM launches');
   return Number(rows[0]!.n);
+}
+
+/** A file's test database and web server on it: `before(async () => { ({ db, web } = await openWebFixture()); })`. */
+export async function openWebFixture(): Promise<{ db: TestDatabase; web: Web }> {
+  const db = await createTestDatabase();
+  return { db, web: await startWeb({ db: db.pool }) };
+}
+
+/** Closes what openWebFixture opened (and the shared keep-alive agent): `after(() => closeWebFixture(web, db))`. */
+export async function closeWebFixture(web: Web | undefined, db: TestDatabase | undefined): Promise<void> {
+  await web?.close();
+  destroyAgent();
+  await db?.close();
 }

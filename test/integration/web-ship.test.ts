@@ -9,10 +9,8 @@ import { snowflakeToDate } from '../../src/discord/snowflake.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
 import { createLogger } from '../../src/log.js';
 import { ManualClock } from '../helpers/clock.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import {
-  CHANNEL_ID, commandPayload, destroyAgent, GUILD_ID, launchCount, nowSec, signedPost, startWeb, USER_ID, type Web,
-} from './web-harness.js';
+import { CHANNEL_ID, commandPayload, GUILD_ID, launchCount, nowSec, signedPost, startWeb, USER_ID, type Web, openWebFixture, closeWebFixture } from './web-harness.js';
+import type { TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
 let web: Web;
@@ -40,15 +38,8 @@ function gatedDb(inner: Queryable) {
   return { db, blocked, state, release: () => open(), reset: () => { gate = new Promise<void>((r) => { open = r; }); } };
 }
 
-before(async () => {
-  db = await createTestDatabase();
-  web = await startWeb({ db: db.pool });
-});
-after(async () => {
-  await web?.close();
-  destroyAgent();
-  await db?.close();
-});
+before(async () => { ({ db, web } = await openWebFixture()); });
+after(() => closeWebFixture(web, db));
 beforeEach(async () => { await db.pool.query('DELETE FROM launches'); });
 
 describe('/ship with a fast database', () => {

@@ -12,21 +12,14 @@ import { findByMessageId } from '../../src/db/launches.js';
 import { RestClient } from '../../src/discord/rest/client.js';
 import { startFakeDiscord } from '../../src/fake-discord/index.js';
 import { Ingest } from '../../src/worker/ingest.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { captureLogger } from '../integration/worker-harness.js';
-import { commandPayload, destroyAgent, signedPost, startWeb, type Web } from '../integration/web-harness.js';
+import { commandPayload, signedPost, type Web, openWebFixture, closeWebFixture } from '../integration/web-harness.js';
+import type { TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
 let web: Web;
-before(async () => {
-  db = await createTestDatabase();
-  web = await startWeb({ db: db.pool });
-});
-after(async () => {
-  await web?.close();
-  destroyAgent();
-  await db?.close();
-});
+before(async () => { ({ db, web } = await openWebFixture()); });
+after(() => closeWebFixture(web, db));
 beforeEach(async () => { await db.pool.query('DELETE FROM launches'); });
 
 test('/ship by a member whose nickname holds a NUL is confirmed and stored without the NUL', async () => {
