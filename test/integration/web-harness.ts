@@ -29,6 +29,8 @@ export interface WebOptions {
   /** Defaults to a fresh key pair generated here. */
   keys?: { publicKeyHex: string; secretKey?: Uint8Array };
   applicationId?: string;
+  /** The community's server (DISCORD_GUILD_ID); commands from any other are refused. Defaults to GUILD_ID, the server of commandPayload(). */
+  guildId?: string;
   requestTimeoutMs?: number;
   headersTimeoutMs?: number;
 }
@@ -56,7 +58,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
   const router = createRouter({
     clock, log, applicationId: o.applicationId ?? APP_ID, deferMs: o.deferMs ?? 1500,
     editOriginal: o.editOriginal ?? (async () => { throw new Error('no follow-up expected in this test'); }),
-    commands: commandHandlers({ db: o.db, clock, log, guildId: GUILD_ID }), retryable: isTransientDbError,
+    commands: commandHandlers({ db: o.db, clock, log, guildId: o.guildId ?? GUILD_ID }), retryable: isTransientDbError,
   });
   const server = createInteractionServer({
     verifier: createVerifier(publicKeyFromHex(publicKeyHex), { clock }), router, db: o.db, clock, log, version: '0.1.0-test',

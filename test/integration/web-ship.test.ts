@@ -141,7 +141,7 @@ describe('/ship with a slow database (deferral through the fake Discord)', () =>
 
   async function deferringWeb(t: { after(fn: () => Promise<void>): void }, gated: ReturnType<typeof gatedDb>, clock?: ManualClock): Promise<Web> {
     const w = await startWeb({
-      db: gated.db, keys: { publicKeyHex: fake.publicKeyHex }, applicationId: fake.applicationId, ...(clock ? { clock } : {}),
+      db: gated.db, keys: { publicKeyHex: fake.publicKeyHex }, applicationId: fake.applicationId, guildId: fake.guildId, ...(clock ? { clock } : {}),
       editOriginal: (token, body) => editOriginalResponse(rest, fake.applicationId, token, body),
     });
     t.after(async () => { gated.release(); await w.close(); });
