@@ -15,6 +15,14 @@ import { packageVersion } from '../version.js';
 
 const rt = startProcess('web');
 const { config, log } = rt;
+// Signal handlers first: systemd may send SIGTERM the moment it has read READY=1, before
+// systemd-notify has even exited. A signal during start-up is remembered and acted on as soon as
+// there is something to stop; Node's default action would kill the process without draining.
+let onStop: ((signal: string) => void) | undefined;
+let stopRequested: string | undefined;
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(sig, () => { if (onStop) onStop(sig); else stopRequested ??= sig; });
+}
 try {
   // Fail fast (exit 78) on a malformed key, before anything listens.
   const key = publicKeyFromHex(config.publicKey);
@@ -31,7 +39,6 @@ try {
   const web = createInteractionServer({ verifier: createVerifier(key, { clock }), router, db: pool, clock, log, version: packageVersion() });
   const addr = await web.listen(config.port, config.host);
   log.notice('web.listening', { host: addr.address, port: addr.port, path: INTERACTIONS_PATH, defer_ms: config.interactionDeferMs });
-  await notifier.ready(`listening on ${addr.address}:${addr.port}`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -45,8 +52,9 @@ try {
       .then(async () => { await stoppingSent; log.notice('web.stopped', {}); process.exit(0); })
       .catch(async (err: unknown) => { log.error('web.stop_failed', { error: describeError(err) }); await stoppingSent; process.exit(1); });
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  onStop = stop;
+  if (stopRequested) stop(stopRequested);
+  else await notifier.ready(`listening on ${addr.address}:${addr.port}`);
 } catch (err) {
   fatal(log, err);
 }
