@@ -124,6 +124,12 @@ export async function listParts(db: Queryable, windowStart: Date): Promise<Diges
   return rows;
 }
 
+/** Every Discord message id recorded for any digest part (a message is adopted for one part only). */
+export async function recordedMessageIds(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT message_id::text AS id FROM digest_parts WHERE message_id IS NOT NULL');
+  return rows.map((r) => r.id);
+}
+
 /**
  * The last check before POSTing part `partNo`: 'ok' only if it has no message id yet and this run
  * still holds a live lease; 'posted' if it already has one; 'lease_lost' otherwise (do not post).

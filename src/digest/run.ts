@@ -12,6 +12,7 @@ import type { RestClient } from '../discord/rest/client.js';
 import { createMessage } from '../discord/rest/api.js';
 import { buildDigest, type DigestLaunch } from './build.js';
 import { fetchTheme, type FetchLike, type LlmSettings } from './theme.js';
+import { findPostedParts } from './adopt.js';
 import type { DigestWindow } from './window.js';
 
 /** SUPPRESS_EMBEDS: product links must not unfurl into a wall of previews (docs/interactions.md §4.1). */
@@ -124,6 +125,31 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new ShipTrackError('DIGEST_ABORTED', 'digest run stopped by a signal before finishing; the next run resumes', { cause: signal.reason });
 }
 
+/**
+ * Records as posted every pending part found among the bot's messages since the window was first
+ * claimed (src/digest/adopt.ts); returns their part numbers.
+ */
+async function adoptPostedParts(
+  deps: DigestDeps, opts: DigestRunOptions, claimedAt: Date, total: number, pending: readonly store.DigestPartRow[],
+): Promise<Set<number>> {
+  const taken = new Set(await store.recordedMessageIds(deps.pool));
+  const search = await findPostedParts(deps.rest, opts.channelId, claimedAt, pending, taken);
+  deps.log.info('digest.adopt_search', { ...windowFields(opts.window), since: claimedAt.toISOString(), scanned: search.scanned, found: search.found.size, truncated: search.truncated });
+  if (search.truncated) {
+    deps.log.warn('digest.adopt_search_truncated', { ...windowFields(opts.window), scanned: search.scanned, msg: 'too many channel messages to search; unfinished parts are posted again and may appear twice' });
+  }
+  const adopted = new Set<number>();
+  for (const [partNo, messageId] of search.found) {
+    const recorded = await store.recordPartPosted(deps.pool, opts.window.start, partNo, messageId);
+    adopted.add(partNo);
+    deps.log.notice('digest.part_adopted', {
+      ...windowFields(opts.window), part: `${partNo}/${total}`, message_id: messageId,
+      msg: 'already in the channel from an interrupted run; not posted again', ...(recorded ? {} : { note: 'already recorded by another run' }),
+    });
+  }
+  return adopted;
+}
+
 /** One run for `opts.window`. Throws when posting fails (the claim is released first, so the next run resumes). */
 export async function runDigest(deps: DigestDeps, opts: DigestRunOptions): Promise<DigestOutcome> {
   const log = deps.log;
@@ -162,7 +188,13 @@ export async function runDigest(deps: DigestDeps, opts: DigestRunOptions): Promi
     }
 
     const parts = await store.listParts(deps.pool, w.start);
-    const pending = parts.filter((p) => p.messageId === null);
+    let pending = parts.filter((p) => p.messageId === null);
+    if (!claim.fresh && pending.length > 0) {
+      // An earlier run may have died after Discord stored a part but before the answer arrived.
+      // The nonce de-duplicates only for a few minutes, so look in the channel before posting.
+      const adopted = await adoptPostedParts(deps, opts, claim.row.createdAt, parts.length, pending);
+      pending = pending.filter((p) => !adopted.has(p.partNo));
+    }
     log.info(claim.fresh ? 'digest.posting' : 'digest.resuming', {
       ...windowFields(w), count, parts: parts.length, already_posted: parts.length - pending.length, taken_over: !claim.fresh,
     });
