@@ -33,6 +33,8 @@ export interface WebOptions {
   guildId?: string;
   requestTimeoutMs?: number;
   headersTimeoutMs?: number;
+  /** Called with every log line as it is written (wait for an event instead of polling `logs`). */
+  onLog?: (line: string) => void;
 }
 
 export interface Web {
@@ -54,7 +56,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
   const secretKey = o.keys?.secretKey ?? pair?.secretKey ?? new Uint8Array(64);
   const clock = o.clock ?? systemClock;
   const logs: string[] = [];
-  const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
+  const log = createLogger({ level: 'debug', write: (line) => { logs.push(line); o.onLog?.(line); } });
   const router = createRouter({
     clock, log, applicationId: o.applicationId ?? APP_ID, deferMs: o.deferMs ?? 1500,
     editOriginal: o.editOriginal ?? (async () => { throw new Error('no follow-up expected in this test'); }),

@@ -1,11 +1,13 @@
 // router.ts with a manual clock: exactly one initial answer, the deferral at deferMs, one follow-up,
-// apologies instead of failures, the 14-minute drop, and payload validation.
+// apologies instead of failures, the 14-minute drop, which edit failures are retried, abandoning
+// at a shutdown deadline, and payload validation (retries against the fake Discord:
+// test/regressions/web-followup-5xx.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { isTransientDbError } from '../../src/db/transient.js';
 import { HttpError, message, type InteractionResponse } from '../../src/discord/interactions/respond.js';
-import { createRouter, validateInteraction, type CommandHandler } from '../../src/discord/interactions/router.js';
+import { createRouter, isRetryableEditError, validateInteraction, type CommandHandler } from '../../src/discord/interactions/router.js';
 import { ManualClock } from '../helpers/clock.js';
 
 const APP = '1300000000000000001';
@@ -146,4 +148,57 @@ test('isTransientDbError', async () => {
   for (const yes of [e('timeout exceeded when trying to connect'), e('Connection terminated unexpectedly'), e('x', 'ECONNREFUSED'),
     e('x', '57P01'), e('x', '08006'), e('x', '40001'), e('x', '53300')]) assert.equal(isTransientDbError(yes), true, yes.message);
   for (const no of [e('x', '22003'), e('x', '23505'), e('syntax', '42601'), 'string', undefined, e('boom')]) assert.equal(isTransientDbError(no), false, String(no));
+});
+
+function loggedSetup(handle: CommandHandler['handle'], editOriginal: (token: string) => Promise<unknown>) {
+  const clock = new ManualClock();
+  const lines: string[] = [];
+  const router = createRouter({
+    clock, log: createLogger({ level: 'debug', write: (l) => lines.push(l) }), applicationId: APP, deferMs: 1500,
+    editOriginal, commands: [{ name: 'slow', handle, apology: 'sorry' }], retryable: isTransientDbError,
+  });
+  return { clock, lines, router };
+}
+
+test('isRetryableEditError: 5xx, 429, timeouts and network failures only', () => {
+  for (const e of [{ status: 500 }, { status: 503 }, { status: 429 }, { code: 'REST_TIMEOUT' }, { code: 'REST_NETWORK_ERROR' }]) assert.equal(isRetryableEditError(e), true, JSON.stringify(e));
+  for (const e of [{ status: 400 }, { status: 401 }, { status: 404, code: 'REST_HTTP_ERROR' }, { code: 'REST_TOKEN_REJECTED' }, { code: 'REST_CLIENT_DESTROYED' }, new Error('x'), 'x', null, undefined]) {
+    assert.equal(isRetryableEditError(e), false, String(JSON.stringify(e)));
+  }
+});
+
+test('a 4xx edit is final: one attempt, interaction.followup_failed at error with the reason', async () => {
+  let attempts = 0;
+  const w = deferredWork();
+  const r = loggedSetup(() => w.p, async () => { attempts++; throw Object.assign(new Error('HTTP 404'), { status: 404 }); });
+  const answer = r.router.handle(interaction());
+  await r.clock.tick(1500);
+  assert.deepEqual(await answer, { type: 5 });
+  w.resolve(message('late'));
+  await r.router.idle();
+  assert.equal(attempts, 1);
+  assert.equal(r.lines.filter((l) => l.includes('interaction.followup_')).length, 1);
+  assert.match(r.lines.find((l) => l.includes('interaction.followup_failed'))!, /^<3>interaction\.followup_failed .*attempts=1 .*reason=rejected /);
+  assert.equal(r.clock.pending(), 0);
+});
+
+test('idle(deadline) abandons a follow-up whose handler is still running; its late answer is never sent', async () => {
+  const w = deferredWork();
+  let attempts = 0;
+  const { clock, lines, router } = loggedSetup(() => w.p, async () => { attempts++; });
+  const answer = router.handle(interaction());
+  await clock.tick(1500);
+  assert.deepEqual(await answer, { type: 5 });
+  let done = false;
+  const idle = router.idle(8000).then(() => { done = true; });
+  await clock.tick(7999);
+  assert.equal(done, false);
+  await clock.tick(1);
+  await idle;
+  assert.equal(router.pendingFollowups, 0);
+  assert.match(lines.find((l) => l.includes('interaction.followups_abandoned'))!, /^<4>interaction\.followups_abandoned count=1 after_ms=8000 /);
+  w.resolve(message('after shutdown'));
+  await clock.tick(0);
+  assert.equal(attempts, 0);
+  assert.equal(clock.pending(), 0);
 });

@@ -1,8 +1,10 @@
 // Owns turning an authenticated interaction payload into exactly one answer: PONG, an inline
-// message, or a deferral (type 5) followed by one PATCH of @original once the handler settles.
+// message, or a deferral (type 5) followed by a PATCH of @original once the handler settles,
+// retried while the interaction token lives (docs/interactions.md §2.6).
 // Does not read HTTP (server.ts) or know any command's meaning: the application passes its
 // handlers in (ShipTrack's are in src/commands/).
 
+import { backoffDelay, type BackoffPolicy } from '../../backoff.js';
 import { sleep, type Clock } from '../../clock.js';
 import { withTimeout } from '../../timeout.js';
 import { describeError } from '../../errors.js';
@@ -13,6 +15,25 @@ import { InteractionType, type Interaction } from './types.js';
 
 /** Interaction tokens live 15 min; a follow-up older than this is dropped, not sent (docs/interactions.md §2.6). */
 export const FOLLOWUP_MAX_AGE_MS = 14 * 60_000;
+
+/**
+ * Waits between attempts at a follow-up whose PATCH failed with a 5xx, a timeout or a network
+ * error (each attempt is already the REST client's own few tries): 1–2 s, doubling up to 30–60 s.
+ * The last attempt starts at FOLLOWUP_MAX_AGE_MS at the latest, the minute left for it to finish.
+ */
+export const FOLLOWUP_RETRY: BackoffPolicy = { baseMs: 2000, maxMs: 60_000 };
+
+/**
+ * Whether a failed edit of @original may succeed later: Discord's 5xx and 429s, timeouts and
+ * network failures. A 4xx is final (an expired or invalidated token answers 401/404, and the REST
+ * client refuses to reuse such a token), and so is anything unrecognised.
+ */
+export function isRetryableEditError(err: unknown): boolean {
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status === 'number') return status >= 500 || status === 429;
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'REST_TIMEOUT' || code === 'REST_NETWORK_ERROR' || code === 'REST_INVALID_REQUEST_GUARD';
+}
 
 /** PATCH /webhooks/{app}/{token}/messages/@original (the bin passes editOriginalResponse). */
 export type EditOriginal = (token: string, body: { content: string; allowed_mentions: { parse: [] } }) => Promise<unknown>;
@@ -45,8 +66,12 @@ export interface RouterOptions {
 export interface Router {
   /** Validates the parsed JSON (HttpError 400 when unusable) and answers it. Never rejects otherwise. */
   handle(payload: unknown): Promise<InteractionResponse>;
-  /** Resolves once every deferred follow-up has been sent or dropped (graceful shutdown, tests). */
-  idle(): Promise<void>;
+  /**
+   * Resolves once every deferred follow-up has been sent, dropped or given up (tests). With
+   * `deadlineMs` (graceful shutdown), resolves by then at the latest: the follow-ups still pending
+   * are abandoned (no further attempt) and one warning names how many.
+   */
+  idle(deadlineMs?: number): Promise<void>;
   readonly pendingFollowups: number;
 }
 
@@ -69,18 +94,44 @@ export function createRouter(options: RouterOptions): Router {
   const commands = new Map(options.commands.map((c) => [c.name, c]));
   const pending = new Set<Promise<void>>();
 
-  async function followUp(i: Interaction, command: string, data: MessageData, receivedAt: number): Promise<void> {
-    const age = clock.now() - receivedAt;
-    if (age > FOLLOWUP_MAX_AGE_MS) {
-      log.warn('interaction.followup_dropped', { interaction: i.id, command, age_ms: age, why: 'token older than 14 min' });
+  // Aborted when idle(deadline) abandons what is pending; a fresh one then serves later follow-ups.
+  let abandon = new AbortController();
+
+  async function followUp(i: Interaction, command: string, data: MessageData, receivedAt: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return; // abandoned at shutdown while the handler ran: already counted
+    const fields = { interaction: i.id, command };
+    const first = clock.now() - receivedAt;
+    if (first > FOLLOWUP_MAX_AGE_MS) {
+      log.warn('interaction.followup_dropped', { ...fields, age_ms: first, why: 'token older than 14 min' });
       return;
     }
-    try {
-      await options.editOriginal(i.token, editBody(data));
-      log.info('interaction.followup_sent', { interaction: i.id, command, age_ms: age });
-    } catch (err) {
-      // The error names the route template only (the REST client keeps tokens out of messages).
-      log.warn('interaction.followup_failed', { interaction: i.id, command, error: describeError(err) });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await options.editOriginal(i.token, editBody(data));
+        log.info('interaction.followup_sent', { ...fields, age_ms: clock.now() - receivedAt, attempts: attempt });
+        return;
+      } catch (err) {
+        if (signal.aborted) return;
+        // The error names the route template only (the REST client keeps tokens out of messages).
+        const error = describeError(err);
+        const age = clock.now() - receivedAt;
+        if (!isRetryableEditError(err)) {
+          log.error('interaction.followup_failed', { ...fields, attempts: attempt, age_ms: age, reason: 'rejected', error });
+          return;
+        }
+        const left = FOLLOWUP_MAX_AGE_MS - age;
+        if (left <= 0) {
+          log.error('interaction.followup_failed', { ...fields, attempts: attempt, age_ms: age, reason: 'token_expiring', error });
+          return;
+        }
+        const delay = Math.min(left, backoffDelay(attempt, FOLLOWUP_RETRY, () => clock.random()));
+        log.warn('interaction.followup_retry', { ...fields, attempt: attempt + 1, delay_ms: delay, age_ms: age, error });
+        try {
+          await sleep(delay, clock, signal);
+        } catch {
+          return; // abandoned at shutdown: idle() logged the count
+        }
+      }
     }
   }
 
@@ -111,7 +162,8 @@ export function createRouter(options: RouterOptions): Router {
         return inline(r.value);
       }
       log.info('interaction.deferred', { interaction: i.id, command: command.name, after_ms: clock.now() - receivedAt });
-      const task: Promise<void> = work.then((data) => followUp(i, command.name, data, receivedAt))
+      const signal = abandon.signal;
+      const task: Promise<void> = work.then((data) => followUp(i, command.name, data, receivedAt, signal))
         .finally(() => { pending.delete(task); });
       pending.add(task);
       return deferred();
@@ -132,8 +184,17 @@ export function createRouter(options: RouterOptions): Router {
       }
       return run(i, command);
     },
-    async idle() {
-      while (pending.size > 0) await Promise.allSettled([...pending]);
+    async idle(deadlineMs) {
+      const settled = (async () => { while (pending.size > 0) await Promise.allSettled([...pending]); })();
+      if (deadlineMs === undefined) return settled;
+      const r = await withTimeout(settled, deadlineMs, clock);
+      if (!r.timedOut || pending.size === 0) return;
+      const count = pending.size;
+      const abandoned = abandon;
+      abandon = new AbortController();
+      pending.clear();
+      abandoned.abort();
+      log.warn('interaction.followups_abandoned', { count, after_ms: deadlineMs, why: 'shutdown drain deadline' });
     },
     get pendingFollowups() { return pending.size; },
   };

@@ -233,7 +233,8 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       const requestsDone = inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => { drained = r; });
-      await withTimeout(Promise.all([requestsDone, router.idle()]), drainMs, clock);
+      // The router abandons follow-ups still retrying at the deadline (and says how many).
+      await Promise.all([withTimeout(requestsDone, drainMs, clock), router.idle(drainMs)]);
       server.closeAllConnections();
       await closed;
     },
