@@ -34,6 +34,8 @@ export interface Config {
   readonly digestQuietWeek: boolean;
   /** At most this many digest messages; a bigger week ends with "…and N more launches". */
   readonly digestMaxParts: number;
+  /** Windows before the latest that a digest run finishes or posts late when they were missed; 0 = none. */
+  readonly digestCatchUpWeeks: number;
   /**
    * `key` and `url` are non-enumerable, like `botToken`: some providers take the key in the URL
    * (`?key=`), so every query value of LLM_API_URL is also in `secrets`.
@@ -152,6 +154,7 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
     launchMinLength: int('LAUNCH_MIN_LENGTH', DEFAULT_MIN_LENGTH, 1, 2000),
     digestQuietWeek: bool('DIGEST_QUIET_WEEK', false),
     digestMaxParts: int('DIGEST_MAX_PARTS', 10, 1, 100),
+    digestCatchUpWeeks: int('DIGEST_CATCHUP_WEEKS', 4, 0, 52),
     llm: llmUrl && llmModel ? hide(hide({ model: llmModel, timeoutMs: int('LLM_TIMEOUT_MS', 8000, 100, 60000) }, 'url', llmUrl), 'key', get('LLM_API_KEY') ?? '') : undefined,
     restTimeoutMs: int('DISCORD_REST_TIMEOUT_MS', 15000, 100, 120000),
     workerBackfillHours: int('WORKER_BACKFILL_HOURS', 24, 0, 720),

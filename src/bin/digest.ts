@@ -9,15 +9,17 @@ import { parseArgs } from 'node:util';
 import { fatal, openDatabase, startProcess } from './bootstrap.js';
 import { describeError } from '../errors.js';
 import { RestClient } from '../discord/rest/client.js';
-import { runDigest } from '../digest/run.js';
-import { windowEndingAt, windowForIsoWeek, type DigestWindow } from '../digest/window.js';
+import { runDigest, runScheduled, type DigestOutcome } from '../digest/run.js';
+import { isLate, windowEndingAt, windowForIsoWeek, type DigestWindow } from '../digest/window.js';
 
 const USAGE = `usage: npm run digest -- [--dry-run] [--week YYYY-Www] [--now ISO-8601]
   (no option)    post the digest for the latest window that has ended (the one posted on the
-                 most recent Monday 09:00 UTC); does nothing if that window was already posted
+                 most recent Monday 09:00 UTC); does nothing if that window was already posted.
+                 First finishes unfinished windows and posts missed ones ("posted late") from
+                 the DIGEST_CATCHUP_WEEKS weeks before it, oldest first
   --dry-run      print the parts exactly as they would be posted; changes nothing
-  --week 2026-W48  the window posted on Monday of that ISO week ([Mon W47 09:00, Mon W48 09:00) UTC);
-                 must have ended; an already posted week is not posted again
+  --week 2026-W48  only the window posted on Monday of that ISO week ([Mon W47 09:00, Mon W48 09:00) UTC);
+                 must have ended; an already posted week is not posted again; no catch-up
   --now ISO      pretend the clock says ISO when choosing the window (tests, what-if runs)`;
 /** sysexits EX_USAGE: a bad command line; the timer never passes options. */
 const EX_USAGE = 64;
@@ -90,18 +92,25 @@ process.once('SIGTERM', onSignal);
 process.once('SIGINT', onSignal);
 
 const runId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-log.info('digest.start', { week: window.isoWeek, window_start: window.start.toISOString(), window_end: window.end.toISOString(), dry_run: args.dryRun, run: runId });
+log.info('digest.start', {
+  week: window.isoWeek, window_start: window.start.toISOString(), window_end: window.end.toISOString(), dry_run: args.dryRun, run: runId,
+  catch_up_weeks: args.week === undefined ? config.digestCatchUpWeeks : 0,
+});
 
 let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
 try {
   pool = await openDatabase(rt, { max: 2 });
-  const outcome = await runDigest({ pool, rest, log }, {
-    window, channelId: config.announcementsChannelId, runId, quietWeek: config.digestQuietWeek, maxParts: config.digestMaxParts, llm: config.llm,
+  const common = {
+    channelId: config.announcementsChannelId, runId, quietWeek: config.digestQuietWeek, maxParts: config.digestMaxParts, llm: config.llm,
     dryRun: args.dryRun, signal: stop.signal,
-  });
+  };
+  const deps = { pool, rest, log };
+  const outcomes: DigestOutcome[] = args.week !== undefined
+    ? [await runDigest(deps, { ...common, window, late: isLate(window, now) })]
+    : await runScheduled(deps, { ...common, now, catchUpWeeks: config.digestCatchUpWeeks });
   await pool.end();
   rest.destroy();
-  log.info('digest.finished', { status: outcome.status, ms: Date.now() - started, peak_rss_kb: peakRssKb() });
+  log.info('digest.finished', { status: outcomes.at(-1)!.status, windows: outcomes.length, ms: Date.now() - started, peak_rss_kb: peakRssKb() });
 } catch (err) {
   rest.destroy();
   await pool?.end().catch(() => {});

@@ -15,7 +15,8 @@ try {
     const body = (await res.json().catch(() => ({}))) as { version?: string };
     return { ok: res.ok, detail: `${healthUrl} → ${res.status}${body.version ? ` (version ${body.version})` : ''}` };
   };
-  const report = await collectStatus(pool, new Date(), () => web().catch((e: Error) => ({ ok: false, detail: `${healthUrl} → ${e.message}` })));
+  const report = await collectStatus(pool, new Date(), () => web().catch((e: Error) => ({ ok: false, detail: `${healthUrl} → ${e.message}` })),
+    { catchUpWeeks: rt.config.digestCatchUpWeeks });
   const verdict = assess(report);
   process.stdout.write(formatStatus(report, verdict) + '\n');
   await pool.end();

@@ -56,6 +56,22 @@ export async function getDigest(db: Queryable, windowStart: Date): Promise<Diges
   return rows[0];
 }
 
+export interface DigestWindowSummary {
+  isoWeek: string; windowStart: Date; windowEnd: Date; status: DigestStatus;
+  launchCount: number; parts: number; posted: number; finishedAt: Date | null;
+}
+
+/** Every digests row, oldest first, with its part counts (one row a week: a small table). */
+export async function listWindows(db: Queryable): Promise<DigestWindowSummary[]> {
+  const { rows } = await db.query<DigestWindowSummary>(
+    `SELECT d.iso_week AS "isoWeek", d.window_start AS "windowStart", d.window_end AS "windowEnd", d.status,
+            d.launch_count AS "launchCount", d.finished_at AS "finishedAt",
+            count(p.part_no)::int AS parts, count(p.message_id)::int AS posted
+     FROM digests d LEFT JOIN digest_parts p ON p.window_start = d.window_start
+     GROUP BY d.window_start ORDER BY d.window_start`);
+  return rows;
+}
+
 /** Claims the window for `runId` for `leaseMs` (database clock), or says who has it / that it is finished. */
 export async function claimWindow(db: Queryable, w: WindowKey, runId: string, leaseMs: number): Promise<ClaimResult> {
   const inserted = await db.query<{ windowStart: Date }>(

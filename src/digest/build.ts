@@ -43,6 +43,8 @@ export interface DigestOptions {
    * channel with hundreds of messages.
    */
   readonly maxParts?: number;
+  /** Built after the next window had ended (a catch-up run): the header says "(posted late)". */
+  readonly late?: boolean;
 }
 
 export interface Digest {
@@ -175,14 +177,15 @@ export function buildDigest(launches: readonly DigestLaunch[], window: DigestWin
     return true;
   });
 
+  const late = options.late ? ' (posted late)' : '';
   if (inWindow.length === 0) {
     if (!options.quietWeek) return { parts: [], count: 0, founders: 0 };
-    return { parts: [`Quiet week: no launches logged between ${formatWindowDates(window, 'and')}.`], count: 0, founders: 0 };
+    return { parts: [`Quiet week${late}: no launches logged between ${formatWindowDates(window, 'and')}.`], count: 0, founders: 0 };
   }
 
   const founders = order(inWindow);
   const lines = [
-    `🚀 **Launches of the week** — ${formatWindowDates(window)} · ${plural(inWindow.length, 'launch', 'launches')} by ${plural(founders.length, 'founder', 'founders')}`,
+    `🚀 **Launches of the week** — ${formatWindowDates(window)}${late} · ${plural(inWindow.length, 'launch', 'launches')} by ${plural(founders.length, 'founder', 'founders')}`,
   ];
   const theme = normaliseLine(options.theme ?? '');
   if (theme !== '') lines.push(`Theme: ${postableText(truncateAtWord(theme, MAX_THEME_LENGTH), { suppressEmbeds: true })}`);

@@ -13,7 +13,8 @@ import { createMessage } from '../discord/rest/api.js';
 import { buildDigest, type DigestLaunch } from './build.js';
 import { fetchTheme, type FetchLike, type LlmSettings } from './theme.js';
 import { findPostedParts } from './adopt.js';
-import type { DigestWindow } from './window.js';
+import { isLate, windowEndingAt, type DigestWindow } from './window.js';
+import { windowsToCatchUp } from './catch-up.js';
 
 /** SUPPRESS_EMBEDS: product links must not unfurl into a wall of previews (docs/interactions.md §4.1). */
 export const DIGEST_MESSAGE_FLAGS = 4;
@@ -44,6 +45,14 @@ export interface DigestRunOptions {
   leaseMs?: number;
   /** Aborted (e.g. SIGTERM): stop before the next part and give the claim back. */
   signal?: AbortSignal;
+  /** Built after the next window had ended: the header says "(posted late)" (window.ts isLate). */
+  late?: boolean;
+}
+
+export interface ScheduledRunOptions extends Omit<DigestRunOptions, 'window' | 'late'> {
+  now: Date;
+  /** DIGEST_CATCHUP_WEEKS: how many windows before the latest are finished or caught up; 0 = none. */
+  catchUpWeeks: number;
 }
 
 export type DigestOutcome =
@@ -77,7 +86,7 @@ async function build(deps: DigestDeps, opts: DigestRunOptions): Promise<{ parts:
     const r = await fetchTheme(opts.llm, launches.map((l) => l.content), { log: deps.log, clock: deps.clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     if (r.ok) theme = r.theme;
   }
-  const digest = buildDigest(launches, opts.window, { theme, quietWeek: opts.quietWeek, maxParts: opts.maxParts });
+  const digest = buildDigest(launches, opts.window, { theme, quietWeek: opts.quietWeek, maxParts: opts.maxParts, late: opts.late });
   return { parts: digest.parts, count: digest.count, founders: digest.founders, theme: theme !== undefined };
 }
 
@@ -228,4 +237,29 @@ export async function runDigest(deps: DigestDeps, opts: DigestRunOptions): Promi
   } finally {
     lease.stop();
   }
+}
+
+/**
+ * What the timer runs: first every unfinished window and every missed window of the last
+ * `catchUpWeeks` weeks, oldest first, each built as "posted late" (digest.catch_up), then the
+ * latest window that has ended by `now`. Stops at the first failure (throws; the unit's
+ * Restart=on-failure runs it again, docs/systemd.md §1.3), so windows are never posted out of
+ * order; stops quietly when another run holds a window, since that run works through the same list.
+ */
+export async function runScheduled(deps: DigestDeps, opts: ScheduledRunOptions): Promise<DigestOutcome[]> {
+  const latest = windowEndingAt(opts.now);
+  const due = opts.catchUpWeeks > 0 ? windowsToCatchUp(latest, opts.catchUpWeeks, await store.listWindows(deps.pool)) : [];
+  const { now, catchUpWeeks, ...common } = opts;
+  const outcomes: DigestOutcome[] = [];
+  for (const d of due) {
+    deps.log.notice('digest.catch_up', {
+      ...windowFields(d.window), reason: d.reason, lookback_weeks: catchUpWeeks,
+      msg: d.reason === 'unfinished' ? 'finishing an earlier window first' : 'posting a missed window late',
+    });
+    const outcome = await runDigest(deps, { ...common, window: d.window, late: isLate(d.window, now) });
+    outcomes.push(outcome);
+    if (outcome.status === 'busy') return outcomes;
+  }
+  outcomes.push(await runDigest(deps, { ...common, window: latest, late: isLate(latest, now) }));
+  return outcomes;
 }

@@ -56,6 +56,16 @@ function windowEnding(endMs: number): DigestWindow {
   return { start: new Date(endMs - WEEK_MS), end, isoWeek: isoWeekOf(end) };
 }
 
+/** The window `weeks` weeks before `w` (1 = the week before). */
+export function windowWeeksBefore(w: DigestWindow, weeks: number): DigestWindow {
+  return windowEnding(w.end.getTime() - weeks * WEEK_MS);
+}
+
+/** A window built at `now` is late when the next window has already ended (a catch-up). */
+export function isLate(w: DigestWindow, now: Date): boolean {
+  return now.getTime() >= w.end.getTime() + WEEK_MS;
+}
+
 /**
  * The most recent window that has ended by `now`: `end` is the latest Monday 09:00 UTC <= now
  * (so exactly 09:00:00.000 already counts), `start` is seven days earlier.

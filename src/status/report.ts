@@ -3,8 +3,16 @@
 
 import type { Queryable } from '../db/pool.js';
 import { readWorkerStatus, type WorkerStatusRow } from '../db/gateway-state.js';
+import { listWindows } from '../db/digests.js';
+import { windowsToCatchUp } from '../digest/catch-up.js';
+import { windowEndingAt } from '../digest/window.js';
 
 export interface DigestSummary { isoWeek: string; windowStart: Date; windowEnd: Date; status: string; launchCount: number; parts: number; posted: number; finishedAt: Date | null }
+/**
+ * A window that is not finished: `unfinished` (a row still posting, any age) or `missed` (no row,
+ * within the look-back; src/digest/catch-up.ts). `inLookback`: the next timer run handles it.
+ */
+export interface OutstandingDigest { isoWeek: string; windowEnd: Date; reason: 'unfinished' | 'missed'; parts: number; posted: number; inLookback: boolean }
 export interface StatusReport {
   now: Date;
   worker: WorkerStatusRow | undefined;
@@ -12,6 +20,10 @@ export interface StatusReport {
   lastDigest: DigestSummary | undefined;
   nextDigestAt: Date;
   launchesThisWeek: number;
+  /** Every unfinished or missed window, oldest first; when absent only `lastDigest` is judged. */
+  outstanding?: OutstandingDigest[];
+  /** DIGEST_CATCHUP_WEEKS, for the advice on windows outside the look-back. */
+  catchUpWeeks?: number;
 }
 export interface Verdict { ok: boolean; problems: string[] }
 
@@ -28,21 +40,34 @@ export function nextDigestRun(now: Date): Date {
   return d;
 }
 
-export async function collectStatus(db: Queryable, now: Date, web: () => Promise<{ ok: boolean; detail: string }>): Promise<StatusReport> {
+export async function collectStatus(
+  db: Queryable, now: Date, web: () => Promise<{ ok: boolean; detail: string }>, options: { catchUpWeeks?: number } = {},
+): Promise<StatusReport> {
   const next = nextDigestRun(now);
   const weekStart = new Date(next.getTime() - WEEK_MS);
+  const catchUpWeeks = options.catchUpWeeks ?? 4;
   const [worker, digest, count, webHealth] = await Promise.all([
     readWorkerStatus(db),
-    db.query<DigestSummary>(
-      `SELECT d.iso_week AS "isoWeek", d.window_start AS "windowStart", d.window_end AS "windowEnd", d.status,
-              d.launch_count AS "launchCount", d.finished_at AS "finishedAt",
-              count(p.part_no)::int AS parts, count(p.message_id)::int AS posted
-       FROM digests d LEFT JOIN digest_parts p ON p.window_start = d.window_start
-       GROUP BY d.window_start ORDER BY d.window_start DESC LIMIT 1`),
+    listWindows(db),
     db.query<{ n: number }>('SELECT count(*)::int AS n FROM launches WHERE deleted_at IS NULL AND created_at >= $1', [weekStart]),
     web().catch((err: Error) => ({ ok: false, detail: err.message })),
   ]);
-  return { now, worker, web: webHealth, lastDigest: digest.rows[0], nextDigestAt: next, launchesThisWeek: count.rows[0]?.n ?? 0 };
+  return { now, worker, web: webHealth, lastDigest: digest.at(-1), nextDigestAt: next, launchesThisWeek: count.rows[0]?.n ?? 0,
+    outstanding: outstandingDigests(digest, now, catchUpWeeks), catchUpWeeks };
+}
+
+/** Every row still posting, and every missed window the next timer run would post late, oldest first. */
+export function outstandingDigests(digests: readonly DigestSummary[], now: Date, catchUpWeeks: number): OutstandingDigest[] {
+  const latest = windowEndingAt(now);
+  const oldest = latest.start.getTime() - catchUpWeeks * WEEK_MS;
+  const unfinished: OutstandingDigest[] = digests.filter((d) => d.status === 'posting').map((d) => ({
+    isoWeek: d.isoWeek, windowEnd: new Date(d.windowEnd), reason: 'unfinished', parts: d.parts, posted: d.posted,
+    inLookback: new Date(d.windowStart).getTime() >= oldest,
+  }));
+  const missed: OutstandingDigest[] = windowsToCatchUp(latest, catchUpWeeks, digests).filter((d) => d.reason === 'missed').map((d) => ({
+    isoWeek: d.window.isoWeek, windowEnd: d.window.end, reason: 'missed', parts: 0, posted: 0, inLookback: true,
+  }));
+  return [...unfinished, ...missed].sort((a, b) => a.windowEnd.getTime() - b.windowEnd.getTime());
 }
 
 /** What is wrong, in words a sysadmin can act on. Empty = healthy. */
@@ -60,8 +85,19 @@ export function assess(r: StatusReport): Verdict {
   const lastRun = new Date(r.nextDigestAt.getTime() - WEEK_MS);
   const graceMs = 3600_000;
   const d = r.lastDigest;
-  if (d && d.status === 'posting') problems.push(`digest ${d.isoWeek} is stuck half-posted (${d.posted}/${d.parts} parts); run the digest again to finish it`);
-  else if (r.now.getTime() - lastRun.getTime() > graceMs && (!d || new Date(d.windowEnd).getTime() < lastRun.getTime())) {
+  for (const o of r.outstanding ?? []) {
+    if (o.reason === 'missed') {
+      problems.push(`digest ${o.isoWeek} was missed (no run for the window ending ${o.windowEnd.toISOString()}); the next digest run posts it late`);
+    } else if (o.inLookback) {
+      problems.push(`digest ${o.isoWeek} is unfinished (${o.posted}/${o.parts} parts posted); the next digest run finishes it`);
+    } else {
+      problems.push(`digest ${o.isoWeek} is unfinished (${o.posted}/${o.parts} parts posted) and older than the DIGEST_CATCHUP_WEEKS=${r.catchUpWeeks ?? '?'} look-back; finish it with \`shiptrack digest --week ${o.isoWeek}\``);
+    }
+  }
+  if (d && d.status === 'posting') {
+    // Listed above when `outstanding` was collected.
+    if (!r.outstanding) problems.push(`digest ${d.isoWeek} is stuck half-posted (${d.posted}/${d.parts} parts); run the digest again to finish it`);
+  } else if (r.now.getTime() - lastRun.getTime() > graceMs && (!d || new Date(d.windowEnd).getTime() < lastRun.getTime())) {
     problems.push(`no digest for the window ending ${lastRun.toISOString()} (did shiptrack-digest.timer run?)`);
   }
   return { ok: problems.length === 0, problems };

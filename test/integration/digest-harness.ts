@@ -45,6 +45,7 @@ export function parseLine(line: string): { event: string; fields: Record<string,
 }
 
 export class DigestEnv {
+  private seeded = 0;
   constructor(readonly db: TestDatabase, readonly fake: FakeDiscord) {}
 
   env(extra: Record<string, string> = {}): Record<string, string> {
@@ -105,7 +106,10 @@ export class DigestEnv {
     return this.posts().filter((r) => r.status === 200).map((r) => r.body as never);
   }
 
+  /** `n` launches spread over the window; message ids continue across calls, so seeds never collide. */
   async seed(n: number, opts: { window?: DigestWindow; text?: (i: number) => string } = {}): Promise<void> {
+    const first = this.seeded;
+    this.seeded += n;
     const w = opts.window ?? WINDOW;
     const span = w.end.getTime() - w.start.getTime();
     for (let i = 0; i < n; i++) {
@@ -114,7 +118,7 @@ export class DigestEnv {
         userId: USERS[i % USERS.length]!, userName: `maker${i % USERS.length}`,
         content: opts.text?.(i) ?? `Launched product number ${i} today: a tool that does one thing well, with a long enough description to fill the line nicely https://p${i}.example.com`,
         urls: [`https://p${i}.example.com`],
-        messageId: String(1_300_000_000_000_000_000n + BigInt(i)),
+        messageId: String(1_300_000_000_000_000_000n + BigInt(first + i)),
         createdAt: new Date(w.start.getTime() + Math.floor((span * (i + 0.5)) / n)),
       });
     }
