@@ -32,12 +32,16 @@ export interface LaunchRow {
   editedAt: Date | null;
   reactedAt: Date | null;
   deletedAt: Date | null;
+  /** Discord refused the 🚀 for good (sql/0004): when, and Discord's answer. */
+  reactionRefusedAt?: Date | null;
+  reactionRefusedReason?: string | null;
 }
 
 const COLUMNS = `id::text, source, guild_id::text AS "guildId", channel_id::text AS "channelId",
   user_id::text AS "userId", user_name AS "userName", content, urls,
   message_id::text AS "messageId", interaction_id::text AS "interactionId", created_at AS "createdAt",
-  edited_at AS "editedAt", reacted_at AS "reactedAt", deleted_at AS "deletedAt"`;
+  edited_at AS "editedAt", reacted_at AS "reactedAt", deleted_at AS "deletedAt",
+  reaction_refused_at AS "reactionRefusedAt", reaction_refused_reason AS "reactionRefusedReason"`;
 
 // PostgreSQL text cannot hold U+0000 ("the character with code zero cannot be stored",
 // postgresql.org/docs/current/datatype-character.html): one NUL in a nickname, a message or a link
@@ -106,12 +110,33 @@ export async function markReacted(db: Queryable, id: string, at: Date): Promise<
   await db.query('UPDATE launches SET reacted_at = $2 WHERE id = $1 AND reacted_at IS NULL', [id, at]);
 }
 
-/** Channel launches whose 🚀 has not been confirmed (e.g. the worker died between insert and react). */
+/**
+ * Records that Discord refused the 🚀 for good, with its reason: the row is no longer owed, so no
+ * start sends that PUT again. A row already reacted or refused keeps what it has.
+ */
+export async function markReactionRefused(db: Queryable, id: string, at: Date, reason: string): Promise<void> {
+  await db.query(
+    'UPDATE launches SET reaction_refused_at = $2, reaction_refused_reason = $3 WHERE id = $1 AND reacted_at IS NULL AND reaction_refused_at IS NULL',
+    [id, at, storableText(reason)]);
+}
+
+/** Channel launches whose 🚀 is still owed: not confirmed (e.g. the worker died between insert and react) and not refused. */
 export async function listUnreacted(db: Queryable, limit = 50): Promise<LaunchRow[]> {
   const { rows } = await db.query<LaunchRow>(
     `SELECT ${COLUMNS} FROM launches
-     WHERE source = 'channel' AND reacted_at IS NULL AND deleted_at IS NULL ORDER BY id LIMIT $1`, [limit]);
+     WHERE source = 'channel' AND reacted_at IS NULL AND reaction_refused_at IS NULL AND deleted_at IS NULL ORDER BY id LIMIT $1`, [limit]);
   return rows;
+}
+
+export interface ReactionCounts { owed: number; refused: number }
+
+/** Live channel launches whose 🚀 is still owed, and those Discord refused for good. */
+export async function reactionCounts(db: Queryable): Promise<ReactionCounts> {
+  const { rows } = await db.query<ReactionCounts>(
+    `SELECT count(*) FILTER (WHERE reacted_at IS NULL AND reaction_refused_at IS NULL)::int AS owed,
+            count(*) FILTER (WHERE reaction_refused_at IS NOT NULL)::int AS refused
+     FROM launches WHERE source = 'channel' AND deleted_at IS NULL`);
+  return rows[0] ?? { owed: 0, refused: 0 };
 }
 
 /** Live launches with start <= created_at < end, oldest first. */

@@ -6,6 +6,7 @@ import { readWorkerStatus, type WorkerStatusRow } from '../db/gateway-state.js';
 import { listWindows } from '../db/digests.js';
 import { windowsToCatchUp } from '../digest/catch-up.js';
 import { windowEndingAt } from '../digest/window.js';
+import { reactionCounts, type ReactionCounts } from '../db/launches.js';
 
 export interface DigestSummary { isoWeek: string; windowStart: Date; windowEnd: Date; status: string; launchCount: number; parts: number; posted: number; finishedAt: Date | null }
 /**
@@ -16,6 +17,8 @@ export interface OutstandingDigest { isoWeek: string; windowEnd: Date; reason: '
 export interface StatusReport {
   now: Date;
   worker: WorkerStatusRow | undefined;
+  /** 🚀 still owed by the worker, and refused by Discord for good (recorded, never re-sent). */
+  reactions?: ReactionCounts;
   web: { ok: boolean; detail: string };
   lastDigest: DigestSummary | undefined;
   nextDigestAt: Date;
@@ -46,13 +49,14 @@ export async function collectStatus(
   const next = nextDigestRun(now);
   const weekStart = new Date(next.getTime() - WEEK_MS);
   const catchUpWeeks = options.catchUpWeeks ?? 4;
-  const [worker, digest, count, webHealth] = await Promise.all([
+  const [worker, reactions, digest, count, webHealth] = await Promise.all([
     readWorkerStatus(db),
+    reactionCounts(db),
     listWindows(db),
     db.query<{ n: number }>('SELECT count(*)::int AS n FROM launches WHERE deleted_at IS NULL AND created_at >= $1', [weekStart]),
     web().catch((err: Error) => ({ ok: false, detail: err.message })),
   ]);
-  return { now, worker, web: webHealth, lastDigest: digest.at(-1), nextDigestAt: next, launchesThisWeek: count.rows[0]?.n ?? 0,
+  return { now, worker, reactions, web: webHealth, lastDigest: digest.at(-1), nextDigestAt: next, launchesThisWeek: count.rows[0]?.n ?? 0,
     outstanding: outstandingDigests(digest, now, catchUpWeeks), catchUpWeeks };
 }
 
@@ -110,6 +114,7 @@ export function formatStatus(r: StatusReport, v: Verdict): string {
   const lines = [
     `worker:   ${w ? `${w.state}${w.detail ? ` (${w.detail})` : ''} on ${w.instance}, since ${iso(w.startedAt)}` : 'never reported'}`,
     `          last event ${iso(w?.lastEventAt)}, last heartbeat ACK ${iso(w?.lastAckAt)}${w?.lastAckLatencyMs != null ? ` (${w.lastAckLatencyMs} ms)` : ''}, reported ${iso(w?.updatedAt)}`,
+    ...(r.reactions ? [`          reactions: ${r.reactions.owed} owed, ${r.reactions.refused} refused by Discord (not retried)`] : []),
     `web:      ${r.web.ok ? 'ok' : 'FAILING'} ${r.web.detail}`,
     `digest:   ${r.lastDigest ? `${r.lastDigest.isoWeek} ${r.lastDigest.status}, ${r.lastDigest.launchCount} launches, ${r.lastDigest.posted}/${r.lastDigest.parts} parts posted, finished ${iso(r.lastDigest.finishedAt)}` : 'none posted yet'}`,
     `          next run ${iso(r.nextDigestAt)}`,

@@ -1,7 +1,9 @@
 // Owns turning message events from #i-shipped into launches: one serial queue, so events are
 // handled in the order they arrived, each retried until done (DB or Discord outages never drop
-// an event), then the backfill cursor moves. Does not talk to the gateway (the bin wires that),
-// does not decide what is a launch (src/launch/detect.ts) and does not page history (backfill.ts).
+// an event), then the backfill cursor moves. A stored launch's 🚀 goes to the reaction queue
+// (reactions.ts), which pays it on its own: a rate-limited reaction never holds up storing.
+// Does not talk to the gateway (the bin wires that), does not decide what is a launch
+// (src/launch/detect.ts) and does not page history (backfill.ts).
 
 import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';
@@ -14,7 +16,7 @@ import type { RestClient } from '../discord/rest/client.js';
 import { detectLaunch, extractUrls } from '../launch/detect.js';
 import { displayName } from '../discord/display-name.js';
 import { asDeleteBulk, asMessage, editedAt, isComplete, postedAt, toLaunchMessage, type MessagePayload } from './payloads.js';
-import { payOwedReactions, reactToLaunch, type ReactContext } from './reactions.js';
+import { ReactionQueue } from './reactions.js';
 import { retryUntilDone, type RetryOptions } from './retry.js';
 import { runBackfill, type BackfillResult } from './backfill.js';
 
@@ -32,6 +34,11 @@ export interface IngestOptions {
   /** First start with no cursor: backfill this far back (0 = start from now). */
   backfillWindowMs: number;
   retry?: Pick<RetryOptions, 'baseMs' | 'maxMs'>;
+  /**
+   * At a halt, how long the reaction in hand may still finish (its PUT answered and reacted_at
+   * written) before it is aborted (default 1000 ms, well inside the worker's 5 s stop budget).
+   */
+  reactionGraceMs?: number;
 }
 
 export type Via = 'gateway' | 'backfill' | 'edit';
@@ -42,27 +49,36 @@ export interface IngestStats {
   ignored: number;
   edited: number;
   deleted: number;
-  reactions: number;
+  /** 🚀 confirmed by this process. */
+  readonly reactions: number;
   lastEventAt: Date | undefined;
+}
+
+/** Counters; `reactions` reads the reaction queue's own count. */
+function ingestStats(reacted: () => number): IngestStats {
+  return { events: 0, logged: 0, ignored: 0, edited: 0, deleted: 0, get reactions() { return reacted(); }, lastEventAt: undefined };
 }
 
 const MESSAGE_EVENTS = new Set(['MESSAGE_CREATE', 'MESSAGE_UPDATE', 'MESSAGE_DELETE', 'MESSAGE_DELETE_BULK']);
 
 export class Ingest {
-  readonly stats: IngestStats = { events: 0, logged: 0, ignored: 0, edited: 0, deleted: 0, reactions: 0, lastEventAt: undefined };
+  readonly stats: IngestStats = ingestStats(() => this.reactions.stats.reacted);
   private readonly o: IngestOptions;
   private readonly log: Logger;
   private readonly abort = new AbortController();
-  /** Events, backfills and owed reactions, one at a time in arrival order. */
+  /** Aborts the reaction in hand, reactionGraceMs after a halt. */
+  private readonly reactionsAbort = new AbortController();
+  /** Events and backfills, one at a time in arrival order. */
   private readonly jobs = new SerialQueue();
   private botUserId: string;
-  private readonly react: ReactContext;
+  /** The 🚀 of stored launches, paid apart from the events. */
+  readonly reactions: ReactionQueue;
 
   constructor(options: IngestOptions) {
     this.o = options;
     this.log = options.log;
     this.botUserId = options.botUserId ?? '';
-    this.react = { db: options.db, rest: options.rest, clock: options.clock, log: options.log, signal: this.abort.signal, gaveUp: new Set(), ...(options.retry ? { retry: options.retry } : {}) };
+    this.reactions = new ReactionQueue({ db: options.db, rest: options.rest, clock: options.clock, log: options.log, signal: this.reactionsAbort.signal, ...(options.retry ? { retry: options.retry } : {}) });
   }
 
   get halted(): boolean { return this.abort.signal.aborted; }
@@ -113,29 +129,41 @@ export class Ingest {
     });
   }
 
-  /** Queue paying reactions owed from a crash between insert and react (start-up, each (re)connect). */
+  /** Queue paying reactions owed from earlier runs (start-up, each (re)connect) on the reaction queue. */
   payOwedReactions(): void {
-    this.enqueue('owed-reactions', async () => {
-      const r = await payOwedReactions(this.react);
-      this.stats.reactions += r.reacted;
-    });
+    this.reactions.payOwed();
   }
 
-  /** Resolves when nothing is queued or running (tests, benchmarks, orderly shutdown). */
-  idle(): Promise<void> { return this.jobs.idle; }
+  /** Resolves when no event or backfill is queued or running: everything received is stored. Reactions may still be owed. */
+  stored(): Promise<void> { return this.jobs.idle; }
+
+  /** Resolves when neither events nor reactions are queued or running (tests, benchmarks). */
+  async idle(): Promise<void> {
+    do {
+      await this.jobs.idle;
+      await this.reactions.idle();
+    } while (this.jobs.pending > 0 || this.reactions.depth > 0);
+  }
 
   /**
-   * Stop now: nothing queued runs, nothing new is accepted, the job in progress is aborted at its
-   * next await. Used when the gateway lock is lost (another worker may take over) and on shutdown.
-   * Unfinished events are not lost: the cursor never moved past them, so backfill finds them.
+   * Stop now: nothing queued runs, nothing new is accepted, the event in progress is aborted at its
+   * next await; the reaction in progress gets reactionGraceMs to finish (a PUT on the wire is
+   * usually answered at once, and recording it spares the next start a second PUT), then it is
+   * aborted too. Used when the gateway lock is lost (another worker may take over) and on shutdown.
+   * Unfinished events are not lost: the cursor never moved past them, so backfill finds them;
+   * unpaid reactions stay owed in the database.
    */
   halt(reason: string): Promise<void> {
     if (!this.halted) {
       const dropped = this.jobs.clear();
-      this.abort.abort(new Error(`ingest halted: ${reason}`));
-      this.log.info('ingest.halted', { reason, dropped });
+      const reactions = this.reactions.close();
+      const why = new Error(`ingest halted: ${reason}`);
+      this.abort.abort(why);
+      const grace = this.o.clock.setTimeout(() => this.reactionsAbort.abort(why), this.o.reactionGraceMs ?? 1000);
+      void this.reactions.idle().then(() => { this.o.clock.clearTimeout(grace); this.reactionsAbort.abort(why); });
+      this.log.info('ingest.halted', { reason, dropped, reactions_dropped: reactions });
     }
-    return this.jobs.idle;
+    return Promise.all([this.jobs.idle, this.reactions.idle()]).then(() => {});
   }
 
   private enqueue(name: string, run: () => Promise<void>, onDrop?: () => void): void {
@@ -163,7 +191,7 @@ export class Ingest {
     return this.softDelete([m.id], t);
   }
 
-  /** MESSAGE_CREATE and backfilled history: decide, store once, react once, then move the cursor. */
+  /** MESSAGE_CREATE and backfilled history: decide, store once, queue the one reaction, then move the cursor. */
   private async handleCreate(m: MessagePayload, via: Via): Promise<void> {
     if (!isComplete(m)) {
       const full = await this.fetchMessage(m);
@@ -201,7 +229,7 @@ export class Ingest {
     }
     this.stats.logged++;
     this.log.info('launch.logged', { ...fields, reason: 'launch', word: decision.word, urls: decision.urls.length, launch_id: inserted.value.id });
-    if (await reactToLaunch(this.react, inserted.value.id, m.channel_id, m.id) === 'reacted') this.stats.reactions++;
+    this.reactions.owe({ launchId: inserted.value.id, channelId: m.channel_id, messageId: m.id });
     return true;
   }
 

@@ -41,9 +41,16 @@ test('status prints worker, web, digest and launches; exit code follows the verd
   const lastRun = new Date(nextDigestRun(new Date()).getTime() - 7 * 86400_000);
   await db.pool.query(`INSERT INTO digests (window_start, window_end, iso_week, status, launch_count, finished_at)
     VALUES ($1, $2, 'W-last', 'empty', 0, now())`, [new Date(lastRun.getTime() - 7 * 86400_000), lastRun]);
+  // Two 🚀 owed (one of them on a deleted launch, which is not counted), one refused, one paid.
+  await db.pool.query(`INSERT INTO launches (source, channel_id, user_id, user_name, content, message_id, created_at, reacted_at, reaction_refused_at, reaction_refused_reason, deleted_at)
+    VALUES ('channel', 1, 2, 'Ada', 'owed', 101, now(), NULL, NULL, NULL, NULL),
+           ('channel', 1, 2, 'Ada', 'owed but deleted', 102, now(), NULL, NULL, NULL, now()),
+           ('channel', 1, 2, 'Ada', 'refused', 103, now(), NULL, now(), 'HTTP 403 code 50013 Missing Permissions', NULL),
+           ('channel', 1, 2, 'Ada', 'paid', 104, now(), now(), NULL, NULL, NULL)`);
   const ok = await runStatus(env);
   assert.equal(ok.code, 0, ok.out);
   assert.match(ok.out, /worker:   ready on host:42/);
+  assert.match(ok.out, /\n {10}reactions: 1 owed, 1 refused by Discord \(not retried\)\n/);
   assert.match(ok.out, /\(41 ms\)/);
   assert.match(ok.out, /web:      ok .*→ 200 \(version 0\.1\.0\)/);
   assert.match(ok.out, /digest:   W-last empty, 0 launches, 0\/0 parts posted/);

@@ -11,7 +11,7 @@ import { getCursor } from '../../src/db/gateway-state.js';
 import { systemClock } from '../../src/clock.js';
 import type { Queryable } from '../../src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { captureLogger } from './worker-harness.js';
+import { captureLogger, tripwire } from './worker-harness.js';
 
 interface Ctx { fake: FakeDiscord; db: TestDatabase; rest: RestClient; ingest: Ingest; lines: string[]; ada: string }
 
@@ -139,16 +139,17 @@ test('5xx and 429 on the reaction are retried until the 🚀 lands, exactly once
   assert.ok(c.lines.some((l) => l.startsWith('worker.retry') && l.includes('what=reaction.put')));
 });
 
-test('a permanent 403 (50013) is logged and left; 10008 soft-deletes the row', async (t) => {
+test('a permanent 403 (50013) is recorded as refused and never sent again; 10008 soft-deletes the row', async (t) => {
   const c = await setup(t);
   c.fake.rest.script({ method: 'PUT', path: /reactions/, status: 403, body: { message: 'Missing Permissions', code: 50013 }, times: 1 });
   const m = post(c, 'shipped https://example.com/p now');
   await deliver(c, 'MESSAGE_CREATE', m);
   const row = await findByMessageId(c.db.pool, m.id);
   assert.ok(row && !row.reactedAt && !row.deletedAt, `row left unreacted: ${JSON.stringify(row)}; puts=${JSON.stringify(c.fake.reactionPuts())}`);
-  assert.ok(c.lines.some((l) => l.startsWith('reaction.failed') && l.includes('discord_code=50013')));
+  assert.equal(row.reactionRefusedReason, 'HTTP 403 code 50013 Missing Permissions');
+  assert.ok(c.lines.some((l) => l.startsWith('reaction.refused') && l.includes('discord_code=50013')));
   assert.equal(await getCursor(c.db.pool, c.fake.channels.shipped), m.id, 'decided, so the cursor moves');
-  c.ingest.payOwedReactions(); // this process gave up on it: not retried until restart
+  c.ingest.payOwedReactions(); // refused for good: not owed (test/regressions/reactions-never-hold-up-launches.test.ts)
   await c.ingest.idle();
   assert.equal(c.fake.reactionPuts().length, 0);
 
@@ -203,6 +204,7 @@ test('backfill pages oldest-first from the cursor through the same path (250 mes
   assert.equal(await getCursor(c.db.pool, c.fake.channels.shipped), missed.at(-1));
   const gets = c.fake.requests.filter((q) => q.method === 'GET' && q.route.endsWith('/messages'));
   assert.deepEqual(gets.map((q) => q.query.after), [first.id, missed[99], missed[199]]);
+  await c.ingest.idle(); // the reactions are paid apart from the backfill
   assert.equal(c.fake.reactionPuts().length, 51);
   await c.ingest.backfill(); // nothing new
   assert.equal(c.fake.reactionPuts().length, 51);
@@ -224,15 +226,53 @@ test('first start: a bounded window is backfilled, or none with window 0 (cursor
 
 test('after halt nothing queued runs and new events are refused', async (t) => {
   const c = await setup(t);
+  // A partial MESSAGE_CREATE (no author) is completed over REST; that GET is slow, so the halt
+  // comes while the first event is in hand.
+  let arrived!: () => void;
+  const getArrived = new Promise<void>((resolve) => { arrived = resolve; });
+  c.fake.rest.script({ method: 'GET', path: tripwire(/\/messages\/\d+$/, () => arrived()), status: 200, delayMs: 300, passThrough: true, times: 1 });
+  const a = post(c, 'shipped https://example.com/a first');
+  const b = post(c, 'shipped https://example.com/b second');
+  c.ingest.dispatch('MESSAGE_CREATE', { id: a.id, channel_id: a.channel_id, guild_id: c.fake.guildId });
+  c.ingest.dispatch('MESSAGE_CREATE', b);
+  await getArrived;
+  await c.ingest.halt('lock lost');
+  c.ingest.dispatch('MESSAGE_CREATE', post(c, 'shipped https://example.com/c third'));
+  assert.equal(await count(c), 0);
+  assert.equal(await getCursor(c.db.pool, c.fake.channels.shipped), undefined, 'a was not fully handled');
+  assert.equal(c.fake.reactionPuts().length, 0);
+});
+
+test('a 🚀 held up by a long 429 does not hold up the next launch: it is stored, the reactions wait', async (t) => {
+  const c = await setup(t);
   c.fake.rest.script({ method: 'PUT', path: /reactions/, status: 200, delayMs: 300, passThrough: true, times: 1 });
   const a = post(c, 'shipped https://example.com/a first');
   const b = post(c, 'shipped https://example.com/b second');
   c.ingest.dispatch('MESSAGE_CREATE', a);
   c.ingest.dispatch('MESSAGE_CREATE', b);
-  await new Promise((r) => setTimeout(r, 100));
-  await c.ingest.halt('lock lost');
-  c.ingest.dispatch('MESSAGE_CREATE', post(c, 'shipped https://example.com/c third'));
-  assert.equal(await findByMessageId(c.db.pool, b.id), undefined);
-  assert.equal(await count(c), 1);
-  assert.equal(await getCursor(c.db.pool, c.fake.channels.shipped), undefined, 'a was not fully handled');
+  await c.ingest.stored();
+  assert.equal(await count(c), 2);
+  assert.equal(await getCursor(c.db.pool, c.fake.channels.shipped), b.id);
+  assert.equal(c.fake.reactionPuts().length, 0, 'the first 🚀 is still in flight');
+  await c.ingest.idle();
+  assert.deepEqual(c.fake.reactionPuts().map((p) => p.messageId), [a.id, b.id]);
+});
+
+test('a halt while the 🚀 waits out a 10-minute Retry-After ends within the grace; the reaction stays owed', async (t) => {
+  const c = await setup(t);
+  let limited!: () => void;
+  const got429 = new Promise<void>((resolve) => { limited = resolve; });
+  c.fake.events.on('request', (r: { status: number }) => { if (r.status === 429) limited(); });
+  c.fake.rest.script({ method: 'PUT', path: /reactions/, status: 429, retryAfterSec: 600, times: 1 });
+  const m = post(c, 'shipped https://example.com/halt-429 today');
+  c.ingest.dispatch('MESSAGE_CREATE', m);
+  await c.ingest.stored();
+  await got429;
+  const started = Date.now();
+  await c.ingest.halt('SIGTERM');
+  const took = Date.now() - started;
+  assert.ok(took >= 900 && took < 3000, `halt took ${took} ms (grace 1000 ms)`);
+  const row = await findByMessageId(c.db.pool, m.id);
+  assert.ok(row && !row.reactedAt && !row.reactionRefusedAt, 'still owed for the next start');
+  assert.equal(c.fake.reactionPuts().length, 0);
 });
