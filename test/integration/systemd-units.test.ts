@@ -62,3 +62,18 @@ test('check-units.sh fails on a typo, a missing SystemCallErrorNumber=EPERM and 
   assert.ok(lines.some((l) => l.startsWith("FAIL - calendar 'Mon *-*-* 09:00:00' gave")), 'a schedule without UTC follows the host zone');
   assert.equal(lines.at(-1), '9 passed, 3 failed');
 });
+
+// Regression (issue 13): the digest unit had no Restart=, so a run that failed at 09:00 (a few
+// seconds of Discord 5xx) was not retried until the next Monday. Reads the unit file itself, so it
+// runs without systemd-analyze too; verify above proves systemd 252 accepts these keys.
+test('a failed digest run is retried the same day: Restart=on-failure, 15 min apart, for at most 12 h', () => {
+  const unit = readFileSync(join(repo, 'systemd/shiptrack-digest.service'), 'utf8');
+  const keys = (section: string) => {
+    const body = unit.split(/^\[/m).find((s) => s.startsWith(`${section}]`)) ?? '';
+    return body.split('\n').filter((l) => /^[A-Za-z]+=/.test(l));
+  };
+  const service = keys('Service');
+  assert.ok(service.includes('Type=oneshot'));
+  assert.deepEqual(service.filter((l) => l.startsWith('Restart')), ['Restart=on-failure', 'RestartSec=15min', 'RestartPreventExitStatus=64 78']);
+  assert.deepEqual(keys('Unit').filter((l) => l.startsWith('StartLimit')), ['StartLimitIntervalSec=12h', 'StartLimitBurst=25']);
+});
