@@ -142,7 +142,17 @@ async function adoptPostedParts(
   deps: DigestDeps, opts: DigestRunOptions, claimedAt: Date, total: number, pending: readonly store.DigestPartRow[],
 ): Promise<Set<number>> {
   const taken = new Set(await store.recordedMessageIds(deps.pool));
-  const search = await findPostedParts(deps.rest, opts.channelId, claimedAt, pending, taken);
+  let search: Awaited<ReturnType<typeof findPostedParts>>;
+  try {
+    search = await findPostedParts(deps.rest, opts.channelId, claimedAt, pending, taken);
+  } catch (err) {
+    // Posting without looking could double a part, so the run fails (and is retried) instead.
+    deps.log.error('digest.adopt_search_failed', {
+      ...windowFields(opts.window), error: describeError(err),
+      msg: 'could not read the channel to check for parts an interrupted run already posted; the bot needs View Channel and Read Message History there',
+    });
+    throw err;
+  }
   deps.log.info('digest.adopt_search', { ...windowFields(opts.window), since: claimedAt.toISOString(), scanned: search.scanned, found: search.found.size, truncated: search.truncated });
   if (search.truncated) {
     deps.log.warn('digest.adopt_search_truncated', { ...windowFields(opts.window), scanned: search.scanned, msg: 'too many channel messages to search; unfinished parts are posted again and may appear twice' });

@@ -67,3 +67,24 @@ test('killed while part 2 was in flight but Discord never stored it: the resumed
   assert.deepEqual(eventsNamed(resumed, 'digest.part_posted').map((f) => f.part), ['2/3', '3/3']);
   assert.deepEqual(env.fake.botMessages(env.fake.channels.announcements).map((m) => m.content), expected);
 });
+
+test('the channel cannot be read (403) while finishing a half-posted week: nothing is posted, the run fails and says why', async (t) => {
+  const env = await digestEnv(t, db);
+  await env.seed(30);
+  let proc: DigestProc | undefined;
+  env.fake.rest.script({ method: 'POST', path: arrivalTripwire(messagesPath(env), 2, () => proc!.child.kill('SIGKILL')), status: 200, delayMs: 200, passThrough: true });
+  const created = new Promise<void>((resolve) => env.fake.events.on('request', (r: RecordedRequest) => {
+    if ((r.body as { nonce?: string } | undefined)?.nonce === p(2)) resolve();
+  }));
+  proc = env.start(['--now', ON_TIME]);
+  assert.equal((await within(proc.done, 20_000, 'the killed run to end')).signal, 'SIGKILL');
+  await within(created, 10_000, 'part 2 to be created');
+  env.fake.rest.expireNonces();
+  await env.expireLease();
+  env.fake.rest.script({ method: 'GET', path: new RegExp(`^${messagesPath(env)}$`), status: 403, code: 50001, times: 10 });
+  const r = await env.run(['--now', ON_TIME]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /digest\.adopt_search_failed .*Read Message History/);
+  assert.deepEqual(nonces(env.posts()), [`${p(1)}:200`, `${p(2)}:200`], 'nothing posted without looking first');
+  assert.equal(env.fake.botMessages(env.fake.channels.announcements).length, 2);
+});
