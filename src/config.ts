@@ -29,6 +29,10 @@ export interface Config {
   readonly port: number;
   /** /ship answers with a deferred response if storing takes longer than this. */
   readonly interactionDeferMs: number;
+  /** Web: concurrent connections; more are closed at once (docs/interactions.md §1.5). */
+  readonly webMaxConnections: number;
+  /** Web: bytes of request bodies held in memory at once, all connections together; past it 503. */
+  readonly webBodyMemoryBytes: number;
   readonly launchWords: readonly string[];
   readonly launchMinLength: number;
   readonly digestQuietWeek: boolean;
@@ -150,6 +154,8 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
     host: get('HOST') ?? '127.0.0.1',
     port,
     interactionDeferMs: int('INTERACTION_DEFER_MS', 1500, 50, 2500),
+    webMaxConnections: int('WEB_MAX_CONNECTIONS', 256, 1, 65_536),
+    webBodyMemoryBytes: int('WEB_BODY_MEMORY_MB', 8, 1, 1024) * 1024 * 1024,
     launchWords,
     launchMinLength: int('LAUNCH_MIN_LENGTH', DEFAULT_MIN_LENGTH, 1, 2000),
     digestQuietWeek: bool('DIGEST_QUIET_WEEK', false),

@@ -36,9 +36,15 @@ try {
     editOriginal: (token, body) => editOriginalResponse(rest, config.applicationId, token, body),
     commands: commandHandlers({ db: pool, clock, log, guildId: config.guildId }), retryable: isTransientDbError,
   });
-  const web = createInteractionServer({ verifier: createVerifier(key, { clock }), router, db: pool, clock, log, version: packageVersion() });
+  const web = createInteractionServer({
+    verifier: createVerifier(key, { clock }), router, db: pool, clock, log, version: packageVersion(),
+    maxConnections: config.webMaxConnections, maxBodyMemoryBytes: config.webBodyMemoryBytes,
+  });
   const addr = await web.listen(config.port, config.host);
-  log.notice('web.listening', { host: addr.address, port: addr.port, path: INTERACTIONS_PATH, defer_ms: config.interactionDeferMs });
+  log.notice('web.listening', {
+    host: addr.address, port: addr.port, path: INTERACTIONS_PATH, defer_ms: config.interactionDeferMs,
+    max_connections: config.webMaxConnections, body_memory_bytes: config.webBodyMemoryBytes,
+  });
 
   let stopping = false;
   const stop = (signal: string) => {

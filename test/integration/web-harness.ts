@@ -12,7 +12,7 @@ import { createLogger } from '../../src/log.js';
 import { commandHandlers } from '../../src/commands/index.js';
 import { isTransientDbError } from '../../src/db/transient.js';
 import { createRouter, type EditOriginal, type Router } from '../../src/discord/interactions/router.js';
-import { createInteractionServer, INTERACTIONS_PATH, type InteractionServer } from '../../src/discord/interactions/server.js';
+import { createInteractionServer, INTERACTIONS_PATH, type InteractionServer, type ServerOptions } from '../../src/discord/interactions/server.js';
 import { createVerifier, publicKeyFromHex } from '../../src/discord/interactions/verify.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -35,6 +35,8 @@ export interface WebOptions {
   headersTimeoutMs?: number;
   /** Called with every log line as it is written (wait for an event instead of polling `logs`). */
   onLog?: (line: string) => void;
+  /** The server's resource bounds (docs/interactions.md §1.5); defaults as in production. */
+  limits?: Pick<ServerOptions, 'maxConnections' | 'maxBodyMemoryBytes' | 'maxPipelined' | 'socketTimeoutMs' | 'healthTimeoutMs'>;
 }
 
 export interface Web {
@@ -66,6 +68,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     verifier: createVerifier(publicKeyFromHex(publicKeyHex), { clock }), router, db: o.db, clock, log, version: '0.1.0-test',
     ...(o.requestTimeoutMs ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
     ...(o.headersTimeoutMs ? { headersTimeoutMs: o.headersTimeoutMs } : {}),
+    ...o.limits,
   });
   const addr = await server.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${addr.port}`;

@@ -6,9 +6,15 @@
 //   404 unknown path · 405 wrong method (with Allow) · 413 body over the cap (Content-Length or
 //   counted) · 401 any header/timestamp/signature failure · 415 verified but not application/json ·
 //   400 verified but not JSON / not an interaction of ours / unhandled interaction type ·
-//   408 body not received within requestTimeoutMs (Node) · 400 body cut short by the client · 200
-//   everything verified and usable, including unknown commands and handler failures (ephemeral text,
-//   never a 5xx: docs/interactions.md §2.6).
+//   408 body not received within requestTimeoutMs (Node) · 400 body cut short by the client · 503
+//   the request bodies already held in memory (all connections together) leave no room for this
+//   one (with Retry-After) · 200 everything verified and usable, including unknown commands and
+//   handler failures (ephemeral text, never a 5xx: docs/interactions.md §2.6).
+//
+// Bounds on what clients can make us hold (docs/interactions.md §1.5): maxConnections (beyond it
+// Node closes new connections at once), maxBodyMemoryBytes of request bodies across connections,
+// maxPipelined unanswered requests per connection (one more closes it), and socketTimeoutMs of
+// silence in both directions (a client that stopped reading our answers) closes the connection.
 //
 // Closing: an answer given before the body was fully read (413, 408, 400) carries Connection:
 // close, and the connection then lingers (lingerAfterAnswer) so the client can read it.
@@ -29,6 +35,21 @@ export const HEALTH_PATH = '/healthz';
 export const DEFAULT_MAX_BODY_BYTES = 128 * 1024;
 /** How long a connection keeps draining a refused body after the answer (nginx's lingering_timeout). */
 export const LINGER_MS = 5000;
+/** Concurrent connections (WEB_MAX_CONNECTIONS): Discord's traffic arrives through a reverse proxy that reuses a few. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+/** Request bodies held in memory at once, all connections together (WEB_BODY_MEMORY_MB): 64 bodies at the cap. */
+export const DEFAULT_MAX_BODY_MEMORY_BYTES = 8 * 1024 * 1024;
+/** Requests on one connection still waiting for their answer; HTTP clients and proxies do not pipeline, so this is generous. */
+export const DEFAULT_MAX_PIPELINED = 8;
+/**
+ * A connection on which nothing moves either way for this long is closed: nothing legitimate is
+ * that silent (a body must arrive within requestTimeoutMs, every answer takes at most a few
+ * seconds), but a client that pipelines and never reads our answers would hold its connection
+ * forever once Node stops reading from it (Node's server.timeout; docs/interactions.md §1.5).
+ */
+export const DEFAULT_SOCKET_TIMEOUT_MS = 15_000;
+/** One `http.limit_reached` line per limit per minute at most, with the count since the last. */
+const LIMIT_LOG_INTERVAL_MS = 60_000;
 
 /** All /healthz needs of the database: `SELECT 1` answers (the bin passes its pg pool). */
 export interface HealthCheckDb { query(text: string): Promise<unknown> }
@@ -47,11 +68,32 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
   healthTimeoutMs?: number;
+  /** Resource bounds (docs/interactions.md §1.5); the defaults are the DEFAULT_* constants above. */
+  maxConnections?: number;
+  maxBodyMemoryBytes?: number;
+  maxPipelined?: number;
+  socketTimeoutMs?: number;
+}
+
+/** What the server holds now, and how often each bound refused something (tests, diagnostics). */
+export interface ServerStats {
+  connections: number;
+  /** Bytes of request bodies held (Content-Length reserved up front, chunked bodies as they arrive). */
+  bodyMemoryBytes: number;
+  /** Connections closed at once because maxConnections were open. */
+  refusedConnections: number;
+  /** Requests answered 503 because maxBodyMemoryBytes was reached. */
+  refusedBodies: number;
+  /** Connections closed for pipelining more than maxPipelined unanswered requests. */
+  pipelineClosed: number;
+  /** Connections closed after socketTimeoutMs without traffic. */
+  timedOut: number;
 }
 
 export interface InteractionServer {
   readonly server: http.Server;
   listen(port: number, host: string): Promise<AddressInfo>;
+  stats(): ServerStats;
   /** Stops accepting, lets in-flight requests and deferred follow-ups finish (up to drainMs), closes sockets. */
   close(drainMs?: number): Promise<void>;
 }
@@ -69,8 +111,37 @@ function send(res: http.ServerResponse, status: number, body: string, headers: R
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-/** Collects the raw bytes; rejects with 413 as soon as the count passes `max`. */
-function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
+/**
+ * The bytes of request bodies held across all connections. A request reserves its Content-Length
+ * before reading (or each chunk of a chunked body as it arrives) and gives it all back once
+ * answered; a reservation that does not fit is refused, and the request gets 503.
+ */
+class BodyMemory {
+  used = 0;
+  constructor(readonly max: number) {}
+  lease(): { take(n: number): boolean; release(): void; readonly held: number } {
+    let held = 0;
+    return {
+      take: (n) => {
+        if (this.used + n > this.max) return false;
+        this.used += n;
+        held += n;
+        return true;
+      },
+      release: () => { this.used -= held; held = 0; },
+      get held() { return held; },
+    };
+  }
+}
+
+type BodyLease = ReturnType<BodyMemory['lease']>;
+
+function busy(): HttpError {
+  return new HttpError(503, 'too many request bodies in memory; try again');
+}
+
+/** Collects the raw bytes; rejects with 413 as soon as the count passes `max`, 503 when `lease` has no room. */
+function readBody(req: http.IncomingMessage, max: number, lease: BodyLease): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -84,6 +155,8 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) { finish(new HttpError(413, `body larger than ${max} bytes`)); return; }
+      // A declared Content-Length was reserved whole; a chunked body reserves as it grows.
+      if (size > lease.held && !lease.take(size - lease.held)) { finish(busy()); return; }
       chunks.push(chunk);
     };
     req.on('data', onData);
@@ -121,6 +194,12 @@ function isJsonContentType(value: string | undefined): boolean {
 export function createInteractionServer(options: ServerOptions): InteractionServer {
   const { verifier, router, log, clock } = options;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxPipelined = options.maxPipelined ?? DEFAULT_MAX_PIPELINED;
+  const bodyMemory = new BodyMemory(options.maxBodyMemoryBytes ?? DEFAULT_MAX_BODY_MEMORY_BYTES);
+  const counts = { connections: 0, refusedConnections: 0, refusedBodies: 0, pipelineClosed: 0, timedOut: 0 };
+  /** Requests per connection whose answer is not finished yet. */
+  const unanswered = new WeakMap<Socket, number>();
+  const limitLog = new Map<string, { at: number; count: number }>();
   let closing = false;
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -131,10 +210,29 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
     send(res, ok ? 200 : 503, JSON.stringify({ ok, db: ok ? 'ok' : 'unreachable', version: options.version }));
   }
 
+  /**
+   * Counts a refusal by one of the bounds; logs at most one warning per bound per minute, with
+   * how many refusals it covers, so a flood cannot flood the journal too.
+   */
+  function limitReached(limit: 'connections' | 'body_memory' | 'pipelined', max: number): void {
+    const now = clock.now();
+    const entry = limitLog.get(limit) ?? { at: -Infinity, count: 0 };
+    entry.count++;
+    limitLog.set(limit, entry);
+    if (now - entry.at < LIMIT_LOG_INTERVAL_MS) return;
+    log.warn('http.limit_reached', { limit, max, refused: entry.count, connections: counts.connections, body_memory_bytes: bodyMemory.used });
+    entry.at = now;
+    entry.count = 0;
+  }
+
   async function interact(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBody) throw new HttpError(413, `Content-Length ${declared} is over ${maxBody}`);
-    const body = await readBody(req, maxBody);
+    const lease = bodyMemory.lease();
+    // Given back once the answer is out (the body is referenced until the handler has answered).
+    res.once('close', () => lease.release());
+    if (Number.isFinite(declared) && declared > 0 && !lease.take(declared)) throw busy();
+    const body = await readBody(req, maxBody, lease);
     const verdict = verifier(req.headers['x-signature-ed25519'], req.headers['x-signature-timestamp'], body);
     if (!verdict.ok) {
       log.debug('interaction.rejected', { status: 401, reason: verdict.reason });
@@ -183,15 +281,52 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
     inFlight++;
     if (closing) res.setHeader('Connection', 'close');
     res.on('close', () => { if (--inFlight === 0 && drained) drained(); });
+    const socket = req.socket;
+    const waiting = (unanswered.get(socket) ?? 0) + 1;
+    unanswered.set(socket, waiting);
+    res.once('close', () => unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1));
+    if (waiting > maxPipelined) {
+      // Answers go out in request order, so this one would queue behind the others: close instead.
+      // Node may already have parsed more requests from the same read: those find it destroyed.
+      if (socket.destroyed) return;
+      counts.pipelineClosed++;
+      log.debug('http.rejected', { status: 0, reason: `more than ${maxPipelined} pipelined requests unanswered; connection closed` });
+      limitReached('pipelined', maxPipelined);
+      socket.destroy();
+      return;
+    }
     dispatch(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
-      if (status >= 500) log.error('http.unexpected_error', { error: describeError(err) });
-      else log.debug('http.rejected', { status, reason: describeError(err) });
+      if (status === 503) {
+        counts.refusedBodies++;
+        limitReached('body_memory', bodyMemory.max);
+      } else if (status >= 500) log.error('http.unexpected_error', { error: describeError(err) });
+      if (status < 500) log.debug('http.rejected', { status, reason: describeError(err) });
       const headers: Record<string, string> = {};
       if (status === 405) headers.Allow = (req.url ?? '').split('?')[0] === HEALTH_PATH ? 'GET, HEAD' : 'POST';
-      if (status === 413 || status === 400) headers.Connection = 'close';
+      if (status === 503) headers['Retry-After'] = '1';
+      if (status === 413 || status === 400 || status === 503) headers.Connection = 'close';
       answerEarly(req, res, status, err instanceof HttpError ? err.message : 'internal error', headers);
     });
+  });
+
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  // Node's http.Server destroys a socket on 'timeout' when nobody listens for it on the server.
+  server.timeout = options.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS;
+  server.on('connection', (socket: Socket) => {
+    counts.connections++;
+    socket.once('close', () => { counts.connections--; });
+    socket.on('timeout', () => {
+      // Idle keep-alive connections time out too (keepAliveTimeoutMs): only count a stalled one.
+      if ((unanswered.get(socket) ?? 0) === 0 && socket.writableLength === 0) return;
+      counts.timedOut++;
+      log.debug('http.rejected', { status: 0, reason: `no traffic for ${server.timeout} ms (answers not being read?); connection closed` });
+    });
+  });
+  // Emitted when Node refuses a connection at maxConnections (nodejs.org net.Server 'drop').
+  server.on('drop', () => {
+    counts.refusedConnections++;
+    limitReached('connections', server.maxConnections);
   });
 
   /** send(), plus a lingering close when the answer goes out before the whole body came in. */
@@ -219,6 +354,9 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
 
   return {
     server,
+    stats() {
+      return { ...counts, bodyMemoryBytes: bodyMemory.used };
+    },
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
