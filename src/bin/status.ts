@@ -6,7 +6,8 @@ import { createPool, checkDatabase } from '../db/pool.js';
 import { assess, collectStatus, formatStatus } from '../status/report.js';
 
 const rt = startProcess('status');
-const pool = createPool(rt.config.databaseUrl, rt.log, { max: 2, applicationName: 'shiptrack-status' });
+// A table another session holds locked must not hang the health check: it fails naming the timeout.
+const pool = createPool(rt.config.databaseUrl, rt.log, { max: 2, applicationName: 'shiptrack-status', statementTimeoutMs: 10_000 });
 try {
   await checkDatabase(pool, rt.config.databaseUrl);
   const healthUrl = `http://${rt.config.host === '0.0.0.0' ? '127.0.0.1' : rt.config.host}:${rt.config.port}/healthz`;

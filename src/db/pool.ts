@@ -1,8 +1,11 @@
-// Owns creating the pg Pool and the start-up reachability check. Does not run queries for
-// features; the query modules take a Queryable so tests can pass a client or a transaction.
+// Owns creating the pg Pool (TCP keepalive on every connection), the start-up reachability
+// check, and the guard that keeps a long-running process's queries from waiting silently:
+// statement and read timeouts plus a warning for a slow call. Does not run queries for features;
+// the query modules take a Queryable so tests can pass a client or a transaction.
 
 import pg from 'pg';
-import { ShipTrackError } from '../errors.js';
+import type { Clock } from '../clock.js';
+import { ShipTrackError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export interface Queryable {
@@ -14,6 +17,10 @@ export interface PoolOptions {
   /** How long to wait for a connection before failing (a bad host must not hang start-up). */
   connectTimeoutMs?: number;
   applicationName?: string;
+  /** TCP keepalive idle time before the first probe (default 10000 ms), so a dead peer is noticed. */
+  keepAliveMs?: number;
+  /** Server-side `statement_timeout` for every connection (default none: migrations wait on their lock by design). */
+  statementTimeoutMs?: number;
 }
 
 /** Host and port of a DATABASE_URL, without user or password, for error messages and logs. */
@@ -33,6 +40,11 @@ export function createPool(url: string, log: Logger, options: PoolOptions = {}):
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'shiptrack',
+    // Without keepalive a connection whose peer vanished (a NAT drop, a host gone) looks alive
+    // until the kernel's default of hours (node-postgres: `keepAlive`, `keepAliveInitialDelayMillis`).
+    keepAlive: true,
+    keepAliveInitialDelayMillis: options.keepAliveMs ?? 10_000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
   });
   // An idle client that loses its server emits on the pool; without a listener Node crashes.
   pool.on('error', (err) => log.warn('db.idle_client_error', { db: describeDatabase(url), err }));
@@ -63,4 +75,85 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
   } finally {
     client.release();
   }
+}
+
+export interface QueryGuardOptions {
+  log: Logger;
+  clock: Clock;
+  /**
+   * Server-side: PostgreSQL cancels a statement running (or waiting for a lock) longer than this,
+   * SQLSTATE 57014 (default 15000 ms; postgresql.org/docs/current/runtime-config-client.html).
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Client-side: a call with no answer after this long fails and its connection is discarded, for
+   * a server or link that stopped answering (default statement timeout + 5000 ms).
+   */
+  queryTimeoutMs?: number;
+  /** A call still running after this long logs db.slow_query (default 5000 ms). */
+  slowMs?: number;
+}
+
+export type GuardedPool = Queryable & { end(): Promise<void> };
+
+/** The statement without its whitespace runs, cut to 80 characters (values are never in it: they are parameters). */
+function statementOf(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 80);
+}
+
+/**
+ * `pool` with every query bounded and watched. On a pg.Pool each call checks out a connection,
+ * sets `statement_timeout` on it once, and runs with a read timeout; a connection that failed
+ * other than with a PostgreSQL error (timeout, reset) is discarded, not reused. Any other
+ * Queryable (a test's wrapper) is only watched. A call still running after slowMs logs
+ * db.slow_query at once (not when it ends: a blocked call may never end), then
+ * db.slow_query_done when it does.
+ */
+export function guardQueries(pool: GuardedPool, o: QueryGuardOptions): GuardedPool {
+  const statementTimeoutMs = o.statementTimeoutMs ?? 15_000;
+  const queryTimeoutMs = o.queryTimeoutMs ?? statementTimeoutMs + 5000;
+  const slowMs = o.slowMs ?? 5000;
+  const configured = new WeakSet<pg.PoolClient>();
+
+  async function viaClient(p: pg.Pool, text: string, values: unknown[] | undefined): Promise<pg.QueryResult> {
+    const client = await p.connect();
+    let broken: Error | undefined;
+    // A checked-out client that loses its server emits 'error'; unheard, that crashes the process
+    // (pool.query listens the same way while it holds a client).
+    const onError = (err: Error) => { broken = err; };
+    client.on('error', onError);
+    try {
+      if (!configured.has(client)) {
+        await client.query({ text: `SET statement_timeout = ${Math.max(0, Math.round(statementTimeoutMs))}`, query_timeout: queryTimeoutMs } as pg.QueryConfig);
+        configured.add(client);
+      }
+      return await client.query({ text, values, query_timeout: queryTimeoutMs } as pg.QueryConfig);
+    } catch (err) {
+      if (!(err instanceof pg.DatabaseError)) broken = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  const query = (async (text: string, values?: unknown[]) => {
+    const started = o.clock.now();
+    let slow = false;
+    const timer = o.clock.setTimeout(() => {
+      slow = true;
+      o.log.warn('db.slow_query', { statement: statementOf(text), waited_ms: slowMs, statement_timeout_ms: statementTimeoutMs });
+    }, slowMs);
+    let failed: unknown;
+    try {
+      return pool instanceof pg.Pool ? await viaClient(pool, text, values) : await pool.query(text, values);
+    } catch (err) {
+      failed = err;
+      throw err;
+    } finally {
+      o.clock.clearTimeout(timer);
+      if (slow) o.log.info('db.slow_query_done', { statement: statementOf(text), ms: o.clock.now() - started, ...(failed ? { error: describeError(failed) } : {}) });
+    }
+  }) as Queryable['query'];
+  return { query, end: () => pool.end() };
 }

@@ -33,6 +33,10 @@ export interface Verdict { ok: boolean; problems: string[] }
 const WEEK_MS = 7 * 24 * 3600_000;
 /** The worker refreshes its row at least every ~15 s while connected. */
 export const WORKER_STALE_MS = 120_000;
+/** An event received this long ago and still not handled: the ingest is stuck (a blocked statement, a silent connection). */
+export const INGEST_LAG_MS = 120_000;
+
+export interface AssessOptions { maxIngestLagMs?: number }
 
 /** The next Monday 09:00 UTC strictly after `now` (what the timer's OnCalendar fires on). */
 export function nextDigestRun(now: Date): Date {
@@ -75,7 +79,7 @@ export function outstandingDigests(digests: readonly DigestSummary[], now: Date,
 }
 
 /** What is wrong, in words a sysadmin can act on. Empty = healthy. */
-export function assess(r: StatusReport): Verdict {
+export function assess(r: StatusReport, opts: AssessOptions = {}): Verdict {
   const problems: string[] = [];
   const w = r.worker;
   if (!w) problems.push('worker has never reported (is shiptrack-worker running?)');
@@ -84,6 +88,10 @@ export function assess(r: StatusReport): Verdict {
     if (age > WORKER_STALE_MS) problems.push(`worker status is ${Math.round(age / 1000)} s old (worker down or stuck)`);
     else if (w.state === 'standby') { /* a standby is fine only if another holds the gateway; the row would say ready then */ problems.push('worker is in standby: no instance holds the gateway'); }
     else if (w.state !== 'ready') problems.push(`worker gateway state is ${w.state}${w.detail ? ` (${w.detail})` : ''}`);
+    const lagMs = w.ingestOldestPendingAt ? r.now.getTime() - new Date(w.ingestOldestPendingAt).getTime() : 0;
+    if (age <= WORKER_STALE_MS && lagMs > (opts.maxIngestLagMs ?? INGEST_LAG_MS)) {
+      problems.push(`worker ingest is stuck: the oldest of ${w.ingestQueueDepth ?? '?'} unhandled events arrived ${Math.round(lagMs / 1000)} s ago, last handled ${iso(w.ingestLastHandledAt)} (database blocked or slow? see journalctl -u shiptrack-worker)`);
+    }
   }
   if (!r.web.ok) problems.push(`web service unhealthy: ${r.web.detail}`);
   const lastRun = new Date(r.nextDigestAt.getTime() - WEEK_MS);
@@ -114,6 +122,7 @@ export function formatStatus(r: StatusReport, v: Verdict): string {
   const lines = [
     `worker:   ${w ? `${w.state}${w.detail ? ` (${w.detail})` : ''} on ${w.instance}, since ${iso(w.startedAt)}` : 'never reported'}`,
     `          last event ${iso(w?.lastEventAt)}, last heartbeat ACK ${iso(w?.lastAckAt)}${w?.lastAckLatencyMs != null ? ` (${w.lastAckLatencyMs} ms)` : ''}, reported ${iso(w?.updatedAt)}`,
+    ...(w?.ingestQueueDepth != null ? [`          ingest: ${w.ingestQueueDepth} waiting${w.ingestOldestPendingAt ? `, oldest since ${iso(w.ingestOldestPendingAt)}` : ''}, last handled ${iso(w.ingestLastHandledAt)}`] : []),
     ...(r.reactions ? [`          reactions: ${r.reactions.owed} owed, ${r.reactions.refused} refused by Discord (not retried)`] : []),
     `web:      ${r.web.ok ? 'ok' : 'FAILING'} ${r.web.detail}`,
     `digest:   ${r.lastDigest ? `${r.lastDigest.isoWeek} ${r.lastDigest.status}, ${r.lastDigest.launchCount} launches, ${r.lastDigest.posted}/${r.lastDigest.parts} parts posted, finished ${iso(r.lastDigest.finishedAt)}` : 'none posted yet'}`,

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { Clock } from '../clock.js';
 import { ExitCode, ShipTrackError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Queryable } from '../db/pool.js';
+import { guardQueries, type Queryable, type QueryGuardOptions } from '../db/pool.js';
 import { loadSession, saveSession } from '../db/gateway-state.js';
 import { DiscordApiError, type RestClient } from '../discord/rest/client.js';
 import { getGatewayBot } from '../discord/rest/api.js';
@@ -60,6 +60,10 @@ export interface WorkerTiming {
   lock?: Pick<GatewayLockOptions, 'retryMs' | 'checkMs' | 'checkTimeoutMs'>;
   /** worker_status refresh (default 15 s). */
   statusIntervalMs?: number;
+  /** Statement and read timeouts and the slow-call warning on the worker's pool (src/db/pool.ts guardQueries). */
+  db?: Pick<QueryGuardOptions, 'statementTimeoutMs' | 'queryTimeoutMs' | 'slowMs'>;
+  /** ingest.lagging once the oldest unhandled event is this old (default 60 s). */
+  ingestLagWarnMs?: number;
 }
 
 export interface WorkerDeps {
@@ -167,7 +171,7 @@ export function createWorker(deps: WorkerDeps): Worker {
 
   async function run(): Promise<void> {
     // Anything acquired after stop() began is given back here: stop() only sees what was in place.
-    const db = await deps.openPool();
+    const db = guardQueries(await deps.openPool(), { log, clock, ...timing.db });
     if (stopInfo) { await db.end().catch(() => {}); return; }
     pool = db;
     log.info('worker.starting', { instance: deps.instance, channel_id: config.shippedChannelId, intents: INTENTS });
@@ -191,7 +195,10 @@ export function createWorker(deps: WorkerDeps): Worker {
       backfillWindowMs: config.workerBackfillHours * 3_600_000, ...(timing.ingestRetry ? { retry: timing.ingestRetry } : {}),
     });
     ingest = ing;
-    const st = new StatusReporter({ db, clock, log, instance: deps.instance, lastEventAt: () => ing.stats.lastEventAt, intervalMs: timing.statusIntervalMs });
+    const st = new StatusReporter({
+      db, clock, log, instance: deps.instance, lastEventAt: () => ing.stats.lastEventAt, intervalMs: timing.statusIntervalMs,
+      ingestLag: () => ing.lag(), lagWarnMs: timing.ingestLagWarnMs,
+    });
     status = st;
 
     // Lock loss: stop handing events to the ingest at once (synchronously, before any other

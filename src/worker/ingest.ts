@@ -54,6 +54,16 @@ export interface IngestStats {
   lastEventAt: Date | undefined;
 }
 
+/** How far behind the ingest is: what `shiptrack status` judges a stall by (worker_status). */
+export interface IngestLag {
+  /** Events and backfills received but not finished, the one in hand included. */
+  depth: number;
+  /** When the oldest of those arrived; undefined when none is waiting. */
+  oldestPendingAt: Date | undefined;
+  /** When the last one finished. */
+  lastHandledAt: Date | undefined;
+}
+
 /** Counters; `reactions` reads the reaction queue's own count. */
 function ingestStats(reacted: () => number): IngestStats {
   return { events: 0, logged: 0, ignored: 0, edited: 0, deleted: 0, get reactions() { return reacted(); }, lastEventAt: undefined };
@@ -70,6 +80,9 @@ export class Ingest {
   private readonly reactionsAbort = new AbortController();
   /** Events and backfills, one at a time in arrival order. */
   private readonly jobs = new SerialQueue();
+  /** Arrival times of the jobs not finished, oldest first (the queue runs them in that order). */
+  private readonly pendingSince: number[] = [];
+  private lastHandledAt: Date | undefined;
   private botUserId: string;
   /** The 🚀 of stored launches, paid apart from the events. */
   readonly reactions: ReactionQueue;
@@ -83,6 +96,12 @@ export class Ingest {
 
   get halted(): boolean { return this.abort.signal.aborted; }
   get pending(): number { return this.jobs.pending; }
+
+  /** The ingest's lag right now (the status row's ingest_* columns). */
+  lag(): IngestLag {
+    const oldest = this.pendingSince[0];
+    return { depth: this.pendingSince.length, oldestPendingAt: oldest === undefined ? undefined : new Date(oldest), lastHandledAt: this.lastHandledAt };
+  }
 
   setBotUserId(id: string): void { this.botUserId = id; }
 
@@ -168,7 +187,18 @@ export class Ingest {
 
   private enqueue(name: string, run: () => Promise<void>, onDrop?: () => void): void {
     if (this.halted) { onDrop?.(); return; }
-    void this.jobs.add(run, onDrop).catch((err: unknown) => {
+    this.pendingSince.push(this.o.clock.now());
+    const tracked = async () => {
+      try {
+        await run();
+      } finally {
+        this.pendingSince.shift();
+        if (!this.halted) this.lastHandledAt = new Date(this.o.clock.now());
+      }
+    };
+    // clear() drops the newest jobs: their arrival times are the last ones.
+    const dropped = () => { this.pendingSince.pop(); onDrop?.(); };
+    void this.jobs.add(tracked, dropped).catch((err: unknown) => {
       // Only a halt (abort) or a bug lands here; either way the queue goes on with the next job.
       if (!this.halted) this.log.error('ingest.job_failed', { job: name, error: describeError(err) });
     });

@@ -1,7 +1,9 @@
 // Owns the worker_status row while this process holds the gateway: written on every state change
-// and at most every ~15 s with the last event time and heartbeat ACK latency, so `shiptrack
-// status` can tell a healthy worker from a wedged one. Does not decide states (the bin does).
-// A failed write is logged, never thrown: health reporting must not take the worker down.
+// and at most every ~15 s with the last event time, heartbeat ACK latency and the ingest's lag
+// (queue depth, oldest unhandled event, last handled), so `shiptrack status` can tell a healthy
+// worker from a wedged one; and the ingest.lagging warning when the oldest unhandled event gets
+// old. Does not decide states (the bin does). A failed write is logged, never thrown: health
+// reporting must not take the worker down.
 
 import type { Clock, TimerHandle } from '../clock.js';
 import { describeError } from '../errors.js';
@@ -9,6 +11,7 @@ import type { Logger } from '../log.js';
 import { SerialQueue } from '../serial-queue.js';
 import type { Queryable } from '../db/pool.js';
 import { writeWorkerStatus } from '../db/gateway-state.js';
+import type { IngestLag } from './ingest.js';
 
 export interface StatusReporterOptions {
   db: Queryable;
@@ -18,6 +21,10 @@ export interface StatusReporterOptions {
   /** Periodic refresh (default 15000 ms). */
   intervalMs?: number;
   lastEventAt: () => Date | undefined;
+  /** The ingest's lag, read at every write and every tick. */
+  ingestLag?: () => IngestLag;
+  /** Warn (ingest.lagging) once the oldest unhandled event is this old (default 60000 ms). */
+  lagWarnMs?: number;
 }
 
 export class StatusReporter {
@@ -31,6 +38,9 @@ export class StatusReporter {
   private failing = false;
   private lastWriteAt = 0;
   private eventWritten = false;
+  private lagging = false;
+  /** A write queued behind the one in flight: it takes its snapshot when it runs, so one is enough. */
+  private queuedWrite: Promise<void> | undefined;
 
   constructor(private readonly o: StatusReporterOptions) {}
 
@@ -38,7 +48,7 @@ export class StatusReporter {
 
   start(): void {
     if (this.timer) return;
-    this.timer = this.o.clock.setInterval(() => void this.write(), this.o.intervalMs ?? 15_000);
+    this.timer = this.o.clock.setInterval(() => { this.checkLag(); void this.write(); }, this.o.intervalMs ?? 15_000);
   }
 
   /** A state change: written now (in order with earlier writes). */
@@ -74,17 +84,51 @@ export class StatusReporter {
     else await this.writes.idle;
   }
 
+  /**
+   * A blocked statement or a silent connection shows up here first: events keep arriving (and
+   * heartbeats keep being ACKed) while none is handled. Warns once per episode.
+   */
+  private checkLag(): void {
+    const lag = this.o.ingestLag?.();
+    if (!lag) return;
+    const ageMs = lag.oldestPendingAt ? this.o.clock.now() - lag.oldestPendingAt.getTime() : 0;
+    if (ageMs >= (this.o.lagWarnMs ?? 60_000)) {
+      if (!this.lagging) this.o.log.warn('ingest.lagging', { oldest_age_ms: ageMs, depth: lag.depth, last_handled_at: lag.lastHandledAt?.toISOString() ?? 'never' });
+      this.lagging = true;
+    } else if (this.lagging) {
+      this.lagging = false;
+      this.o.log.info('ingest.caught_up', { depth: lag.depth, last_handled_at: lag.lastHandledAt?.toISOString() });
+    }
+  }
+
+  /**
+   * Queues one write of the state as it is when the write runs. While the database is slow, ticks
+   * and state changes share the one queued write instead of piling up behind the one in flight
+   * (each could wait out a timeout, and stop() waits for them all).
+   */
   private write(): Promise<void> {
     this.lastWriteAt = this.o.clock.now();
-    const snapshot = {
-      instance: this.o.instance, state: this.state, detail: this.detail ?? null,
-      lastEventAt: this.o.lastEventAt() ?? null, lastAckLatencyMs: this.ackLatencyMs ?? null, lastAckAt: this.ackAt ?? null,
-    };
-    return this.writes.add(() => writeWorkerStatus(this.o.db, snapshot)).then(
+    if (this.queuedWrite) return this.queuedWrite;
+    let state = this.state;
+    let started = false;
+    const queued = this.writes.add(() => {
+      started = true;
+      this.queuedWrite = undefined;
+      const lag = this.o.ingestLag?.();
+      state = this.state;
+      return writeWorkerStatus(this.o.db, {
+        instance: this.o.instance, state, detail: this.detail ?? null,
+        lastEventAt: this.o.lastEventAt() ?? null, lastAckLatencyMs: this.ackLatencyMs ?? null, lastAckAt: this.ackAt ?? null,
+        ingestQueueDepth: lag?.depth ?? null, ingestOldestPendingAt: lag?.oldestPendingAt ?? null, ingestLastHandledAt: lag?.lastHandledAt ?? null,
+      });
+    }).then(
       () => { if (this.failing) this.o.log.info('status.write_recovered'); this.failing = false; },
       (err: unknown) => {
-        if (!this.failing) this.o.log.warn('status.write_failed', { state: snapshot.state, error: describeError(err) });
+        if (!this.failing) this.o.log.warn('status.write_failed', { state, error: describeError(err) });
         this.failing = true;
       });
+    // With nothing in flight the write started at once (synchronously): nothing is queued then.
+    if (!started) this.queuedWrite = queued;
+    return queued;
   }
 }
