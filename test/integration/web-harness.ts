@@ -35,6 +35,8 @@ export interface WebOptions {
   headersTimeoutMs?: number;
   /** Called with every log line as it is written (wait for an event instead of polling `logs`). */
   onLog?: (line: string) => void;
+  /** What /healthz reports as the version (default '0.1.0-test'). */
+  version?: string;
   /** The server's resource bounds (docs/interactions.md §1.5); defaults as in production. */
   limits?: Pick<ServerOptions, 'maxConnections' | 'maxBodyMemoryBytes' | 'maxPipelined' | 'socketTimeoutMs' | 'healthTimeoutMs'>;
 }
@@ -65,7 +67,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     commands: commandHandlers({ db: o.db, clock, log, guildId: o.guildId ?? GUILD_ID }), retryable: isTransientDbError,
   });
   const server = createInteractionServer({
-    verifier: createVerifier(publicKeyFromHex(publicKeyHex), { clock }), router, db: o.db, clock, log, version: '0.1.0-test',
+    verifier: createVerifier(publicKeyFromHex(publicKeyHex), { clock }), router, db: o.db, clock, log, version: o.version ?? '0.1.0-test',
     ...(o.requestTimeoutMs ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
     ...(o.headersTimeoutMs ? { headersTimeoutMs: o.headersTimeoutMs } : {}),
     ...o.limits,
