@@ -62,9 +62,12 @@ describe('web as a child process', () => {
     const child = run('web', {
       DATABASE_URL: db.url, DISCORD_PUBLIC_KEY: Buffer.from(keys.publicKey).toString('hex'), DISCORD_APPLICATION_ID: APP_ID,
       HOST: '127.0.0.1', PORT: String(port), DISCORD_API_BASE: 'http://127.0.0.1:9/api/v10', DISCORD_GUILD_ID: GUILD_ID,
+      WEB_MAX_CONNECTIONS: '64',
     });
     t.after(() => { child.proc.kill('SIGKILL'); });
-    await waitForLine(child, /web\.listening/);
+    const listening = await waitForLine(child, /web\.listening/);
+    // The bounds on clients reach the server (docs/interactions.md §1.5): the setting, and the default.
+    assert.match(listening, / max_connections=64 body_memory_bytes=8388608(\s|$)/);
     const base = `http://127.0.0.1:${port}`;
     const health = await request(`${base}/healthz`, { method: 'GET', agent: false });
     assert.equal(health.status, 200);
