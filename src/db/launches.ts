@@ -58,9 +58,10 @@ export function storableText(text: string): string {
 /**
  * Stores a launch once. `created` is false when the same message or interaction was already
  * stored (a replayed dispatch, a retried delivery, a backfill overlap): callers must not react
- * or reply a second time in that case.
+ * or reply a second time in that case. `reactionOwed` then says whether that row still waits for
+ * its 🚀 (e.g. an INSERT committed whose answer was lost, so the retry found the row).
  */
-export async function insertLaunch(db: Queryable, l: NewLaunch): Promise<{ created: boolean; id: string }> {
+export async function insertLaunch(db: Queryable, l: NewLaunch): Promise<{ created: boolean; id: string; reactionOwed?: boolean }> {
   const inserted = await db.query<{ id: string }>(
     `INSERT INTO launches (source, guild_id, channel_id, user_id, user_name, content, urls, message_id, interaction_id, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -70,11 +71,19 @@ export async function insertLaunch(db: Queryable, l: NewLaunch): Promise<{ creat
       l.messageId ?? null, l.interactionId ?? null, l.createdAt],
   );
   if (inserted.rows[0]) return { created: true, id: inserted.rows[0].id };
-  const existing = await db.query<{ id: string }>(
-    'SELECT id::text FROM launches WHERE message_id = $1 OR interaction_id = $2',
+  const existing = await db.query<{ id: string; owed: boolean }>(
+    `SELECT id::text, (source = 'channel' AND reacted_at IS NULL AND reaction_refused_at IS NULL AND deleted_at IS NULL) AS owed
+     FROM launches WHERE message_id = $1 OR interaction_id = $2`,
     [l.messageId ?? null, l.interactionId ?? null],
   );
-  return { created: false, id: existing.rows[0]?.id ?? '' };
+  return { created: false, id: existing.rows[0]?.id ?? '', reactionOwed: existing.rows[0]?.owed ?? false };
+}
+
+/** Whether a channel launch still waits for its 🚀 (not reacted, refused or deleted). */
+export async function isReactionOwed(db: Queryable, id: string): Promise<boolean> {
+  const { rows } = await db.query<{ owed: boolean }>(
+    `SELECT (reacted_at IS NULL AND reaction_refused_at IS NULL AND deleted_at IS NULL) AS owed FROM launches WHERE id = $1`, [id]);
+  return rows[0]?.owed ?? false;
 }
 
 export async function findByMessageId(db: Queryable, messageId: string): Promise<LaunchRow | undefined> {

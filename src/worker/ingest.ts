@@ -255,6 +255,9 @@ export class Ingest {
     if (!inserted.value.created) {
       this.stats.ignored++;
       this.log.info('launch.ignored', { ...fields, reason: 'duplicate', launch_id: inserted.value.id });
+      // Stored, but its 🚀 never queued: the INSERT committed and its answer was lost (a timeout),
+      // or an earlier process died before reacting. Queued at most once; rechecked before the PUT.
+      if (inserted.value.reactionOwed) this.reactions.owe({ launchId: inserted.value.id, channelId: m.channel_id, messageId: m.id, recheck: true });
       return true;
     }
     this.stats.logged++;

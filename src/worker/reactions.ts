@@ -15,7 +15,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Queryable } from '../db/pool.js';
 import { SerialQueue } from '../serial-queue.js';
-import { listUnreacted, markReacted, markReactionRefused, softDeleteByMessageIds } from '../db/launches.js';
+import { isReactionOwed, listUnreacted, markReacted, markReactionRefused, softDeleteByMessageIds } from '../db/launches.js';
 import type { RestClient } from '../discord/rest/client.js';
 import { DiscordApiError } from '../discord/rest/client.js';
 import { retryUntilDone, type RetryOptions } from './retry.js';
@@ -34,10 +34,14 @@ export interface ReactContext {
   retry?: Pick<RetryOptions, 'baseMs' | 'maxMs'>;
 }
 
-export type ReactResult = 'reacted' | 'refused' | 'left-owed';
+export type ReactResult = 'reacted' | 'refused' | 'left-owed' | 'not-owed';
 
 /** One owed 🚀. */
-export interface ReactionJob { launchId: string; channelId: string; messageId: string }
+export interface ReactionJob {
+  launchId: string; channelId: string; messageId: string;
+  /** Found owed outside this queue (a duplicate insert): confirm it is still owed right before the PUT. */
+  recheck?: boolean;
+}
 
 /**
  * Discord's final "no" for this message: any 4xx except 401 (the token, not the message: once it
@@ -58,6 +62,10 @@ function refusal(err: unknown): string | undefined {
 export async function reactToLaunch(ctx: ReactContext, job: ReactionJob): Promise<ReactResult> {
   const fields = { launch_id: job.launchId, message_id: job.messageId };
   const base = { clock: ctx.clock, log: ctx.log, signal: ctx.signal, fields, ...ctx.retry };
+  if (job.recheck) {
+    const owed = await retryUntilDone(() => isReactionOwed(ctx.db, job.launchId), { ...base, what: 'launch.reaction_owed' });
+    if (!owed.ok || !owed.value) return 'not-owed';
+  }
   // PUT /channels/{c}/messages/{m}/reactions/{emoji}/@me (docs/gateway.md §5.3), as addReaction
   // sends it, but abortable: a halt must not wait out a long Retry-After.
   const path = `/channels/${encodeURIComponent(job.channelId)}/messages/${encodeURIComponent(job.messageId)}/reactions/${encodeURIComponent(ROCKET)}/@me`;

@@ -102,6 +102,10 @@ test('issue 13: a database connection that stops answering is not a silent stall
   const row = await findByMessageId(c.db.pool, m.id);
   assert.ok(row, 'stored after the connection answered again');
   assert.equal((await c.db.pool.query('SELECT count(*)::int AS n FROM launches')).rows[0].n, 2);
+  // The INSERT that timed out may have committed (its bytes were held, not dropped): the retry then
+  // finds the row, and its 🚀 is still paid, once.
+  await waitFor('the stalled launch reacted to', async () => (await findByMessageId(c.db.pool, m.id))?.reactedAt);
+  assert.equal(fake.reactionPuts().filter((p) => p.messageId === m.id).length, 1);
 
   async function stalled(): Promise<void> {
     const slow = await worker.waitForLine('db.slow_query', { from, timeoutMs: 10_000, match: (l) => l.includes('INSERT INTO launches') });
