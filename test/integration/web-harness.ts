@@ -194,3 +194,23 @@ export async function closeWebFixture(web: Web | undefined, db: TestDatabase | u
   destroyAgent();
   await db?.close();
 }
+
+/** A Queryable whose INSERTs wait for `release()` (or fail, when `fail` is set). */
+export function gatedDb(inner: Queryable) {
+  let open!: () => void;
+  let gate = new Promise<void>((r) => { open = r; });
+  let reached!: () => void;
+  const blocked = new Promise<void>((r) => { reached = r; });
+  const state = { fail: false };
+  const db: Queryable = {
+    async query(text: string, values?: unknown[]) {
+      if (/^\s*INSERT/i.test(text)) {
+        reached();
+        await gate;
+        if (state.fail) throw new Error('connection terminated unexpectedly');
+      }
+      return inner.query(text, values) as never;
+    },
+  };
+  return { db, blocked, state, release: () => open(), reset: () => { gate = new Promise<void>((r) => { open = r; }); } };
+}

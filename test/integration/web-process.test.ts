@@ -8,8 +8,7 @@ import nacl from 'tweetnacl';
 import { commandDefinitions } from '../../src/commands/definitions.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { APP_ID, GUILD_ID, commandPayload, destroyAgent, launchCount, request, signedPost, startWeb } from './web-harness.js';
-import type { Queryable } from '../../src/db/pool.js';
+import { APP_ID, GUILD_ID, commandPayload, destroyAgent, launchCount, request, signedPost, startWeb, gatedDb } from './web-harness.js';
 import { binArgs } from '../helpers/bin.js';
 import { freePort } from '../helpers/net.js';
 
@@ -134,16 +133,7 @@ describe('register-commands as a child process', () => {
 
 describe('graceful close (in-process)', () => {
   test('close() stops accepting, lets the in-flight /ship finish, then resolves', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    let reached!: () => void;
-    const blocked = new Promise<void>((r) => { reached = r; });
-    const gated: Queryable = {
-      async query(text: string, values?: unknown[]) {
-        if (/^\s*INSERT/i.test(text)) { reached(); await gate; }
-        return db.pool.query(text, values) as never;
-      },
-    };
+    const { db: gated, blocked, release } = gatedDb(db.pool);
     const web = await startWeb({ db: gated, deferMs: 2000 });
     const inFlight = signedPost(web, JSON.stringify(commandPayload({ name: 'ship', options: [{ name: 'product', type: 3, value: 'During shutdown' }] })));
     await blocked;

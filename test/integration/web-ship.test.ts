@@ -9,7 +9,7 @@ import { snowflakeToDate } from '../../src/discord/snowflake.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
 import { createLogger } from '../../src/log.js';
 import { ManualClock } from '../helpers/clock.js';
-import { CHANNEL_ID, commandPayload, GUILD_ID, launchCount, nowSec, signedPost, startWeb, USER_ID, type Web, openWebFixture, closeWebFixture } from './web-harness.js';
+import { CHANNEL_ID, commandPayload, GUILD_ID, launchCount, nowSec, signedPost, startWeb, USER_ID, type Web, openWebFixture, closeWebFixture, gatedDb } from './web-harness.js';
 import type { TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
@@ -18,25 +18,6 @@ const ship = (value: unknown, extra: Parameters<typeof commandPayload>[0] extend
   commandPayload({ name: 'ship', options: [{ name: 'product', type: 3, value }], ...extra });
 type Reply = { type: number; data: { content: string; flags?: number; allowed_mentions: unknown } };
 
-/** A Queryable whose INSERTs wait for `release()` (or fail, when `fail` is set). */
-function gatedDb(inner: Queryable) {
-  let open!: () => void;
-  let gate = new Promise<void>((r) => { open = r; });
-  let reached!: () => void;
-  const blocked = new Promise<void>((r) => { reached = r; });
-  const state = { fail: false };
-  const db: Queryable = {
-    async query(text: string, values?: unknown[]) {
-      if (/^\s*INSERT/i.test(text)) {
-        reached();
-        await gate;
-        if (state.fail) throw new Error('connection terminated unexpectedly');
-      }
-      return inner.query(text, values) as never;
-    },
-  };
-  return { db, blocked, state, release: () => open(), reset: () => { gate = new Promise<void>((r) => { open = r; }); } };
-}
 
 before(async () => { ({ db, web } = await openWebFixture()); });
 after(() => closeWebFixture(web, db));

@@ -268,17 +268,19 @@ export interface AppFixture extends FaultTarget { worker: InProcessWorker }
 
 /**
  * A fake Discord (IDENTIFY window FAST_IDENTIFY_WINDOW_MS), a fresh database and an in-process
- * worker with `timing` (default FAST_TIMING), up: gateway READY. Teardown stops the worker
+ * worker with `timing` (default FAST_TIMING) connected to `databaseUrl(db)` (default the database
+ * itself; a test may put a proxy in between), up: gateway READY. Teardown stops the worker
  * (SIGTERM path) before the database and the fake go away.
  */
-export async function runningAppFixture(t: TestContext, name = 'app', timing: WorkerTiming = FAST_TIMING): Promise<AppFixture> {
+export async function runningAppFixture(t: TestContext, name = 'app', timing: WorkerTiming = FAST_TIMING,
+  databaseUrl: (db: TestDatabase) => Promise<string> | string = (db) => db.url): Promise<AppFixture> {
   const undo: Array<() => Promise<unknown>> = [];
   t.after(async () => { for (const u of undo.reverse()) await u(); });
   const fake = await startFakeDiscord({ heartbeatIntervalMs: HEARTBEAT_MS, identifyWindowMs: FAST_IDENTIFY_WINDOW_MS });
   undo.push(() => fake.close());
   const db = await createTestDatabase();
   undo.push(() => db.close());
-  const worker = startInProcessWorker({ fake, databaseUrl: db.url, name, timing });
+  const worker = startInProcessWorker({ fake, databaseUrl: await databaseUrl(db), name, timing });
   undo.push(() => worker.app.stop('SIGTERM'));
   await worker.waitForLine('gateway.ready', { timeoutMs: 20_000 });
   return { fake, db, worker };

@@ -7,13 +7,13 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import pg from 'pg';
-import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
+import type { FakeDiscord } from '../../src/fake-discord/index.js';
 import { findByMessageId } from '../../src/db/launches.js';
 import { readWorkerStatus } from '../../src/db/gateway-state.js';
 import { assess, nextDigestRun, type StatusReport } from '../../src/status/report.js';
 import type { WorkerTiming } from '../../src/worker/app.js';
-import { createTestDatabase, needsRealPostgres, type TestDatabase } from '../helpers/db.js';
-import { FAST_IDENTIFY_WINDOW_MS, FAST_TIMING, HEARTBEAT_MS, startInProcessWorker, type InProcessWorker } from './worker-faults-harness.js';
+import { needsRealPostgres, type TestDatabase } from '../helpers/db.js';
+import { FAST_TIMING, runningAppFixture, type InProcessWorker } from './worker-faults-harness.js';
 import { waitFor } from './worker-harness.js';
 
 /** A TCP proxy that can stop forwarding without closing anything: bytes are held, not dropped, until resume(). */
@@ -62,16 +62,7 @@ const STALL_TIMING: WorkerTiming = {
 interface Ctx { fake: FakeDiscord; db: TestDatabase; worker: InProcessWorker }
 
 async function start(t: TestContext, databaseUrl: (db: TestDatabase) => Promise<string>): Promise<Ctx> {
-  const undo: Array<() => Promise<unknown>> = [];
-  t.after(async () => { for (const u of undo.reverse()) await u(); });
-  const fake = await startFakeDiscord({ heartbeatIntervalMs: HEARTBEAT_MS, identifyWindowMs: FAST_IDENTIFY_WINDOW_MS });
-  undo.push(() => fake.close());
-  const db = await createTestDatabase();
-  undo.push(() => db.close());
-  const url = await databaseUrl(db);
-  const worker = startInProcessWorker({ fake, databaseUrl: url, name: 'stall', timing: STALL_TIMING });
-  undo.push(() => worker.app.stop('SIGTERM'));
-  await worker.waitForLine('gateway.ready', { timeoutMs: 20_000 });
+  const { fake, db, worker } = await runningAppFixture(t, 'stall', STALL_TIMING, databaseUrl);
   // Settled: a first launch stored and reacted to, so start-up work (backfill, owed reactions) is done.
   const warm = postLaunch(fake, 'warm-up');
   await waitFor('the warm-up launch reacted to', async () => (await findByMessageId(db.pool, warm.id))?.reactedAt);

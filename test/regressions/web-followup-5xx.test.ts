@@ -6,7 +6,6 @@
 // ManualClock; the fake Discord scripts the 5xx; the REST client's own retries are real (1 ms base).
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Queryable } from '../../src/db/pool.js';
 import { editOriginalResponse } from '../../src/discord/rest/api.js';
 import { RestClient } from '../../src/discord/rest/client.js';
 import { FOLLOWUP_MAX_AGE_MS } from '../../src/discord/interactions/router.js';
@@ -14,7 +13,7 @@ import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index
 import { silentLogger } from '../../src/log.js';
 import { ManualClock } from '../helpers/clock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { launchCount, startWeb, type Web } from '../integration/web-harness.js';
+import { launchCount, startWeb, type Web, gatedDb } from '../integration/web-harness.js';
 
 let db: TestDatabase;
 let fake: FakeDiscord;
@@ -43,16 +42,7 @@ function lineWaiter() {
 /** A web service on a ManualClock whose /ship insert waits for release(), so the answer is deferred. */
 async function deferredShip(t: { after(fn: () => Promise<void>): void }, product: string) {
   const clock = new ManualClock(Date.now());
-  let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
-  let reached!: () => void;
-  const blocked = new Promise<void>((r) => { reached = r; });
-  const gated: Queryable = {
-    async query(text: string, values?: unknown[]) {
-      if (/^\s*INSERT/i.test(text)) { reached(); await gate; }
-      return db.pool.query(text, values) as never;
-    },
-  };
+  const { db: gated, blocked, release } = gatedDb(db.pool);
   const lines = lineWaiter();
   const web: Web = await startWeb({
     db: gated, clock, keys: { publicKeyHex: fake.publicKeyHex }, applicationId: fake.applicationId, guildId: fake.guildId,
