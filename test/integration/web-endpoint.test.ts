@@ -2,6 +2,7 @@
 // status mapping, /healthz. Requests are signed with tweetnacl, the server verifies with node:crypto.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { APP_ID, commandPayload, launchCount, nowSec, rawExchange, request, sign, signedPost, startWeb, type Web, openWebFixture, closeWebFixture } from './web-harness.js';
 import type { TestDatabase } from '../helpers/db.js';
 
@@ -211,7 +212,12 @@ describe('healthz and load', () => {
     // Sign everything first: tweetnacl takes milliseconds per signature, and the server shares this event loop.
     const ts = nowSec();
     const signed = bodies.map((body) => ({ body, headers: { 'content-type': 'application/json', 'x-signature-ed25519': sign(web.secretKey, ts, body), 'x-signature-timestamp': ts } }));
-    const replies = await Promise.all(signed.map((r) => request(web.url, r)));
+    // A fresh agent: signing blocks this event loop (the server's too) for seconds on a loaded
+    // machine, long enough for keep-alive sockets earlier tests left idle to pass the server's 5 s
+    // keep-alive timeout; reusing one as the server closes it is the client-side keep-alive race
+    // (ECONNRESET), not the server's answer.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    const replies = await Promise.all(signed.map((r) => request(web.url, { ...r, agent }))).finally(() => agent.destroy());
     assert.ok(replies.every((r) => r.status === 200), `statuses ${[...new Set(replies.map((r) => r.status))]}`);
     replies.forEach((r, n) => assert.equal((r.json as { type: number }).type, n % 2 ? 1 : 4, `reply ${n}`));
   });
