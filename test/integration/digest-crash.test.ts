@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { TestDatabase } from '../helpers/db.js';
 import type { RecordedRequest } from '../../src/fake-discord/index.js';
 import {
-  ON_TIME, WINDOW, arrivalTripwire, nonces, partNonceOf, completion, digestEnv, eventsNamed, messagesPath, openDb, startFakeLlm, within, type DigestProc,
+  ON_TIME, WINDOW, arrivalTripwire, nonces, partNonceOf, completion, digestEnv, eventsNamed, messagesPath, openDb, startFakeLlm, within, startKilledAtPart,
 } from './digest-harness.js';
 
 let db: TestDatabase;
@@ -22,11 +22,9 @@ test('SIGKILL after part 1 of 3: the lease blocks an immediate re-run; once it e
   const expected = await env.expectedParts();
   assert.equal(expected.length, 3);
 
-  let proc: DigestProc | undefined;
   // Part 2's POST arrives at the fake, the run is killed there, and the fake never creates it (503 to a dead socket).
-  env.fake.rest.script({ method: 'POST', path: arrivalTripwire(messagesPath(env), 2, () => proc!.child.kill('SIGKILL')), status: 503, delayMs: 200 });
   const killedRecorded = new Promise<void>((resolve) => env.fake.events.on('request', (r: RecordedRequest) => { if (r.status === 503) resolve(); }));
-  proc = env.start(['--now', ON_TIME]);
+  const proc = startKilledAtPart(env, 2, { status: 503 }, ['--now', ON_TIME]);
   const killed = await within(proc.done, 20_000, 'the killed run to end');
   await within(killedRecorded, 10_000, 'the killed POST to be recorded');
   assert.equal(killed.signal, 'SIGKILL');
@@ -60,12 +58,10 @@ test('SIGKILL while part 2 is in flight and Discord did create it: the re-run fi
   await env.seed(30);
   const expected = await env.expectedParts();
 
-  let proc: DigestProc | undefined;
-  env.fake.rest.script({ method: 'POST', path: arrivalTripwire(messagesPath(env), 2, () => proc!.child.kill('SIGKILL')), status: 200, delayMs: 200, passThrough: true });
   const created = new Promise<RecordedRequest>((resolve) => env.fake.events.on('request', (r: RecordedRequest) => {
     if ((r.body as { nonce?: string } | undefined)?.nonce === p(2)) resolve(r);
   }));
-  proc = env.start(['--now', ON_TIME]);
+  const proc = startKilledAtPart(env, 2, { status: 200, passThrough: true }, ['--now', ON_TIME]);
   assert.equal((await within(proc.done, 20_000, 'the killed run to end')).signal, 'SIGKILL');
   const lost = await within(created, 10_000, 'part 2 to be created'); // the answer went to a dead socket
   const lostId = (lost.responseBody as { id: string }).id;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { TestDatabase } from '../helpers/db.js';
 import { THEME_SYSTEM_PROMPT } from '../../src/digest/theme.js';
 import {
-  ON_TIME, WINDOW, arrivalTripwire, nonces, partNonceOf, completion, digestEnv, eventsNamed, messagesPath, openDb, startFakeLlm, within, type DigestProc,
+  ON_TIME, WINDOW, arrivalTripwire, nonces, partNonceOf, completion, digestEnv, eventsNamed, messagesPath, openDb, startFakeLlm, within, startKilledAtPart,
 } from './digest-harness.js';
 
 let db: TestDatabase;
@@ -122,9 +122,7 @@ test('the LLM is asked only when building: a resumed run posts the frozen parts 
   const env = await digestEnv(t, db);
   await env.seed(30);
   const llm = await startFakeLlm(t, (res) => res.writeHead(200).end(completion('Launch week energy')));
-  let proc: DigestProc | undefined;
-  env.fake.rest.script({ method: 'POST', path: arrivalTripwire(messagesPath(env), 2, () => proc!.child.kill('SIGKILL')), status: 503, delayMs: 100 });
-  proc = env.start(['--now', ON_TIME], llmEnv(llm.url));
+  const proc = startKilledAtPart(env, 2, { status: 503, delayMs: 100 }, ['--now', ON_TIME], llmEnv(llm.url));
   assert.equal((await within(proc.done, 20_000, 'the killed run to end')).signal, 'SIGKILL');
   await env.expireLease();
   const resumed = await env.run(['--now', ON_TIME], llmEnv(llm.url));

@@ -235,3 +235,16 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
 export const nonces = (rs: RecordedRequest[]) => rs.map((r) => `${(r.body as { nonce: string }).nonce}:${r.status}`);
 /** The nonce of part `n` of the test window. */
 export const partNonceOf = (n: number) => nonceFor(WINDOW, n);
+
+/**
+ * Starts a run that is SIGKILLed the moment its POST of part `part` reaches the fake; the fake then
+ * answers that POST with `reply` (to a dead socket), after `delayMs`. With `passThrough`, Discord
+ * (the fake) stores the message although the run never learns its id.
+ */
+export function startKilledAtPart(env: DigestEnv, part: number, reply: { status: number; passThrough?: boolean; delayMs?: number },
+  args: string[], extraEnv: Record<string, string> = {}): DigestProc {
+  let proc: DigestProc | undefined;
+  env.fake.rest.script({ method: 'POST', path: arrivalTripwire(messagesPath(env), part, () => proc!.child.kill('SIGKILL')), delayMs: 200, ...reply });
+  proc = env.start(args, extraEnv);
+  return proc;
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { TestDatabase } from '../helpers/db.js';
 import type { RecordedRequest } from '../../src/fake-discord/index.js';
 import {
-  ON_TIME, arrivalTripwire, digestEnv, eventsNamed, messagesPath, nonces, openDb, partNonceOf, within, type DigestProc,
+  ON_TIME, digestEnv, eventsNamed, messagesPath, nonces, openDb, partNonceOf, within, startKilledAtPart,
 } from '../integration/digest-harness.js';
 
 let db: TestDatabase;
@@ -25,12 +25,10 @@ test('killed after part 2 reached Discord, resumed after the nonce window: part 
   // A member writes in the channel meanwhile: the search must skip other people's messages.
   env.fake.postMessage({ channelId: env.fake.channels.announcements, authorId: env.fake.members[0]!.id, content: expected[1]! });
 
-  let proc: DigestProc | undefined;
-  env.fake.rest.script({ method: 'POST', path: arrivalTripwire(messagesPath(env), 2, () => proc!.child.kill('SIGKILL')), status: 200, delayMs: 200, passThrough: true });
   const created = new Promise<RecordedRequest>((resolve) => env.fake.events.on('request', (r: RecordedRequest) => {
     if ((r.body as { nonce?: string } | undefined)?.nonce === p(2)) resolve(r);
   }));
-  proc = env.start(['--now', ON_TIME]);
+  const proc = startKilledAtPart(env, 2, { status: 200, passThrough: true }, ['--now', ON_TIME]);
   assert.equal((await within(proc.done, 20_000, 'the killed run to end')).signal, 'SIGKILL');
   const lost = await within(created, 10_000, 'part 2 to be created');
   const lostId = (lost.responseBody as { id: string }).id;
@@ -55,9 +53,7 @@ test('killed while part 2 was in flight but Discord never stored it: the resumed
   const env = await digestEnv(t, db);
   await env.seed(30);
   const expected = await env.expectedParts();
-  let proc: DigestProc | undefined;
-  env.fake.rest.script({ method: 'POST', path: arrivalTripwire(messagesPath(env), 2, () => proc!.child.kill('SIGKILL')), status: 503, delayMs: 200 });
-  proc = env.start(['--now', ON_TIME]);
+  const proc = startKilledAtPart(env, 2, { status: 503 }, ['--now', ON_TIME]);
   assert.equal((await within(proc.done, 20_000, 'the killed run to end')).signal, 'SIGKILL');
   env.fake.rest.expireNonces();
   await env.expireLease();
@@ -71,12 +67,10 @@ test('killed while part 2 was in flight but Discord never stored it: the resumed
 test('the channel cannot be read (403) while finishing a half-posted week: nothing is posted, the run fails and says why', async (t) => {
   const env = await digestEnv(t, db);
   await env.seed(30);
-  let proc: DigestProc | undefined;
-  env.fake.rest.script({ method: 'POST', path: arrivalTripwire(messagesPath(env), 2, () => proc!.child.kill('SIGKILL')), status: 200, delayMs: 200, passThrough: true });
   const created = new Promise<void>((resolve) => env.fake.events.on('request', (r: RecordedRequest) => {
     if ((r.body as { nonce?: string } | undefined)?.nonce === p(2)) resolve();
   }));
-  proc = env.start(['--now', ON_TIME]);
+  const proc = startKilledAtPart(env, 2, { status: 200, passThrough: true }, ['--now', ON_TIME]);
   assert.equal((await within(proc.done, 20_000, 'the killed run to end')).signal, 'SIGKILL');
   await within(created, 10_000, 'part 2 to be created');
   env.fake.rest.expireNonces();
