@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServer } from 'node:net';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../dev/embedded-postgres.js';
+import type { EmbeddedPostgres } from '../dev/embedded-postgres.js';
 import { startFakeDiscord, type FakeDiscord } from '../fake-discord/index.js';
 import { createPool } from '../db/pool.js';
 import { silentLogger } from '../log.js';
@@ -22,6 +22,8 @@ const { values: args } = parseArgs({ options: {
   'no-build': { type: 'boolean', default: false },
   /** Run an already compiled tree (the test suite's, compiled once per run) instead of dist/; implies --no-build. */
   dist: { type: 'string' },
+  /** Use this PostgreSQL database instead of the embedded one (its tables are created by migrate). */
+  'database-url': { type: 'string' },
 } });
 const distDir = resolve(args.dist ?? 'dist');
 
@@ -62,15 +64,23 @@ async function main(): Promise<number> {
     if (build.code !== 0) { t.expect(false, `npm run build failed (see ${join(logDir, 'build.log')})`); return 1; }
     t.system('compiled src/ → dist/ (the processes below run plain node on dist/, as in production)');
   }
-  pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg') });
-  t.system(`embedded Postgres (PGlite) on ${pg.url.replace(/^postgres:\/\/[^@]*@/, '')}, data in ${join(dataDir, 'pg')}`);
+  let databaseUrl = args['database-url'];
+  if (databaseUrl) {
+    t.system(`PostgreSQL at ${databaseUrl.replace(/^postgres(ql)?:\/\/[^@]*@/, '')} (--database-url)`);
+  } else {
+    // Loaded only here: PGlite's module is large, and --database-url runs never need it.
+    const { startEmbeddedPostgres } = await import('../dev/embedded-postgres.js');
+    pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg') });
+    databaseUrl = pg.url;
+    t.system(`embedded Postgres (PGlite) on ${pg.url.replace(/^postgres:\/\/[^@]*@/, '')}, data in ${join(dataDir, 'pg')}`);
+  }
   fake = await startFakeDiscord({ heartbeatIntervalMs: 5000 });
   t.system(`fake Discord on ${fake.apiBase.replace('/api/v10', '')} (REST, gateway, interactions; control API ${fake.controlUrl})`);
 
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'info',
-    DATABASE_URL: pg.url, DISCORD_API_BASE: fake.apiBase, DISCORD_BOT_TOKEN: fake.botToken,
+    DATABASE_URL: databaseUrl, DISCORD_API_BASE: fake.apiBase, DISCORD_BOT_TOKEN: fake.botToken,
     DISCORD_PUBLIC_KEY: fake.publicKeyHex, DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_GUILD_ID: fake.guildId,
     SHIPPED_CHANNEL_ID: fake.channels.shipped, ANNOUNCEMENTS_CHANNEL_ID: fake.channels.announcements,
     HOST: '127.0.0.1', PORT: String(port),
@@ -79,7 +89,7 @@ async function main(): Promise<number> {
   writeFileSync(join(dataDir, 'env'), Object.entries(env).filter(([k]) => k !== 'PATH' && k !== 'NODE_ENV').map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
   t.note(`settings written to ${join(dataDir, 'env')}; process logs in ${logDir}/`);
 
-  const db = createPool(pg.url, silentLogger, { max: 2 });
+  const db = createPool(databaseUrl, silentLogger, { max: 2 });
   const ctx: DemoContext = { t, fake, env, db, logDir, port, dist: join(distDir, 'bin') };
   try {
     await playWeek(ctx);
@@ -112,7 +122,7 @@ async function main(): Promise<number> {
     t.block(`curl -s -XPOST ${c}/commands -H 'content-type: application/json' \\\n  -d '{"user":"ada","name":"ship","options":[{"name":"product","type":3,"value":"My app https://example.com"}]}'`);
     t.note('See what the bot posted and reacted:');
     t.block(`curl -s '${c}/bot-messages?channel=announcements'\ncurl -s '${c}/reactions?channel=i-shipped'`);
-    t.note(`Everything the fake offers: docs/fake-discord.md. Database: DATABASE_URL=${pg.url}`);
+    t.note(`Everything the fake offers: docs/fake-discord.md. Database: DATABASE_URL=${databaseUrl}`);
     t.note(`Status: (set -a; . ${join(dataDir, 'env')}; node ${join(distDir, 'bin', 'status.js')})`);
     await new Promise(() => {});
   }

@@ -1,6 +1,8 @@
 // The newcomer path: `npm run demo` from a clean state plays the scripted week and exits 0; run
 // again on the same data it keeps what it stored, and Ctrl-C (SIGINT) leaves no process behind.
 // Both runs use the compiled tree the test runner built (--dist), not a build of their own.
+// On the embedded backend the demo starts its own PGlite, as a newcomer's `npm run demo` does; with
+// TEST_DATABASE_URL (CI's real PostgreSQL) both runs use one fresh database there (--database-url).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -8,11 +10,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devArgs, testDist } from '../helpers/bin.js';
+import { backend, createTestDatabase } from '../helpers/db.js';
 
 const PIDS = /web pid (\d+) on \S+ worker pid (\d+)\n/;
+let databaseUrl: string | undefined;
 
 function startDemo(dataDir: string, extra: string[] = []) {
-  const p = spawn(process.execPath, devArgs('demo/demo', '--dist', testDist(), '--data-dir', dataDir, ...extra), {
+  const db = databaseUrl ? ['--database-url', databaseUrl] : [];
+  const p = spawn(process.execPath, devArgs('demo/demo', '--dist', testDist(), '--data-dir', dataDir, ...db, ...extra), {
     env: { PATH: process.env.PATH, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -25,6 +30,11 @@ function startDemo(dataDir: string, extra: string[] = []) {
 test('npm run demo plays the week from a clean state and exits 0; a second run keeps the data, and Ctrl-C stops every child', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'st-demo-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
+  if (backend === 'postgres') {
+    const db = await createTestDatabase({ migrated: false });
+    t.after(() => db.close());
+    databaseUrl = db.url;
+  }
   const demo = startDemo(dir);
   t.after(() => demo.p.kill('SIGKILL'));
   const code = await demo.closed;
