@@ -14,7 +14,7 @@ import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index
 import { getCursor } from '../../src/db/gateway-state.js';
 import { compareSnowflakes } from '../../src/discord/snowflake.js';
 import { RestClient } from '../../src/discord/rest/client.js';
-import { systemClock } from '../../src/clock.js';
+import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { openDatabase } from '../../src/bin/bootstrap.js';
@@ -216,6 +216,8 @@ export interface InProcessOptions {
   acquireLock?: WorkerDeps['acquireLock'];
   /** Called with every log line as it is written. */
   onLine?: (line: string) => void;
+  /** The REST client's clock (default the system clock): Retry-After windows run on it. */
+  restClock?: Clock;
 }
 
 /**
@@ -246,7 +248,7 @@ export function startInProcessWorker(o: InProcessOptions): InProcessWorker {
       pool = await openDatabase({ config, log });
       return o.wrapPool ? o.wrapPool(pool) : pool;
     },
-    rest: new RestClient({ baseUrl: config.discordApiBase, token: config.botToken, timeoutMs: config.restTimeoutMs, log: log.child({ component: 'rest' }) }),
+    rest: new RestClient({ baseUrl: config.discordApiBase, token: config.botToken, timeoutMs: config.restTimeoutMs, log: log.child({ component: 'rest' }), clock: o.restClock }),
     timing: o.timing, acquireLock: o.acquireLock,
   });
   let stopped = false;
