@@ -45,13 +45,16 @@ export interface WorkerStatus {
   ingestQueueDepth?: number | null;
   ingestOldestPendingAt?: Date | null;
   ingestLastHandledAt?: Date | null;
+  /** Without a gateway connection since (sql/0007; null while connected), and connection attempts made since. */
+  gatewayDownSince?: Date | null;
+  gatewayAttempts?: number | null;
 }
 
 export async function writeWorkerStatus(db: Queryable, s: WorkerStatus, shardId = 0): Promise<void> {
   await db.query(
     `INSERT INTO worker_status (shard_id, instance, state, detail, last_event_at, last_ack_latency_ms, last_ack_at,
-                                ingest_queue_depth, ingest_oldest_pending_at, ingest_last_handled_at, started_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), now())
+                                ingest_queue_depth, ingest_oldest_pending_at, ingest_last_handled_at, gateway_down_since, gateway_attempts, started_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), now())
      ON CONFLICT (shard_id) DO UPDATE SET
        started_at = CASE WHEN worker_status.instance = EXCLUDED.instance THEN worker_status.started_at ELSE now() END,
        instance = $2, state = $3, detail = $4,
@@ -59,9 +62,10 @@ export async function writeWorkerStatus(db: Queryable, s: WorkerStatus, shardId 
        last_ack_latency_ms = COALESCE($6, worker_status.last_ack_latency_ms),
        last_ack_at = COALESCE($7, worker_status.last_ack_at),
        ingest_queue_depth = $8, ingest_oldest_pending_at = $9,
-       ingest_last_handled_at = COALESCE($10, worker_status.ingest_last_handled_at), updated_at = now()`,
+       ingest_last_handled_at = COALESCE($10, worker_status.ingest_last_handled_at),
+       gateway_down_since = $11, gateway_attempts = $12, updated_at = now()`,
     [shardId, s.instance, s.state, s.detail ?? null, s.lastEventAt ?? null, s.lastAckLatencyMs ?? null, s.lastAckAt ?? null,
-      s.ingestQueueDepth ?? null, s.ingestOldestPendingAt ?? null, s.ingestLastHandledAt ?? null]);
+      s.ingestQueueDepth ?? null, s.ingestOldestPendingAt ?? null, s.ingestLastHandledAt ?? null, s.gatewayDownSince ?? null, s.gatewayAttempts ?? null]);
 }
 
 export interface WorkerStatusRow extends WorkerStatus { startedAt: Date; updatedAt: Date }
@@ -70,7 +74,8 @@ export async function readWorkerStatus(db: Queryable, shardId = 0): Promise<Work
   const { rows } = await db.query<WorkerStatusRow>(
     `SELECT instance, state, detail, last_event_at AS "lastEventAt", last_ack_latency_ms AS "lastAckLatencyMs",
             last_ack_at AS "lastAckAt", ingest_queue_depth AS "ingestQueueDepth", ingest_oldest_pending_at AS "ingestOldestPendingAt",
-            ingest_last_handled_at AS "ingestLastHandledAt", started_at AS "startedAt", updated_at AS "updatedAt"
+            ingest_last_handled_at AS "ingestLastHandledAt", gateway_down_since AS "gatewayDownSince",
+            gateway_attempts AS "gatewayAttempts", started_at AS "startedAt", updated_at AS "updatedAt"
      FROM worker_status WHERE shard_id = $1`, [shardId]);
   return rows[0];
 }

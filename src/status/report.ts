@@ -87,6 +87,7 @@ export function assess(r: StatusReport, opts: AssessOptions = {}): Verdict {
     const age = r.now.getTime() - new Date(w.updatedAt).getTime();
     if (age > WORKER_STALE_MS) problems.push(`worker status is ${Math.round(age / 1000)} s old (worker down or stuck)`);
     else if (w.state === 'standby') { /* a standby is fine only if another holds the gateway; the row would say ready then */ problems.push('worker is in standby: no instance holds the gateway'); }
+    else if (discordDown(w)) problems.push(`Discord unreachable since ${iso(w.gatewayDownSince)} (${Math.round((r.now.getTime() - new Date(w.gatewayDownSince!).getTime()) / 1000)} s, ${w.gatewayAttempts ?? 0} connection attempts; gateway state ${w.state}${w.detail ? ` (${w.detail})` : ''}); the worker is healthy and keeps retrying with backoff`);
     else if (w.state !== 'ready') problems.push(`worker gateway state is ${w.state}${w.detail ? ` (${w.detail})` : ''}`);
     const lagMs = w.ingestOldestPendingAt ? r.now.getTime() - new Date(w.ingestOldestPendingAt).getTime() : 0;
     if (age <= WORKER_STALE_MS && lagMs > (opts.maxIngestLagMs ?? INGEST_LAG_MS)) {
@@ -115,6 +116,11 @@ export function assess(r: StatusReport, opts: AssessOptions = {}): Verdict {
   return { ok: problems.length === 0, problems };
 }
 
+/** The worker is alive but has no gateway connection (sql/0007): the row carries since when. */
+function discordDown(w: WorkerStatusRow): boolean {
+  return !!w.gatewayDownSince && w.state !== 'ready' && w.state !== 'stopped' && w.state !== 'fatal' && w.state !== 'standby';
+}
+
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString().replace('.000Z', 'Z') : 'never');
 
 export function formatStatus(r: StatusReport, v: Verdict): string {
@@ -122,6 +128,7 @@ export function formatStatus(r: StatusReport, v: Verdict): string {
   const lines = [
     `worker:   ${w ? `${w.state}${w.detail ? ` (${w.detail})` : ''} on ${w.instance}, since ${iso(w.startedAt)}` : 'never reported'}`,
     `          last event ${iso(w?.lastEventAt)}, last heartbeat ACK ${iso(w?.lastAckAt)}${w?.lastAckLatencyMs != null ? ` (${w.lastAckLatencyMs} ms)` : ''}, reported ${iso(w?.updatedAt)}`,
+    ...(w && discordDown(w) ? [`          Discord unreachable since ${iso(w.gatewayDownSince)}, ${w.gatewayAttempts ?? 0} connection attempts since`] : []),
     ...(w?.ingestQueueDepth != null ? [`          ingest: ${w.ingestQueueDepth} waiting${w.ingestOldestPendingAt ? `, oldest since ${iso(w.ingestOldestPendingAt)}` : ''}, last handled ${iso(w.ingestLastHandledAt)}`] : []),
     ...(r.reactions ? [`          reactions: ${r.reactions.owed} owed, ${r.reactions.refused} refused by Discord (not retried)`] : []),
     `web:      ${r.web.ok ? 'ok' : 'FAILING'} ${r.web.detail}`,

@@ -16,6 +16,8 @@ import { createNotifier, createWatchdogFeeder, type Notifier, type WatchdogFeede
 import { acquireGatewayLock, type GatewayLock, type GatewayLockOptions } from './lock.js';
 import { Ingest } from './ingest.js';
 import { StatusReporter } from './status.js';
+import { Liveness } from './liveness.js';
+import type { TimerHandle } from '../clock.js';
 
 /** GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT = 33281 (docs/gateway.md §1.4). */
 export const INTENTS = GatewayIntent.Guilds | GatewayIntent.GuildMessages | GatewayIntent.MessageContent;
@@ -64,6 +66,24 @@ export interface WorkerTiming {
   db?: Pick<QueryGuardOptions, 'statementTimeoutMs' | 'queryTimeoutMs' | 'slowMs'>;
   /** ingest.lagging once the oldest unhandled event is this old (default 60 s). */
   ingestLagWarnMs?: number;
+  /** First gateway.unreachable after this long without a gateway connection (default 60 s; then 2×, 4×, …, hourly). */
+  unreachableWarnMs?: number;
+  /** What the watchdog pings depend on (src/worker/liveness.ts); see watchdogHealth() for the defaults. */
+  watchdog?: { dbStaleMs?: number; gatewayStallMs?: number };
+}
+
+/**
+ * The liveness thresholds: the database must have answered within four status refreshes (60 s);
+ * the gateway must have made progress within the longest legitimate pause of its reconnect loop
+ * (the backoff cap, a HELLO timeout and a close, plus 30 s for GET /gateway/bot and IDENTIFY
+ * pacing: 123 s with the defaults). Connected, progress is a heartbeat ACK every ~41 s.
+ */
+export function watchdogHealth(timing: WorkerTiming): { dbStaleMs: number; gatewayStallMs: number } {
+  const g = timing.gateway ?? {};
+  return {
+    dbStaleMs: timing.watchdog?.dbStaleMs ?? 4 * (timing.statusIntervalMs ?? 15_000),
+    gatewayStallMs: timing.watchdog?.gatewayStallMs ?? (g.backoffMaxMs ?? 60_000) + (g.helloTimeoutMs ?? 30_000) + (g.closeTimeoutMs ?? 3000) + 30_000,
+  };
 }
 
 export interface WorkerDeps {
@@ -128,6 +148,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   let shard: GatewayShard | undefined;
   let ingest: Ingest | undefined;
   let status: StatusReporter | undefined;
+  let watchdogTimer: TimerHandle | undefined;
   let started = false;
   /** Set by the first stop(), before anything is torn down: from then on nothing new starts. */
   let stopInfo: StopInfo | undefined;
@@ -151,6 +172,8 @@ export function createWorker(deps: WorkerDeps): Worker {
     // STOPPING=1 goes out now; the stop waits for it (systemd-notify returns once PID 1 has read
     // it), or a quick exit - from standby, say - would kill the message with the process.
     const stoppingSent = info.exitCode === ExitCode.ok ? notifier.stopping() : Promise.resolve(false);
+    clock.clearInterval(watchdogTimer);
+    watchdogTimer = undefined;
     try {
       // The gateway first, resumably (close 4200, session saved with the last processed seq), so
       // the next holder RESUMEs and replays what we had not finished; then the ingest. After a fatal
@@ -195,11 +218,20 @@ export function createWorker(deps: WorkerDeps): Worker {
       backfillWindowMs: config.workerBackfillHours * 3_600_000, ...(timing.ingestRetry ? { retry: timing.ingestRetry } : {}),
     });
     ingest = ing;
+    // The watchdog reflects the process's own health, never Discord's availability (src/worker/liveness.ts).
+    const liveness = new Liveness({ clock, log, ...watchdogHealth(timing) });
     const st = new StatusReporter({
       db, clock, log, instance: deps.instance, lastEventAt: () => ing.stats.lastEventAt, intervalMs: timing.statusIntervalMs,
-      ingestLag: () => ing.lag(), lagWarnMs: timing.ingestLagWarnMs,
+      ingestLag: () => ing.lag(), lagWarnMs: timing.ingestLagWarnMs, unreachableWarnMs: timing.unreachableWarnMs,
+      onWriteOk: () => liveness.dbAnswered(),
     });
     status = st;
+    // From the first READY=1 on (systemd expects no ping before it; TimeoutStartSec= covers the
+    // start), one WATCHDOG=1 per gap while the process is healthy, whether Discord answers or not.
+    const startWatchdog = () => {
+      if (watchdogTimer !== undefined || stopInfo || !watchdog.enabled || watchdog.gapMs === undefined) return;
+      watchdogTimer = clock.setInterval(() => { if (!stopInfo && liveness.check()) watchdog.feed(); }, watchdog.gapMs);
+    };
 
     // Lock loss: stop handing events to the ingest at once (synchronously, before any other
     // callback can run), then stop the shard resumably; the bin exits 1 and systemd restarts us
@@ -238,6 +270,10 @@ export function createWorker(deps: WorkerDeps): Worker {
       ...(timing.identifySpacingMs !== undefined ? { identifyLimiter: new IdentifyLimiter({ clock, log: gwLog, spacingMs: timing.identifySpacingMs }) } : {}),
     });
     shard = gw;
+    gw.on('attempt', () => {
+      liveness.gatewayProgressed();
+      st.noteAttempt();
+    });
     gw.on('state', (_from: string, to: string, reason: string) => {
       if (!stopInfo && to !== 'ready') void st.set(to, reason);
     });
@@ -248,17 +284,21 @@ export function createWorker(deps: WorkerDeps): Worker {
       ing.payOwedReactions();
       void st.set('ready', 'READY (new session)');
       void notifier.ready('connected: READY');
+      liveness.gatewayProgressed();
       watchdog.feed({ now: true });
+      startWatchdog();
     });
     gw.on('resumed', (e: { replayed: number }) => {
       ing.payOwedReactions();
       void st.set('ready', `RESUMED (replayed ${e.replayed})`);
       void notifier.ready('connected: RESUMED');
+      liveness.gatewayProgressed();
       watchdog.feed({ now: true });
+      startWatchdog();
     });
     gw.on('heartbeatAck', (e: { latencyMs: number }) => {
       st.ack(e.latencyMs);
-      watchdog.feed();
+      liveness.gatewayProgressed();
     });
     gw.on('fatal', (e: { code: number; why: string }) => {
       log.error('gateway.fatal', { code: e.code, meaning: e.why, exit_code: ExitCode.gatewayFatal, hint: 'not restarting: fix the token/intents/config, then start the worker again' });

@@ -1,9 +1,12 @@
 // Owns the worker_status row while this process holds the gateway: written on every state change
-// and at most every ~15 s with the last event time, heartbeat ACK latency and the ingest's lag
-// (queue depth, oldest unhandled event, last handled), so `shiptrack status` can tell a healthy
-// worker from a wedged one; and the ingest.lagging warning when the oldest unhandled event gets
-// old. Does not decide states (the bin does). A failed write is logged, never thrown: health
-// reporting must not take the worker down.
+// and at most every ~15 s with the last event time, heartbeat ACK latency, the ingest's lag
+// (queue depth, oldest unhandled event, last handled) and since when the gateway has been
+// unreachable (with the connection attempts made since), so `shiptrack status` can tell a healthy
+// worker from a wedged one and a Discord outage from either; the ingest.lagging warning when the
+// oldest unhandled event gets old, and gateway.unreachable when Discord has been out of reach for
+// long (once per escalation: after 1, 2, 4, … minutes, then hourly). Does not decide states (the
+// app does). A failed write is logged, never thrown: health reporting must not take the worker
+// down; each successful write is reported (onWriteOk), the worker's proof that its database answers.
 
 import type { Clock, TimerHandle } from '../clock.js';
 import { describeError } from '../errors.js';
@@ -25,7 +28,17 @@ export interface StatusReporterOptions {
   ingestLag?: () => IngestLag;
   /** Warn (ingest.lagging) once the oldest unhandled event is this old (default 60000 ms). */
   lagWarnMs?: number;
+  /** First gateway.unreachable warning after this long without a connection (default 60000 ms); then at 2×, 4×, …, at most hourly. */
+  unreachableWarnMs?: number;
+  /** Called after every write the database accepted. */
+  onWriteOk?: () => void;
 }
+
+/** States in which the worker holds a gateway connection (the others count as Discord out of reach). */
+const CONNECTED = new Set(['ready']);
+/** Final states: the worker is not trying to reach Discord any more. */
+const FINAL = new Set(['stopped', 'fatal']);
+const MAX_UNREACHABLE_WARN_GAP_MS = 3_600_000;
 
 export class StatusReporter {
   private state = 'starting';
@@ -39,16 +52,28 @@ export class StatusReporter {
   private lastWriteAt = 0;
   private eventWritten = false;
   private lagging = false;
+  private downSince: number | undefined;
+  private attempts = 0;
+  /** Outage age at which the next gateway.unreachable goes out. */
+  private nextUnreachableWarnMs: number;
   /** A write queued behind the one in flight: it takes its snapshot when it runs, so one is enough. */
   private queuedWrite: Promise<void> | undefined;
 
-  constructor(private readonly o: StatusReporterOptions) {}
+  constructor(private readonly o: StatusReporterOptions) {
+    this.nextUnreachableWarnMs = o.unreachableWarnMs ?? 60_000;
+    this.noteState(this.state);
+  }
 
   get current(): string { return this.state; }
 
+  /** Since when the gateway has been out of reach (undefined while connected), and attempts made since. */
+  get outage(): { since: Date; attempts: number } | undefined {
+    return this.downSince === undefined ? undefined : { since: new Date(this.downSince), attempts: this.attempts };
+  }
+
   start(): void {
     if (this.timer) return;
-    this.timer = this.o.clock.setInterval(() => { this.checkLag(); void this.write(); }, this.o.intervalMs ?? 15_000);
+    this.timer = this.o.clock.setInterval(() => { this.checkLag(); this.checkUnreachable(); void this.write(); }, this.o.intervalMs ?? 15_000);
   }
 
   /** A state change: written now (in order with earlier writes). */
@@ -56,7 +81,13 @@ export class StatusReporter {
     if (state === this.state && detail === this.detail) return this.writes.idle;
     this.state = state;
     this.detail = detail;
+    this.noteState(state);
     return this.write();
+  }
+
+  /** The gateway started a connection attempt (counted while out of reach; written with the next write). */
+  noteAttempt(): void {
+    if (this.downSince !== undefined) this.attempts++;
   }
 
   /**
@@ -82,6 +113,31 @@ export class StatusReporter {
     this.timer = undefined;
     if (final) await this.set(final.state, final.detail);
     else await this.writes.idle;
+  }
+
+  private noteState(state: string): void {
+    if (CONNECTED.has(state) || FINAL.has(state)) {
+      if (this.downSince !== undefined && CONNECTED.has(state) && this.nextUnreachableWarnMs > (this.o.unreachableWarnMs ?? 60_000)) {
+        // Only an outage that was warned about gets its all-clear.
+        this.o.log.notice('gateway.reachable', { since: new Date(this.downSince).toISOString(), down_ms: this.o.clock.now() - this.downSince, attempts: this.attempts });
+      }
+      this.downSince = undefined;
+      this.attempts = 0;
+      this.nextUnreachableWarnMs = this.o.unreachableWarnMs ?? 60_000;
+    } else if (this.downSince === undefined) {
+      this.downSince = this.o.clock.now();
+    }
+  }
+
+  /** gateway.unreachable once per escalation (1×, 2×, 4×, … the first threshold, then hourly): never a flood. */
+  private checkUnreachable(): void {
+    if (this.downSince === undefined) return;
+    const downMs = this.o.clock.now() - this.downSince;
+    if (downMs < this.nextUnreachableWarnMs) return;
+    this.o.log.warn('gateway.unreachable', { since: new Date(this.downSince).toISOString(), down_ms: downMs, attempts: this.attempts, state: this.state,
+      hint: 'Discord cannot be reached; the worker keeps retrying with backoff and stays up (see `shiptrack status`)' });
+    const step = Math.min(this.nextUnreachableWarnMs, MAX_UNREACHABLE_WARN_GAP_MS);
+    while (this.nextUnreachableWarnMs <= downMs) this.nextUnreachableWarnMs += step;
   }
 
   /**
@@ -120,9 +176,10 @@ export class StatusReporter {
         instance: this.o.instance, state, detail: this.detail ?? null,
         lastEventAt: this.o.lastEventAt() ?? null, lastAckLatencyMs: this.ackLatencyMs ?? null, lastAckAt: this.ackAt ?? null,
         ingestQueueDepth: lag?.depth ?? null, ingestOldestPendingAt: lag?.oldestPendingAt ?? null, ingestLastHandledAt: lag?.lastHandledAt ?? null,
+        gatewayDownSince: this.downSince === undefined ? null : new Date(this.downSince), gatewayAttempts: this.downSince === undefined ? null : this.attempts,
       });
     }).then(
-      () => { if (this.failing) this.o.log.info('status.write_recovered'); this.failing = false; },
+      () => { if (this.failing) this.o.log.info('status.write_recovered'); this.failing = false; this.o.onWriteOk?.(); },
       (err: unknown) => {
         if (!this.failing) this.o.log.warn('status.write_failed', { state, error: describeError(err) });
         this.failing = true;

@@ -55,7 +55,9 @@ interface TeardownOptions { code: number; recover: Recover; reason: string; dela
 
 /**
  * Events: 'state' (from, to, reason), 'ready' ({sessionId, resumed: false, user}), 'resumed' ({replayed}),
- * 'heartbeatAck' ({latencyMs}), 'fatal' ({code, why}), 'closed' ({code, recover}), 'debug' (message).
+ * 'heartbeatAck' ({latencyMs}), 'fatal' ({code, why}), 'closed' ({code, recover}), 'debug' (message),
+ * 'attempt' ({recover, attempt}): a connection attempt begins (after its backoff delay), so a caller
+ * can tell a reconnect loop that keeps trying from one that stopped.
  */
 export class GatewayShard extends EventEmitter {
   private readonly opts: GatewayShardOptions;
@@ -155,6 +157,7 @@ export class GatewayShard extends EventEmitter {
     if (!signal) return;
     try {
       if (delayMs > 0) await sleep(delayMs, this.clock, signal);
+      this.emit('attempt', { recover, attempt: this.backoff.attempts });
       let mode = recover;
       let url: string;
       if (mode === 'resume' && this.session.canResume()) url = await this.resumeUrl();
