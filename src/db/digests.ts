@@ -105,32 +105,55 @@ export async function renewLease(db: Queryable, windowStart: Date, runId: string
   return (r.rowCount ?? 0) > 0;
 }
 
+/** Thrown inside freezeParts' transaction to roll it back when another digest carried a launch first. */
+class LaunchesTaken extends Error {}
+
 /**
- * Freezes the built parts (so any later run posts the very same text) and the launch count, in one
- * transaction, only while this run holds a live lease and nothing was frozen before. With no parts
- * the window is finished as 'empty'. Returns false when the lease was lost (nothing written).
+ * Freezes the built parts (so any later run posts the very same text) and the launch count, and
+ * records this window as the digest that carried `launchIds` (launches.digest_window_start,
+ * sql/0006), in one transaction, only while this run holds a live lease and nothing was frozen
+ * before. With no parts the window is finished as 'empty'. Returns false when the lease was lost,
+ * 'launches_taken' when another window's digest carried one of `launchIds` since they were read
+ * (build again); nothing is written in either case.
  */
 export async function freezeParts(
   pool: pg.Pool, windowStart: Date, runId: string, launchCount: number, parts: readonly { content: string; nonce: string }[],
-): Promise<boolean> {
-  return withTransaction(pool, async (tx) => {
-    const empty = parts.length === 0;
-    const r = await tx.query(
-      `UPDATE digests SET launch_count = $3,
-         status = CASE WHEN $4::boolean THEN 'empty' ELSE status END,
-         finished_at = CASE WHEN $4::boolean THEN now() ELSE finished_at END,
-         claimed_by = CASE WHEN $4::boolean THEN NULL ELSE claimed_by END,
-         lease_until = CASE WHEN $4::boolean THEN NULL ELSE lease_until END
-       WHERE window_start = $1 AND claimed_by = $2 AND status = 'posting' AND lease_until > now()
-         AND NOT EXISTS (SELECT 1 FROM digest_parts p WHERE p.window_start = $1)`,
-      [windowStart, runId, launchCount, empty]);
-    if ((r.rowCount ?? 0) === 0) return false;
-    for (let i = 0; i < parts.length; i++) {
-      await tx.query('INSERT INTO digest_parts (window_start, part_no, content, nonce) VALUES ($1, $2, $3, $4)',
-        [windowStart, i + 1, parts[i]!.content, parts[i]!.nonce]);
-    }
-    return true;
-  });
+  launchIds: readonly string[] = [],
+): Promise<boolean | 'launches_taken'> {
+  try {
+    return await withTransaction(pool, async (tx) => {
+      const empty = parts.length === 0;
+      const r = await tx.query(
+        `UPDATE digests SET launch_count = $3,
+           status = CASE WHEN $4::boolean THEN 'empty' ELSE status END,
+           finished_at = CASE WHEN $4::boolean THEN now() ELSE finished_at END,
+           claimed_by = CASE WHEN $4::boolean THEN NULL ELSE claimed_by END,
+           lease_until = CASE WHEN $4::boolean THEN NULL ELSE lease_until END
+         WHERE window_start = $1 AND claimed_by = $2 AND status = 'posting' AND lease_until > now()
+           AND NOT EXISTS (SELECT 1 FROM digest_parts p WHERE p.window_start = $1)`,
+        [windowStart, runId, launchCount, empty]);
+      if ((r.rowCount ?? 0) === 0) return false;
+      const ids = [...new Set(launchIds)];
+      if (ids.length > 0) {
+        // Rows locked in id order, so two digests freezing at once cannot deadlock; a launch the
+        // other one carried no longer matches once it committed (re-checked on the newest row).
+        const carried = await tx.query(
+          `UPDATE launches SET digest_window_start = $1
+           WHERE id IN (SELECT id FROM launches WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE)
+             AND (digest_window_start IS NULL OR digest_window_start = $1)`,
+          [windowStart, ids]);
+        if ((carried.rowCount ?? 0) !== ids.length) throw new LaunchesTaken();
+      }
+      for (let i = 0; i < parts.length; i++) {
+        await tx.query('INSERT INTO digest_parts (window_start, part_no, content, nonce) VALUES ($1, $2, $3, $4)',
+          [windowStart, i + 1, parts[i]!.content, parts[i]!.nonce]);
+      }
+      return true;
+    });
+  } catch (err) {
+    if (err instanceof LaunchesTaken) return 'launches_taken';
+    throw err;
+  }
 }
 
 export async function listParts(db: Queryable, windowStart: Date): Promise<DigestPartRow[]> {

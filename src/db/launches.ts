@@ -156,6 +156,30 @@ export async function launchesBetween(db: Queryable, start: Date, end: Date): Pr
   return rows;
 }
 
+/**
+ * What the digest of [start, end) lists: `week`, its live launches that no other digest carried
+ * (launches.digest_window_start, sql/0006); `late`, live launches from before `start` that no
+ * digest carried although their own week's digest is already frozen (posted, empty, or parts
+ * frozen): stored after that freeze, by a back-fill or an edit. Both oldest first. A launch
+ * already carried by this very window counts as not carried, so a rebuilt window takes its own back.
+ */
+export async function launchesForDigest(db: Queryable, start: Date, end: Date): Promise<{ week: LaunchRow[]; late: LaunchRow[] }> {
+  const week = await db.query<LaunchRow>(
+    `SELECT ${COLUMNS} FROM launches
+     WHERE deleted_at IS NULL AND created_at >= $1 AND created_at < $2
+       AND (digest_window_start IS NULL OR digest_window_start = $1)
+     ORDER BY created_at, id`, [start, end]);
+  const late = await db.query<LaunchRow>(
+    `SELECT ${COLUMNS} FROM launches l
+     WHERE l.deleted_at IS NULL AND l.created_at < $1
+       AND (l.digest_window_start IS NULL OR l.digest_window_start = $1)
+       AND EXISTS (SELECT 1 FROM digests d
+                   WHERE l.created_at >= d.window_start AND l.created_at < d.window_end AND d.window_start <> $1
+                     AND (d.status <> 'posting' OR EXISTS (SELECT 1 FROM digest_parts p WHERE p.window_start = d.window_start)))
+     ORDER BY l.created_at, l.id`, [start]);
+  return { week: week.rows, late: late.rows };
+}
+
 export interface Profile { count: number; first: Date | null; last: Date | null; recent: LaunchRow[] }
 
 /** A member's all-time live launches: totals plus the newest `limit`, newest first. */

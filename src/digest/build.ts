@@ -1,5 +1,6 @@
-// Owns turning a week's launches into digest message parts (header, one line per launch, split at
-// line boundaries into <= 2000-character parts). Pure: no DB, no clock, no REST; run.ts does the I/O.
+// Owns turning a week's launches into digest message parts (header, one line per launch, then the
+// launches of earlier weeks logged too late for their own digest, split at line boundaries into
+// <= 2000-character parts). Pure: no DB, no clock, no REST; run.ts does the I/O.
 
 import { postableText } from '../discord/escape.js';
 import { isSnowflake } from '../discord/snowflake.js';
@@ -16,6 +17,11 @@ const ELLIPSIS = '…';
 // Upper bound of everything on a line except the launch text: "• " + mention or escaped name
 // (<= 2 * 32 + a few) + " — " + " · <link>" (<= 512 + 5).
 const LINE_OVERHEAD = 80 + MAX_LINK_LENGTH + 5;
+/** Opens the section of launches from earlier weeks that no digest listed yet (stored late). */
+export const LATE_HEADING = 'Logged late, from earlier weeks:';
+// What a late line adds to a launch line: " (16 Nov 2025)" (<= 14), plus, on the first late line,
+// the heading and a newline, which are packed with it so the heading never ends a part alone.
+const LATE_EXTRA = 14 + LATE_HEADING.length + 1;
 
 export interface DigestLaunch {
   readonly id: string;
@@ -45,15 +51,23 @@ export interface DigestOptions {
   readonly maxParts?: number;
   /** Built after the next window had ended (a catch-up run): the header says "(posted late)". */
   readonly late?: boolean;
+  /**
+   * Launches from earlier weeks that no digest listed (stored after their week's digest was
+   * frozen): listed oldest first after this week's, under "Logged late, from earlier weeks:",
+   * each with its date. Ones not before the window's start, or also in `launches`, are ignored.
+   */
+  readonly lateLaunches?: readonly DigestLaunch[];
 }
 
 export interface Digest {
   /** Message contents to post in order; [] means post nothing. */
   readonly parts: string[];
-  /** Launches listed. */
+  /** Launches listed: the week's plus the late ones (those cut by maxParts are counted in "…and N more"). */
   readonly count: number;
-  /** Distinct founders listed. */
+  /** Distinct founders among the week's launches (the header's count). */
   readonly founders: number;
+  /** Of `count`, launches from earlier weeks listed under "Logged late". */
+  readonly late: number;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -96,6 +110,12 @@ function launchText(content: string, max: number): string {
     }
   }
   return shown;
+}
+
+/** "16 Nov", with the year when it is not the year the window ends in: "28 Dec 2025". */
+function shortDate(d: Date, window: DigestWindow): string {
+  const year = d.getUTCFullYear() === new Date(window.end.getTime() - 1).getUTCFullYear() ? '' : ` ${d.getUTCFullYear()}`;
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${year}`;
 }
 
 function launchLine(l: DigestLaunch, maxText: number): string {
@@ -151,9 +171,11 @@ export function packLines(lines: readonly string[], limit: number): string[] {
 }
 
 /**
- * Builds the digest for `window`. Launches outside [start, end) and repeated ids are ignored.
- * Part 1 opens with the header (and theme line); every part is <= maxPartLength characters.
- * No launches → `parts: []`, or one "Quiet week" line when `options.quietWeek`.
+ * Builds the digest for `window`. Launches outside [start, end) and repeated ids are ignored;
+ * `options.lateLaunches` follow under "Logged late, from earlier weeks:", oldest first, each line
+ * ending with its date. Part 1 opens with the header (and theme line); every part is <=
+ * maxPartLength characters. No launches at all → `parts: []`, or one "Quiet week" line when
+ * `options.quietWeek`.
  */
 export function buildDigest(launches: readonly DigestLaunch[], window: DigestWindow, options: DigestOptions = {}): Digest {
   const limit = options.maxPartLength ?? MAX_CONTENT;
@@ -176,34 +198,51 @@ export function buildDigest(launches: readonly DigestLaunch[], window: DigestWin
     seen.add(l.id);
     return true;
   });
+  const chrono = (a: DigestLaunch, b: DigestLaunch) =>
+    a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const lateOnes = (options.lateLaunches ?? []).filter((l) => {
+    if (!(l.createdAt.getTime() < start) || seen.has(l.id)) return false;
+    seen.add(l.id);
+    return true;
+  }).sort(chrono);
 
-  const late = options.late ? ' (posted late)' : '';
-  if (inWindow.length === 0) {
-    if (!options.quietWeek) return { parts: [], count: 0, founders: 0 };
-    return { parts: [`Quiet week${late}: no launches logged between ${formatWindowDates(window, 'and')}.`], count: 0, founders: 0 };
+  const postedLate = options.late ? ' (posted late)' : '';
+  const count = inWindow.length + lateOnes.length;
+  if (count === 0) {
+    if (!options.quietWeek) return { parts: [], count: 0, founders: 0, late: 0 };
+    return { parts: [`Quiet week${postedLate}: no launches logged between ${formatWindowDates(window, 'and')}.`], count: 0, founders: 0, late: 0 };
   }
 
   const founders = order(inWindow);
-  const lines = [
-    `🚀 **Launches of the week** — ${formatWindowDates(window)}${late} · ${plural(inWindow.length, 'launch', 'launches')} by ${plural(founders.length, 'founder', 'founders')}`,
-  ];
+  const loggedLate = lateOnes.length === 0 ? ''
+    : `${inWindow.length === 0 ? '' : ', plus'} ${lateOnes.length} logged late`;
+  const thisWeek = inWindow.length === 0 ? 'no launches this week,'
+    : `${plural(inWindow.length, 'launch', 'launches')} by ${plural(founders.length, 'founder', 'founders')}`;
+  const lines = [`🚀 **Launches of the week** — ${formatWindowDates(window)}${postedLate} · ${thisWeek}${loggedLate}`];
   const theme = normaliseLine(options.theme ?? '');
   if (theme !== '') lines.push(`Theme: ${postableText(truncateAtWord(theme, MAX_THEME_LENGTH), { suppressEmbeds: true })}`);
-  const launchLines = founders.flatMap((f) => f.launches.map((l) => launchLine(l, maxText)));
+  // Each late line is a week's line plus its date; its text is kept short enough that the first
+  // one, packed together with the heading, still fits in one part.
+  const lateText = Math.min(maxText, Math.floor((limit - LINE_OVERHEAD - LATE_EXTRA) / 2));
+  const launchLines = [
+    ...founders.flatMap((f) => f.launches.map((l) => launchLine(l, maxText))),
+    ...lateOnes.map((l, i) => `${i === 0 ? `${LATE_HEADING}\n` : ''}${launchLine(l, lateText)} (${shortDate(l.createdAt, window)})`),
+  ];
   const maxParts = options.maxParts ?? Infinity;
   if (!(maxParts >= 1)) throw new RangeError(`maxParts must be at least 1, got ${maxParts}`);
+  const result = (parts: string[]): Digest => ({ parts, count, founders: founders.length, late: lateOnes.length });
   const all = packLines([...lines, ...launchLines], limit);
-  if (all.length <= maxParts) return { parts: all, count: inWindow.length, founders: founders.length };
+  if (all.length <= maxParts) return result(all);
   // Packing is monotonic in the number of lines kept: binary-search the most that fit with the tail line.
-  const withTail = (kept: number) => packLines([...lines, ...launchLines.slice(0, kept), moreLine(launchLines.length - kept)], limit);
+  const withTail = (kept: number) => packLines([...lines, ...launchLines.slice(0, kept), moreLine(launchLines.length - kept, lateOnes.length > 0)], limit);
   let lo = 0, hi = launchLines.length - 1;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
     if (withTail(mid).length <= maxParts) lo = mid; else hi = mid - 1;
   }
-  return { parts: withTail(lo), count: inWindow.length, founders: founders.length };
+  return result(withTail(lo));
 }
 
-function moreLine(omitted: number): string {
-  return `…and ${plural(omitted, 'more launch', 'more launches')} this week (\`/profile\` shows anyone's full list).`;
+function moreLine(omitted: number, withLate: boolean): string {
+  return `…and ${plural(omitted, 'more launch', 'more launches')}${withLate ? '' : ' this week'} (\`/profile\` shows anyone's full list).`;
 }

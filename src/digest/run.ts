@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { ShipTrackError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { launchesBetween, type LaunchRow } from '../db/launches.js';
+import { launchesForDigest, type LaunchRow } from '../db/launches.js';
 import * as store from '../db/digests.js';
 import type { RestClient } from '../discord/rest/client.js';
 import { createMessage } from '../discord/rest/api.js';
@@ -77,18 +77,31 @@ function windowFields(w: DigestWindow): Record<string, string> {
   return { week: w.isoWeek, window_start: w.start.toISOString(), window_end: w.end.toISOString() };
 }
 
-/** Reads the window's launches and builds the parts; asks the LLM for a theme when configured. */
-async function build(deps: DigestDeps, opts: DigestRunOptions): Promise<{ parts: string[]; count: number; founders: number; theme: boolean }> {
-  const rows = await launchesBetween(deps.pool, opts.window.start, opts.window.end);
-  const launches = rows.map(toDigestLaunch);
-  let theme: string | undefined;
-  if (launches.length > 0 && opts.llm) {
-    const r = await fetchTheme(opts.llm, launches.map((l) => l.content), { log: deps.log, clock: deps.clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+interface Built { parts: string[]; count: number; founders: number; late: number; theme: boolean; launchIds: string[] }
+
+/**
+ * Reads the window's launches and the late ones from earlier weeks (db/launches.ts
+ * launchesForDigest) and builds the parts; asks the LLM for a theme when configured (`theme`
+ * given: reuse it, for a rebuild). `launchIds` are what the freeze records as carried.
+ */
+async function build(deps: DigestDeps, opts: DigestRunOptions, reuseTheme?: { theme: string | undefined }): Promise<Built & { themeText: string | undefined }> {
+  const rows = await launchesForDigest(deps.pool, opts.window.start, opts.window.end);
+  const week = rows.week.map(toDigestLaunch);
+  const late = rows.late.map(toDigestLaunch);
+  let theme = reuseTheme?.theme;
+  if (!reuseTheme && week.length + late.length > 0 && opts.llm) {
+    const r = await fetchTheme(opts.llm, [...week, ...late].map((l) => l.content), { log: deps.log, clock: deps.clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     if (r.ok) theme = r.theme;
   }
-  const digest = buildDigest(launches, opts.window, { theme, quietWeek: opts.quietWeek, maxParts: opts.maxParts, late: opts.late });
-  return { parts: digest.parts, count: digest.count, founders: digest.founders, theme: theme !== undefined };
+  const digest = buildDigest(week, opts.window, { theme, quietWeek: opts.quietWeek, maxParts: opts.maxParts, late: opts.late, lateLaunches: late });
+  return {
+    parts: digest.parts, count: digest.count, founders: digest.founders, late: digest.late, theme: theme !== undefined, themeText: theme,
+    launchIds: [...rows.week, ...rows.late].map((r) => r.id),
+  };
 }
+
+/** Freezing fails this often at most because another window's digest carried a late launch first. */
+const MAX_FREEZE_ATTEMPTS = 3;
 
 function printParts(out: (t: string) => void, parts: readonly { content: string; note?: string }[]): void {
   if (parts.length === 0) out('(nothing would be posted)\n');
@@ -192,14 +205,22 @@ export async function runDigest(deps: DigestDeps, opts: DigestRunOptions): Promi
     if (claim.row.partCount === 0) {
       // Building happens once per window: the parts are frozen before anything is posted, so a
       // resumed run posts the very same text and never asks the LLM again.
-      throwIfAborted(opts.signal);
-      const built = await build(deps, opts);
-      const parts = built.parts.map((content, i) => ({ content, nonce: partNonce(w, i + 1) }));
-      if (!await store.freezeParts(deps.pool, w.start, opts.runId, built.count, parts)) {
-        throw new ShipTrackError('DIGEST_CLAIMED_ELSEWHERE', `lost the claim on ${w.isoWeek} while building; another run owns it now`);
+      // The freeze also records which launches this digest carries; if another window's digest
+      // carried one of them meanwhile (a late launch, two runs at once), build again without it.
+      let built: Awaited<ReturnType<typeof build>> | undefined;
+      let parts: { content: string; nonce: string }[] = [];
+      for (let attempt = 1; ; attempt++) {
+        throwIfAborted(opts.signal);
+        built = await build(deps, opts, built ? { theme: built.themeText } : undefined);
+        parts = built.parts.map((content, i) => ({ content, nonce: partNonce(w, i + 1) }));
+        const frozen = await store.freezeParts(deps.pool, w.start, opts.runId, built.count, parts, built.launchIds);
+        if (frozen === true) break;
+        if (frozen === false) throw new ShipTrackError('DIGEST_CLAIMED_ELSEWHERE', `lost the claim on ${w.isoWeek} while building; another run owns it now`);
+        log.info('digest.rebuild', { ...windowFields(w), attempt, msg: 'another digest carried one of these launches first; building again' });
+        if (attempt >= MAX_FREEZE_ATTEMPTS) throw new ShipTrackError('DIGEST_CLAIMED_ELSEWHERE', `${w.isoWeek}: other digests kept carrying its launches while it was built; the next run builds it again`);
       }
       count = built.count;
-      log.info('digest.built', { ...windowFields(w), count: built.count, founders: built.founders, parts: parts.length, theme: built.theme });
+      log.info('digest.built', { ...windowFields(w), count: built.count, late: built.late, founders: built.founders, parts: parts.length, theme: built.theme });
       if (parts.length === 0) {
         log.notice('digest.empty', { ...windowFields(w), count: 0, msg: 'no launches in the window; nothing posted' });
         return { status: 'empty', count: 0 };

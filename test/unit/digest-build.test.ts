@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildDigest, formatWindowDates, packLines, type DigestLaunch } from '../../src/digest/build.js';
+import { LATE_HEADING, buildDigest, formatWindowDates, packLines, type DigestLaunch } from '../../src/digest/build.js';
 import { MAX_CONTENT } from '../../src/discord/interactions/respond.js';
 import { windowForIsoWeek } from '../../src/digest/window.js';
 
@@ -67,17 +67,17 @@ function checkParts(parts: string[], expectedLaunchLines: number) {
 }
 
 test('no launches: nothing to post, or one quiet-week line', () => {
-  assert.deepEqual(buildDigest([], W), { parts: [], count: 0, founders: 0 });
-  assert.deepEqual(buildDigest([], W, { quietWeek: false }), { parts: [], count: 0, founders: 0 });
+  assert.deepEqual(buildDigest([], W), { parts: [], count: 0, founders: 0, late: 0 });
+  assert.deepEqual(buildDigest([], W, { quietWeek: false }), { parts: [], count: 0, founders: 0, late: 0 });
   assert.deepEqual(buildDigest([], W, { quietWeek: true }), {
-    parts: ['Quiet week: no launches logged between 16 and 23 Nov 2026.'], count: 0, founders: 0,
+    parts: ['Quiet week: no launches logged between 16 and 23 Nov 2026.'], count: 0, founders: 0, late: 0,
   });
 });
 
 test('one launch: exact message', () => {
   const d = buildDigest([launch(1)], W);
   assert.deepEqual(d, {
-    parts: [`${HEADER_1}\n• <@${uid(1)}> — Shipped product 1 <https://p1.example>`], count: 1, founders: 1,
+    parts: [`${HEADER_1}\n• <@${uid(1)}> — Shipped product 1 <https://p1.example>`], count: 1, founders: 1, late: 0,
   });
 });
 
@@ -230,4 +230,78 @@ test('maxParts caps a huge week: the first launches in order, then one "…and N
   // Under the cap nothing changes.
   const few = many.slice(0, 20);
   assert.deepEqual(buildDigest(few, window, { maxParts: 10 }).parts, buildDigest(few, window).parts);
+});
+
+// Launches stored after their own week's digest was frozen (issue 13): listed once, in the next
+// digest, under their own heading, oldest first, each with its date (src/digest/build.ts).
+const before = (hours: number) => new Date(W.start.getTime() - hours * 3_600_000);
+
+test('late launches: after the week\'s, under "Logged late, from earlier weeks:", oldest first, dated, counted in the header', () => {
+  const lateA = launch(7, { id: '7', createdAt: before(30), content: 'Backfilled: shipped https://a.example' });
+  const lateB = launch(8, { id: '8', createdAt: before(200), content: 'Older edit: released @everyone <@&42> **bold**', urls: ['https://b.example'] });
+  const d = buildDigest([launch(1), launch(2)], W, { lateLaunches: [lateA, lateB] });
+  assert.deepEqual(d, {
+    parts: [[
+      '🚀 **Launches of the week** — 16–23 Nov 2026 · 2 launches by 2 founders, plus 2 logged late',
+      `• <@${uid(1)}> — Shipped product 1 <https://p1.example>`,
+      `• <@${uid(2)}> — Shipped product 2 <https://p2.example>`,
+      LATE_HEADING,
+      `• <@${uid(8)}> — Older edit: released @${Z}everyone <@&${Z}42> \\*\\*bold\\*\\* · <https://b.example> (8 Nov)`,
+      `• <@${uid(7)}> — Backfilled: shipped <https://a.example> (15 Nov)`,
+    ].join('\n')],
+    count: 4, founders: 2, late: 2,
+  });
+});
+
+test('late launches alone make a digest (not a quiet week); the year shows when it differs; duplicates and in-window ones are ignored', () => {
+  const w = windowForIsoWeek('2027-W02'); // [4 Jan 2027 09:00, 11 Jan 2027 09:00)
+  const old = launch(3, { createdAt: new Date('2026-12-30T12:00:00Z') });
+  const inside = launch(4, { createdAt: new Date(w.start.getTime() + 1000) });
+  const d = buildDigest([], w, { quietWeek: true, lateLaunches: [old, old, inside] });
+  assert.deepEqual(d.parts, [
+    `🚀 **Launches of the week** — 4–11 Jan 2027 · no launches this week, 1 logged late\n${LATE_HEADING}\n• <@${uid(3)}> — Shipped product 3 <https://p3.example> (30 Dec 2026)`,
+  ]);
+  assert.equal(d.count, 1);
+  assert.equal(d.late, 1);
+  // A launch passed both as the week's and as late is listed once, as the week's.
+  const both = buildDigest([launch(1)], W, { lateLaunches: [launch(1)] });
+  assert.equal(both.late, 0);
+  assert.equal(both.parts[0]!.split('\n').length, 2);
+  assert.equal(buildDigest([], W, { late: true, lateLaunches: [launch(5, { createdAt: before(1) })] }).parts[0]!.split('\n')[0],
+    '🚀 **Launches of the week** — 16–23 Nov 2026 (posted late) · no launches this week, 1 logged late');
+});
+
+test('late launches split like any line: parts stay <= 2000, the heading never ends a part, maxParts still caps with "…and N more"', () => {
+  const week = fixture(60);
+  const lates = fixture(60, 11).map((l, i) => ({ ...l, id: `late${i}`, createdAt: before(1 + i) }));
+  const d = buildDigest(week, W, { lateLaunches: lates });
+  assert.equal(d.count, 120);
+  assert.equal(d.late, 60);
+  for (const p of d.parts) {
+    assert.ok(p.length <= MAX_CONTENT);
+    assert.notEqual(p.split('\n').at(-1), LATE_HEADING, 'heading left alone at the end of a part');
+  }
+  const lines = d.parts.join('\n').split('\n');
+  assert.equal(lines.filter((l) => l === LATE_HEADING).length, 1);
+  const heading = lines.indexOf(LATE_HEADING);
+  assert.equal(lines.slice(0, heading).filter((l) => l.startsWith('• ')).length, 60);
+  const lateLines = lines.slice(heading + 1);
+  assert.equal(lateLines.length, 60);
+  for (const l of lateLines) assert.match(l, /^• <@\d{17,20}> — .* \(\d{1,2} (Nov|Oct)\)$/);
+  // Oldest first: before(60) … before(1).
+  assert.match(lateLines[0]!, /\(13 Nov\)$/);
+  assert.match(lateLines.at(-1)!, /\(16 Nov\)$/);
+
+  const capped = buildDigest(week, W, { lateLaunches: lates, maxParts: 2 });
+  assert.equal(capped.parts.length, 2);
+  const tail = capped.parts.join('\n').split('\n').at(-1)!;
+  const shown = capped.parts.join('\n').split('\n').filter((l) => l.startsWith('• ')).length;
+  assert.match(tail, /^…and \d+ more launches \(`\/profile` shows anyone's full list\)\.$/);
+  assert.equal(Number(/and (\d+) more/.exec(tail)![1]) + shown, 120);
+
+  // The largest allowed text, all escapable, on a late line with the longest date still fits.
+  const huge = launch(9, { content: '*'.repeat(5000), urls: [], createdAt: new Date('2025-11-20T00:00:00Z') });
+  const big = buildDigest([], W, { maxTextLength: 697, lateLaunches: [huge] });
+  for (const p of big.parts) assert.ok(p.length <= MAX_CONTENT);
+  assert.match(big.parts.join('\n'), /\(20 Nov 2025\)$/);
 });
