@@ -117,7 +117,6 @@ async function measure(f: Pick<FaultTarget, 'fake' | 'db'> & { worker: { lines: 
   const poster = startPoster(f.fake, fault);
   let note = '';
   let injectFailed = false;
-  const started = Date.now();
   try {
     await poster.reached(BEFORE);
     const t0 = Date.now();
@@ -139,7 +138,6 @@ async function measure(f: Pick<FaultTarget, 'fake' | 'db'> & { worker: { lines: 
   const catchUpS = caughtUp ? (Date.now() - stoppedAt) / 1000 : undefined;
   const row = await count(f, fault, ids, opts);
   rows.push({ ...row, catchUpS, note, failed: injectFailed || row.doubles > 0 || row.lost > 0 || !caughtUp || row.reacted < row.posted });
-  void started;
   printRowsSoFar();
 }
 
@@ -389,7 +387,7 @@ await group('reaction-retry-after', ['reaction-429-retry-after-600s'], async (s)
       const heldPuts = fake.reactionPuts().length - puts;
       if (heldPuts > 0) throw new Error(`${heldPuts} 🚀 PUTs went out inside the Retry-After window`);
       clock.jump(600_000);
-      return `${ids.length} stored ${((Date.now() - t0) / 1000).toFixed(1)} s after the last post while no 🚀 went out, then 600 s jumped`;
+      return `all ${ids.length} posted so far stored (${ids.length - heldFrom} of them after the 429) ${((Date.now() - t0) / 1000).toFixed(1)} s after, with no 🚀 sent; then the 600 s passed`;
     } finally {
       fake.events.off('request', on);
     }
