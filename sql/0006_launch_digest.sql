@@ -17,5 +17,6 @@ FROM digests d
 WHERE l.created_at >= d.window_start AND l.created_at < d.window_end
   AND (d.status <> 'posting' OR EXISTS (SELECT 1 FROM digest_parts p WHERE p.window_start = d.window_start));
 
--- The late-launch scan at each freeze: live launches no digest carried yet.
-CREATE INDEX launches_uncarried_idx ON launches (created_at) WHERE digest_window_start IS NULL AND deleted_at IS NULL;
+-- The late-launch scan at each freeze: live launches no digest carried yet (IS NULL uses a btree
+-- too), or carried by the window being rebuilt.
+CREATE INDEX launches_live_digest_idx ON launches (digest_window_start, created_at) WHERE deleted_at IS NULL;

@@ -20,7 +20,8 @@ const LINE_OVERHEAD = 80 + MAX_LINK_LENGTH + 5;
 /** Opens the section of launches from earlier weeks that no digest listed yet (stored late). */
 export const LATE_HEADING = 'Logged late, from earlier weeks:';
 // What a late line adds to a launch line: " (16 Nov 2025)" (<= 14), plus, on the first late line,
-// the heading and a newline, which are packed with it so the heading never ends a part alone.
+// the heading and a newline, which are packed with it so the heading never ends a part alone
+// (docs/interactions.md §4.4).
 const LATE_EXTRA = 14 + LATE_HEADING.length + 1;
 
 export interface DigestLaunch {
