@@ -27,6 +27,7 @@ import type { Logger } from '../../log.js';
 import { withTimeout } from '../../timeout.js';
 import { ephemeral, HttpError, inline } from './respond.js';
 import type { Router } from './router.js';
+import { createSignatureWatch } from './signature-watch.js';
 import type { Verifier } from './verify.js';
 
 export const INTERACTIONS_PATH = '/api/discord/interact';
@@ -200,6 +201,7 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
   /** Requests per connection whose answer is not finished yet. */
   const unanswered = new WeakMap<Socket, number>();
   const limitLog = new Map<string, { at: number; count: number }>();
+  const signatures = createSignatureWatch({ clock, log });
   let closing = false;
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -234,6 +236,7 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
     if (Number.isFinite(declared) && declared > 0 && !lease.take(declared)) throw busy();
     const body = await readBody(req, maxBody, lease);
     const verdict = verifier(req.headers['x-signature-ed25519'], req.headers['x-signature-timestamp'], body);
+    signatures.record(verdict);
     if (!verdict.ok) {
       log.debug('interaction.rejected', { status: 401, reason: verdict.reason });
       send(res, 401, 'invalid request signature');
