@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { loadConfig, type Config, type Role } from '../config.js';
 import { ExitCode, ShipTrackError, describeError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { checkDatabase, createPool, describeDatabase } from '../db/pool.js';
+import { checkDatabase, createPool, describeDatabase, type PoolOptions } from '../db/pool.js';
 import { migrate } from '../db/migrate.js';
 
 export interface Runtime { config: Config; log: Logger }
@@ -24,14 +24,27 @@ export function startProcess(role: Role): Runtime {
   return { config, log };
 }
 
-/** A pool that has answered `SELECT 1`, migrated first when MIGRATE_ON_START is set. */
-export async function openDatabase({ config, log }: Runtime, options: { max?: number } = {}): Promise<pg.Pool> {
-  const pool = createPool(config.databaseUrl, log, { max: options.max ?? config.databasePoolMax, applicationName: `shiptrack-${config.role}` });
+/**
+ * A pool that has answered `SELECT 1`, migrated first when MIGRATE_ON_START is set. With a
+ * statement or read timeout the migration runs on a pool of its own without them: it waits on
+ * the migration lock by design (src/db/migrate.ts).
+ */
+export async function openDatabase(
+  { config, log }: Runtime, options: Pick<PoolOptions, 'max' | 'statementTimeoutMs' | 'queryTimeoutMs'> = {},
+): Promise<pg.Pool> {
+  const applicationName = `shiptrack-${config.role}`;
+  const pool = createPool(config.databaseUrl, log, { ...options, max: options.max ?? config.databasePoolMax, applicationName });
   try {
     await checkDatabase(pool, config.databaseUrl);
     if (config.migrateOnStart) {
-      const r = await migrate(pool, { log });
-      log.info('migrate.done', { applied: r.applied.length, already: r.alreadyApplied });
+      const bounded = options.statementTimeoutMs !== undefined || options.queryTimeoutMs !== undefined;
+      const migrating = bounded ? createPool(config.databaseUrl, log, { max: 1, applicationName }) : pool;
+      try {
+        const r = await migrate(migrating, { log });
+        log.info('migrate.done', { applied: r.applied.length, already: r.alreadyApplied });
+      } finally {
+        if (migrating !== pool) await migrating.end().catch(() => {});
+      }
     }
   } catch (err) {
     await pool.end().catch(() => {});

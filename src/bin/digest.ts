@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fatal, openDatabase, startProcess } from './bootstrap.js';
+import { isTimedOutQuery } from '../db/pool.js';
 import { describeError } from '../errors.js';
 import { RestClient } from '../discord/rest/client.js';
 import { runDigest, runScheduled, type DigestOutcome } from '../digest/run.js';
@@ -25,6 +26,14 @@ const USAGE = `usage: npm run digest -- [--dry-run] [--week YYYY-Www] [--now ISO
 const EX_USAGE = 64;
 /** A run stopped by SIGTERM/SIGINT (128 + 15): not a success, the next run resumes. */
 const EX_TERMINATED = 143;
+/**
+ * Every digest statement is bounded, so a database that stalls (a lock another session holds, a
+ * link that stopped answering) fails the run with a log line instead of hanging it: the unit's
+ * Restart=on-failure runs it again (docs/systemd.md §1.3). Server-side statement_timeout, then
+ * node-postgres's read timeout; both well under the 60 s lease (src/digest/run.ts) and far under
+ * the unit's TimeoutStartSec=15min, the last resort.
+ */
+const DIGEST_DB_TIMEOUTS = { statementTimeoutMs: 15_000, queryTimeoutMs: 20_000 } as const;
 /** After cleanup nothing should keep the process alive; if something does, do not hang the unit. */
 const EXIT_GRACE_MS = 10_000;
 
@@ -99,7 +108,7 @@ log.info('digest.start', {
 
 let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
 try {
-  pool = await openDatabase(rt, { max: 2 });
+  pool = await openDatabase(rt, { max: 2, ...DIGEST_DB_TIMEOUTS });
   const common = {
     channelId: config.announcementsChannelId, runId, quietWeek: config.digestQuietWeek, maxParts: config.digestMaxParts, llm: config.llm,
     dryRun: args.dryRun, signal: stop.signal,
@@ -117,6 +126,12 @@ try {
   if (stop.signal.aborted) {
     log.error('digest.stopped', { error: describeError(err) });
     process.exit(EX_TERMINATED);
+  }
+  if (isTimedOutQuery(err)) {
+    log.error('digest.db_stalled', {
+      error: describeError(err), statement_timeout_ms: DIGEST_DB_TIMEOUTS.statementTimeoutMs, query_timeout_ms: DIGEST_DB_TIMEOUTS.queryTimeoutMs,
+      msg: 'a database call did not finish in time (a lock held by another session, or the database stopped answering); exiting non-zero so the run is retried',
+    });
   }
   fatal(log, err);
 }

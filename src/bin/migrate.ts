@@ -12,6 +12,8 @@ import { backoffDelay } from '../backoff.js';
 const rt = startProcess('migrate');
 const { values } = parseArgs({ options: { 'wait-for-db': { type: 'string', default: '0' } } });
 const waitMs = Math.max(0, Number(values['wait-for-db']) || 0) * 1000;
+// No statement timeout: a migration waits on the migration lock, and may rewrite a big table, by
+// design; the unit's TimeoutStartSec=30min is its bound. TCP keepalive is on (createPool).
 const pool = createPool(rt.config.databaseUrl, rt.log, { max: 1, applicationName: 'shiptrack-migrate' });
 try {
   const deadline = Date.now() + waitMs;

@@ -7,7 +7,8 @@ import { assess, collectStatus, formatStatus } from '../status/report.js';
 
 const rt = startProcess('status');
 // A table another session holds locked must not hang the health check: it fails naming the timeout.
-const pool = createPool(rt.config.databaseUrl, rt.log, { max: 2, applicationName: 'shiptrack-status', statementTimeoutMs: 10_000 });
+// The read timeout covers a database that stopped answering altogether (no statement timeout fires).
+const pool = createPool(rt.config.databaseUrl, rt.log, { max: 2, applicationName: 'shiptrack-status', statementTimeoutMs: 10_000, queryTimeoutMs: 15_000 });
 try {
   await checkDatabase(pool, rt.config.databaseUrl);
   const healthUrl = `http://${rt.config.host === '0.0.0.0' ? '127.0.0.1' : rt.config.host}:${rt.config.port}/healthz`;

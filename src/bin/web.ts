@@ -4,6 +4,7 @@ import { fatal, openDatabase, startProcess } from './bootstrap.js';
 import { systemClock } from '../clock.js';
 import { describeError } from '../errors.js';
 import { commandHandlers } from '../commands/index.js';
+import { guardQueries } from '../db/pool.js';
 import { isTransientDbError } from '../db/transient.js';
 import { RestClient } from '../discord/rest/client.js';
 import { editOriginalResponse } from '../discord/rest/api.js';
@@ -12,6 +13,15 @@ import { createInteractionServer, INTERACTIONS_PATH } from '../discord/interacti
 import { createVerifier, publicKeyFromHex } from '../discord/interactions/verify.js';
 import { createNotifier } from '../systemd/notify.js';
 import { packageVersion } from '../version.js';
+
+/**
+ * Every web query is bounded (src/db/pool.ts guardQueries): a statement waiting on a lock is
+ * cancelled after 3 s, a connection that stops answering fails after 5 s, and a call past 1 s
+ * logs db.slow_query at once (the reply is deferred at INTERACTION_DEFER_MS, 1.5 s by default).
+ * So a stalled database cannot hold the pool's connections for ever: /ship's handler fails, the
+ * router retries it twice, and the deferred reply says to try again (docs/interactions.md §7).
+ */
+const WEB_DB_GUARD = { statementTimeoutMs: 3000, queryTimeoutMs: 5000, slowMs: 1000 } as const;
 
 const rt = startProcess('web');
 const { config, log } = rt;
@@ -28,7 +38,7 @@ try {
   const key = publicKeyFromHex(config.publicKey);
   const clock = systemClock;
   const notifier = createNotifier({ env: process.env, log });
-  const pool = await openDatabase(rt);
+  const pool = guardQueries(await openDatabase(rt), { log, clock, ...WEB_DB_GUARD });
   // Deferred replies are edited with the interaction token: no bot token is needed or used.
   const rest = new RestClient({ baseUrl: config.discordApiBase, timeoutMs: config.restTimeoutMs, clock, log: log.child({ mod: 'rest' }), maxRetries: 2 });
   const router = createRouter({

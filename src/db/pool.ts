@@ -21,6 +21,12 @@ export interface PoolOptions {
   keepAliveMs?: number;
   /** Server-side `statement_timeout` for every connection (default none: migrations wait on their lock by design). */
   statementTimeoutMs?: number;
+  /**
+   * Client-side read timeout for every call (node-postgres `query_timeout`; default none): a call
+   * with no answer after this long fails, for a server or link that stopped answering, which a
+   * statement timeout cannot notice. Set it above statementTimeoutMs.
+   */
+  queryTimeoutMs?: number;
 }
 
 /** Host and port of a DATABASE_URL, without user or password, for error messages and logs. */
@@ -45,6 +51,7 @@ export function createPool(url: string, log: Logger, options: PoolOptions = {}):
     keepAlive: true,
     keepAliveInitialDelayMillis: options.keepAliveMs ?? 10_000,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
   });
   // An idle client that loses its server emits on the pool; without a listener Node crashes.
   pool.on('error', (err) => log.warn('db.idle_client_error', { db: describeDatabase(url), err }));
@@ -59,6 +66,15 @@ export async function checkDatabase(pool: Queryable, url: string): Promise<void>
     const reason = (err as Error).message ?? String(err);
     throw new ShipTrackError('DB_UNREACHABLE', `database at ${describeDatabase(url)} is unreachable: ${reason}`, { cause: err });
   }
+}
+
+/**
+ * True for a call that a timeout ended: PostgreSQL's statement timeout (SQLSTATE 57014,
+ * query_canceled, also a lock wait) or node-postgres's read timeout (`query_timeout`).
+ */
+export function isTimedOutQuery(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (err as { code?: unknown }).code === '57014' || /^Query read timeout$/.test(err.message);
 }
 
 /** Runs `fn` inside BEGIN/COMMIT on one client from the pool; rolls back on any throw. */
