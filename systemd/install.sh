@@ -16,7 +16,8 @@ APP=shiptrack
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROOT=""; BUILD=1; MODE=install; PURGE=0
 
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+# The header comment above, up to the first line that is not a comment.
+usage() { awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; }
 die() { echo "install.sh: $*" >&2; exit 1; }
 say() { echo "==> $*"; }
 
@@ -33,6 +34,8 @@ while [ $# -gt 0 ]; do
     *) die "unknown option: $1 (see --help)" ;;
   esac
 done
+# Refuse bad combinations before anything is created.
+[ "$PURGE" -eq 0 ] || [ "$MODE" = uninstall ] || die "--purge only goes with --uninstall"
 
 # LIVE = install onto this machine (systemctl, users, ownership); otherwise a DESTDIR-style tree.
 if [ -z "$ROOT" ] || [ "$(realpath -m "$ROOT")" = / ]; then
@@ -42,7 +45,6 @@ else
   LIVE=0; R=$(realpath -m "$ROOT")
   mkdir -p "$R"
 fi
-[ "$PURGE" -eq 0 ] || [ "$MODE" = uninstall ] || die "--purge only goes with --uninstall"
 
 APP_DIR=$R/opt/$APP
 ETC_DIR=$R/etc/$APP

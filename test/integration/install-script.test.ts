@@ -177,3 +177,19 @@ test('--source installs from another checkout; a checkout without a built dist/ 
   assert.equal(existsSync(join(base, 'root/etc/systemd/system/shiptrack-web.service')), false, 'nothing installed after a refused check');
   assert.equal(install(src, '--bogus').status, 1);
 });
+
+test('--help prints the usage comment and nothing of the script; --purge without --uninstall is refused before anything is created', (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'shiptrack-install-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const help = install(REPO, '--help');
+  assert.equal(help.status, 0, help.out);
+  assert.match(help.out, /^Installs \(or upgrades, or removes\) ShipTrack as systemd services\./);
+  assert.match(help.out, /Options: --source DIR .*\n$/);
+  assert.doesNotMatch(help.out, /set -euo|umask|^#/m);
+
+  const root = join(base, 'root');
+  const purge = install(REPO, '--root', root, '--purge');
+  assert.equal(purge.status, 1);
+  assert.equal(purge.out, 'install.sh: --purge only goes with --uninstall\n');
+  assert.equal(existsSync(root), false, 'the refused run created its root directory');
+});
