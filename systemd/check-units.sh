@@ -57,7 +57,7 @@ for u in "${services[@]}"; do
   case "$u" in
     shiptrack-web.service) grep -qx 'RestartPreventExitStatus=78' "$u" || problems+="web needs RestartPreventExitStatus=78; " ;;
     shiptrack-worker.service)
-      grep -qx 'RestartPreventExitStatus=78 79' "$u" || problems+="worker needs RestartPreventExitStatus=78 79; "
+      grep -qx 'RestartPreventExitStatus=78 79 80' "$u" || problems+="worker needs RestartPreventExitStatus=78 79 80; "
       grep -qx 'NotifyAccess=all' "$u" || problems+="worker needs NotifyAccess=all (systemd-notify is a child); " ;;
   esac
   case "$u" in
@@ -82,15 +82,18 @@ if [ -n "$spec" ] && [ "$next" = "$expected" ]; then shown=${next%|}; ok "calend
 else bad "calendar '$spec' gave '$next' (expected '$expected')"; fi
 grep -qx 'Persistent=true' "$timer" 2>/dev/null && ok "timer is Persistent" || bad "timer is not Persistent=true"
 
-# 5. the sysusers file parses and declares the shiptrack user (into a throwaway root).
-if [ -f shiptrack.sysusers.conf ]; then
+# 5. the sysusers file parses and declares the shiptrack user (into a throwaway root). In a checkout
+# it sits next to the units; install.sh puts it in /etc/sysusers.d/ beside /etc/systemd/system/.
+sysusers=shiptrack.sysusers.conf
+[ -f "$sysusers" ] || [ ! -f ../../sysusers.d/shiptrack.conf ] || sysusers=../../sysusers.d/shiptrack.conf
+if [ -f "$sysusers" ]; then
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   mkdir -p "$tmp/etc"
-  out=$(systemd-sysusers --root="$tmp" --dry-run "$(pwd)/shiptrack.sysusers.conf" 2>&1); rc=$?
+  out=$(systemd-sysusers --root="$tmp" --dry-run "$(realpath "$sysusers")" 2>&1); rc=$?
   if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -q "shiptrack"; then ok "sysusers declares user shiptrack"
   else bad "systemd-sysusers --dry-run rc=$rc" "$out"; fi
 else
-  bad "missing shiptrack.sysusers.conf"
+  bad "missing shiptrack.sysusers.conf (or ../../sysusers.d/shiptrack.conf in an installed layout)"
 fi
 
 echo "$pass passed, $fail failed"

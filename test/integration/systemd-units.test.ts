@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../helpers/repo.js';
@@ -76,4 +76,17 @@ test('a failed digest run is retried the same day: Restart=on-failure, 15 min ap
   assert.ok(service.includes('Type=oneshot'));
   assert.deepEqual(service.filter((l) => l.startsWith('Restart')), ['Restart=on-failure', 'RestartSec=15min', 'RestartPreventExitStatus=64 78']);
   assert.deepEqual(keys('Unit').filter((l) => l.startsWith('StartLimit')), ['StartLimitIntervalSec=12h', 'StartLimitBurst=25']);
+});
+
+test('check-units.sh on an installed layout finds the sysusers file in /etc/sysusers.d/', { skip }, (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'shiptrack-units-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const unitDir = join(root, 'etc/systemd/system');
+  mkdirSync(unitDir, { recursive: true });
+  mkdirSync(join(root, 'etc/sysusers.d'));
+  for (const f of readdirSync(join(repo, 'systemd'))) if (/\.(service|timer)$/.test(f)) cpSync(join(repo, 'systemd', f), join(unitDir, f));
+  cpSync(join(repo, 'systemd/shiptrack.sysusers.conf'), join(root, 'etc/sysusers.d/shiptrack.conf'));
+  const { status, lines } = run(unitDir);
+  assert.equal(status, 0, lines.join('\n'));
+  assert.ok(lines.includes('ok   - sysusers declares user shiptrack'), lines.join('\n'));
 });
