@@ -14,6 +14,7 @@ import type { TestDatabase } from '../helpers/db.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { ON_TIME, USERS, WINDOW, digestEnv, eventsNamed, openDb, type DigestEnv } from '../integration/digest-harness.js';
 import { insertLaunch } from '../../src/db/launches.js';
+import * as store from '../../src/db/digests.js';
 import { migrate, loadMigrations, DEFAULT_SQL_DIR } from '../../src/db/migrate.js';
 import { windowForIsoWeek, type DigestWindow } from '../../src/digest/window.js';
 
@@ -158,4 +159,20 @@ test('upgrading marks the launches of weeks already frozen as carried, so histor
     ['2026-11-10T00:00:00.000Z', W47.start.toISOString()],
     ['2026-11-20T00:00:00.000Z', null],
   ]);
+});
+
+test('freezeParts carries a launch for one digest only: a second window listing it writes nothing and is told to build again', async (t) => {
+  const env = await digestEnv(t, db);
+  await storeLaunch(env, new Date('2026-11-20T00:00:00Z'), 'Contested late launch shipped https://c.example.com');
+  const { rows } = await env.db.pool.query<{ id: string }>('SELECT id::text FROM launches');
+  const id = rows[0]!.id;
+  const part = [{ content: 'x', nonce: 'n' }];
+  for (const w of [W48, WINDOW]) assert.equal((await store.claimWindow(env.db.pool, w, `run-${w.isoWeek}`, 60_000)).kind, 'claimed');
+  assert.equal(await store.freezeParts(env.db.pool, W48.start, 'run-2026-W48', 1, part, [id, id]), true);
+  assert.equal(await store.freezeParts(env.db.pool, WINDOW.start, 'run-2026-W49', 1, part, [id]), 'launches_taken');
+  assert.deepEqual(await env.partRows(WINDOW), [], 'nothing frozen for the losing window');
+  assert.equal((await env.digestRow(WINDOW))!.launch_count, 0);
+  assert.equal(await store.freezeParts(env.db.pool, WINDOW.start, 'run-2026-W49', 0, [], []), true, 'rebuilt without it');
+  const carried = await env.db.pool.query<{ w: Date }>('SELECT digest_window_start AS w FROM launches WHERE id = $1', [id]);
+  assert.equal(carried.rows[0]!.w.toISOString(), W48.start.toISOString());
 });
