@@ -77,14 +77,18 @@ function windowFields(w: DigestWindow): Record<string, string> {
   return { week: w.isoWeek, window_start: w.start.toISOString(), window_end: w.end.toISOString() };
 }
 
-interface Built { parts: string[]; count: number; founders: number; late: number; theme: boolean; launchIds: string[] }
+interface Built {
+  parts: string[]; count: number; founders: number; late: number; theme: boolean; themeText: string | undefined;
+  /** Every launch the digest lists, the week's and the late ones: what the freeze records as carried. */
+  launchIds: string[];
+}
 
 /**
  * Reads the window's launches and the late ones from earlier weeks (db/launches.ts
  * launchesForDigest) and builds the parts; asks the LLM for a theme when configured (`theme`
- * given: reuse it, for a rebuild). `launchIds` are what the freeze records as carried.
+ * given: reuse it, for a rebuild).
  */
-async function build(deps: DigestDeps, opts: DigestRunOptions, reuseTheme?: { theme: string | undefined }): Promise<Built & { themeText: string | undefined }> {
+async function build(deps: DigestDeps, opts: DigestRunOptions, reuseTheme?: { theme: string | undefined }): Promise<Built> {
   const rows = await launchesForDigest(deps.pool, opts.window.start, opts.window.end);
   const week = rows.week.map(toDigestLaunch);
   const late = rows.late.map(toDigestLaunch);
@@ -207,7 +211,7 @@ export async function runDigest(deps: DigestDeps, opts: DigestRunOptions): Promi
       // resumed run posts the very same text and never asks the LLM again.
       // The freeze also records which launches this digest carries; if another window's digest
       // carried one of them meanwhile (a late launch, two runs at once), build again without it.
-      let built: Awaited<ReturnType<typeof build>> | undefined;
+      let built: Built | undefined;
       let parts: { content: string; nonce: string }[] = [];
       for (let attempt = 1; ; attempt++) {
         throwIfAborted(opts.signal);
