@@ -36,6 +36,8 @@ export const ExitCode = {
   config: 78,
   /** Discord closed the gateway with a non-recoverable code (4004, 4010-4014): do not restart. */
   gatewayFatal: 79,
+  /** Another ShipTrack keeps resuming this bot's gateway session (two installations on one token): do not restart. */
+  sessionConflict: 80,
 } as const;
 
 /** A printable one-liner for any thrown value (not only Error instances). */

@@ -5,7 +5,8 @@
 // Exit codes: 0 after SIGTERM/SIGINT (gateway closed resumably, session saved, lock released);
 // 1 when the lock connection is lost or start-up fails (systemd restarts us; the new process
 // waits in standby if another worker took over); 78 bad configuration; 79 Discord closed the
-// gateway with a fatal code (4004 bad token, 4010-4014): restarting cannot help.
+// gateway with a fatal code (4004 bad token, 4010-4014): restarting cannot help; 80 another
+// ShipTrack keeps taking over our gateway session (two installations on one bot token).
 // Every exit is announced by `worker.stopping why=<reason>` (STOP_EXIT_CODES): lock loss and a failed
 // start both exit 1 for systemd, and the log line tells them apart for the sysadmin.
 import { hostname } from 'node:os';

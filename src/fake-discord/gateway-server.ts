@@ -220,7 +220,11 @@ export class GatewayServer {
       return;
     }
     if (seq > s.seq) return this.close(conn, 4007, 'Invalid seq.');
-    if (s.conn && s.conn !== conn) { s.conn.session = undefined; s.conn.ws.terminate(); } // the newer connection wins
+    // A RESUME of a session another connection still holds moves the session to this (newer)
+    // connection, and the older one is closed: a second client with the same stored session takes
+    // it over (docs/gateway.md §3.8). No close frame: the old client sees an abnormal closure (1006)
+    // and would RESUME it back.
+    if (s.conn && s.conn !== conn) { s.conn.session = undefined; s.conn.ws.terminate(); }
     s.conn = conn; s.disconnectedAt = undefined;
     conn.session = s; conn.identified = true;
     this.resumeCount++;

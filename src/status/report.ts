@@ -118,7 +118,7 @@ export function assess(r: StatusReport, opts: AssessOptions = {}): Verdict {
 
 /** The worker is alive but has no gateway connection (sql/0007): the row carries since when. */
 function discordDown(w: WorkerStatusRow): boolean {
-  return !!w.gatewayDownSince && w.state !== 'ready' && w.state !== 'stopped' && w.state !== 'fatal' && w.state !== 'standby';
+  return !!w.gatewayDownSince && w.state !== 'ready' && w.state !== 'stopped' && w.state !== 'fatal' && w.state !== 'conflict' && w.state !== 'standby';
 }
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString().replace('.000Z', 'Z') : 'never');

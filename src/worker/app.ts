@@ -34,6 +34,8 @@ export const STOP_EXIT_CODES = {
   gateway_fatal: ExitCode.gatewayFatal,
   /** GET /gateway/bot answered 401: the REST form of close 4004. */
   token_rejected: ExitCode.gatewayFatal,
+  /** Another ShipTrack keeps resuming our gateway session (same bot token, another database). */
+  session_conflict: ExitCode.sessionConflict,
 } as const;
 export type StopWhy = keyof typeof STOP_EXIT_CODES;
 
@@ -299,6 +301,13 @@ export function createWorker(deps: WorkerDeps): Worker {
     gw.on('heartbeatAck', (e: { latencyMs: number }) => {
       st.ack(e.latencyMs);
       liveness.gatewayProgressed();
+    });
+    gw.on('conflict', (e: { takeovers: number; windowMs: number }) => {
+      log.error('gateway.session_conflict', {
+        error: 'another ShipTrack is connected with this bot token', takeovers: e.takeovers, within_ms: e.windowMs, exit_code: ExitCode.sessionConflict,
+        hint: 'two installations share the bot token (a restored backup on another server?): stop one of them for good, then start this one again if it is the one to keep',
+      });
+      void stop('session_conflict', `another ShipTrack is connected with this bot token (our gateway session was taken over ${e.takeovers} times within ${e.windowMs} ms)`, { state: 'conflict' });
     });
     gw.on('fatal', (e: { code: number; why: string }) => {
       log.error('gateway.fatal', { code: e.code, meaning: e.why, exit_code: ExitCode.gatewayFatal, hint: 'not restarting: fix the token/intents/config, then start the worker again' });

@@ -37,7 +37,7 @@ export interface StatusReporterOptions {
 /** States in which the worker holds a gateway connection (the others count as Discord out of reach). */
 const CONNECTED = new Set(['ready']);
 /** Final states: the worker is not trying to reach Discord any more. */
-const FINAL = new Set(['stopped', 'fatal']);
+const FINAL = new Set(['stopped', 'fatal', 'conflict']);
 const MAX_UNREACHABLE_WARN_GAP_MS = 3_600_000;
 
 export class StatusReporter {

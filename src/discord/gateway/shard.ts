@@ -51,13 +51,15 @@ export interface GatewayShardOptions {
   sendBudget?: SendBudget;
 }
 
-interface TeardownOptions { code: number; recover: Recover; reason: string; delayMs?: number; fatal?: CloseRule }
+interface TeardownOptions { code: number; recover: Recover; reason: string; delayMs?: number; fatal?: CloseRule; conflict?: { takeovers: number; windowMs: number } }
 
 /**
  * Events: 'state' (from, to, reason), 'ready' ({sessionId, resumed: false, user}), 'resumed' ({replayed}),
  * 'heartbeatAck' ({latencyMs}), 'fatal' ({code, why}), 'closed' ({code, recover}), 'debug' (message),
  * 'attempt' ({recover, attempt}): a connection attempt begins (after its backoff delay), so a caller
- * can tell a reconnect loop that keeps trying from one that stopped.
+ * can tell a reconnect loop that keeps trying from one that stopped; 'conflict' ({takeovers, windowMs}):
+ * another client keeps resuming our session (its RESUME makes the server drop our connection), so the
+ * shard stopped for good rather than take it back (timing.ts takeoverLimit).
  */
 export class GatewayShard extends EventEmitter {
   private readonly opts: GatewayShardOptions;
@@ -78,6 +80,8 @@ export class GatewayShard extends EventEmitter {
   private persistedSeq: number | null = null;
   /** Every session save, one at a time in call order, so a late write never overwrites a newer one. */
   private readonly saves = new SerialQueue();
+  /** When RESUMEd connections were dropped by the server, within takeoverWindowMs. */
+  private takeovers: number[] = [];
   /** The READY user (the bot itself). */
   user: { id: string; username?: string } | undefined;
 
@@ -321,9 +325,29 @@ export class GatewayShard extends EventEmitter {
     }
     if (rule.bug) this.log.error('gateway.closed_by_server', fields);
     else this.log.warn('gateway.closed_by_server', fields);
+    if (rule.action === 'resume' && this.current?.resumed && this.noteTakeover()) {
+      const { takeoverLimit: n, takeoverWindowMs: windowMs } = this.timing;
+      void this.teardown({ code: info.code, recover: 'none', reason: `session taken over ${n} times in ${windowMs} ms`, conflict: { takeovers: n, windowMs } });
+      return;
+    }
     if (rule.action === 'reconnect') this.forgetSession();
     const recover = rule.action === 'reconnect' ? 'identify' : this.session.reconnectAs();
     void this.teardown({ code: info.code, recover, reason: `close ${info.code}`, delayMs: rule.minDelayMs });
+  }
+
+  /**
+   * A RESUMEd connection was dropped by the server: counts it, true once takeoverLimit such drops
+   * fell within takeoverWindowMs. One successful RESUME followed by a drop is an ordinary network
+   * blip; a steady rhythm of them is another client resuming the same session (two installations
+   * on one bot token, e.g. a restored backup): each RESUME moves the session to the newer
+   * connection and the server closes the older one, so both would take it back forever.
+   */
+  private noteTakeover(): boolean {
+    const now = this.clock.now();
+    this.takeovers = this.takeovers.filter((t) => now - t < this.timing.takeoverWindowMs);
+    this.takeovers.push(now);
+    this.log.info('gateway.resumed_connection_dropped', { within_window: this.takeovers.length, limit: this.timing.takeoverLimit });
+    return this.takeovers.length >= this.timing.takeoverLimit;
   }
 
   /** The only place that disposes a connection attempt (its socket and timers) and decides what happens next. */
@@ -357,6 +381,11 @@ export class GatewayShard extends EventEmitter {
         this.run = undefined;
         this.forgetSession();
         this.emit('fatal', { code: o.code, why: o.fatal.why });
+      } else if (o.conflict) {
+        // Stay down: resuming again would only take the session back from the other client.
+        this.run?.abort();
+        this.run = undefined;
+        this.emit('conflict', o.conflict);
       }
       return;
     }

@@ -13,6 +13,14 @@ export interface GatewayTiming {
   invalidSessionMaxMs?: number;
   /** How long a /gateway/bot answer is reused (10 min). */
   gatewayInfoTtlMs?: number;
+  /**
+   * Session takeover: a RESUMEd connection that the server drops, and whose session the next RESUME
+   * gets back at once, is what another client resuming the same session does to us (Discord closes
+   * the older connection). This many such drops within takeoverWindowMs mean another process is
+   * resuming our session: the shard stops and emits 'conflict' instead of flapping (8 in 60 s).
+   */
+  takeoverLimit?: number;
+  takeoverWindowMs?: number;
   /** During stop(): time for the handler in hand and for the final save, each (500 ms; with the 3 s close budget stop() stays < 5 s). */
   stopGraceMs?: number;
 }
@@ -27,5 +35,7 @@ export function resolveTiming(t: GatewayTiming = {}): Required<GatewayTiming> {
     invalidSessionMaxMs: t.invalidSessionMaxMs ?? 5000,
     gatewayInfoTtlMs: t.gatewayInfoTtlMs ?? 600_000,
     stopGraceMs: t.stopGraceMs ?? 500,
+    takeoverLimit: t.takeoverLimit ?? 8,
+    takeoverWindowMs: t.takeoverWindowMs ?? 60_000,
   };
 }
