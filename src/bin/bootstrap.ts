@@ -30,13 +30,19 @@ export function startProcess(role: Role): Runtime {
  * the migration lock by design (src/db/migrate.ts).
  */
 export async function openDatabase(
-  { config, log }: Runtime, options: Pick<PoolOptions, 'max' | 'statementTimeoutMs' | 'queryTimeoutMs'> = {},
+  { config, log }: Runtime, options: Pick<PoolOptions, 'max' | 'statementTimeoutMs' | 'queryTimeoutMs'> & {
+    /** False for runs that must change nothing (digest --dry-run): MIGRATE_ON_START is not applied. */
+    migrate?: boolean;
+  } = {},
 ): Promise<pg.Pool> {
   const applicationName = `shiptrack-${config.role}`;
-  const pool = createPool(config.databaseUrl, log, { ...options, max: options.max ?? config.databasePoolMax, applicationName });
+  const { migrate: mayMigrate = true, ...poolOptions } = options;
+  const pool = createPool(config.databaseUrl, log, { ...poolOptions, max: options.max ?? config.databasePoolMax, applicationName });
   try {
     await checkDatabase(pool, config.databaseUrl);
-    if (config.migrateOnStart) {
+    if (config.migrateOnStart && !mayMigrate) {
+      log.info('migrate.skipped', { reason: 'this run changes nothing; MIGRATE_ON_START applies on the next real start' });
+    } else if (config.migrateOnStart) {
       const bounded = options.statementTimeoutMs !== undefined || options.queryTimeoutMs !== undefined;
       const migrating = bounded ? createPool(config.databaseUrl, log, { max: 1, applicationName }) : pool;
       try {

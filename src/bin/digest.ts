@@ -108,7 +108,7 @@ log.info('digest.start', {
 
 let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
 try {
-  pool = await openDatabase(rt, { max: 2, ...DIGEST_DB_TIMEOUTS });
+  pool = await openDatabase(rt, { max: 2, ...DIGEST_DB_TIMEOUTS, migrate: !args.dryRun });
   const common = {
     channelId: config.announcementsChannelId, runId, quietWeek: config.digestQuietWeek, maxParts: config.digestMaxParts, llm: config.llm,
     dryRun: args.dryRun, signal: stop.signal,

@@ -4,6 +4,7 @@ import fetch from 'node-fetch';
 import { fatal, startProcess } from './bootstrap.js';
 import { createPool, checkDatabase } from '../db/pool.js';
 import { assess, collectStatus, formatStatus } from '../status/report.js';
+import { healthUrl as healthUrlFor } from '../status/health-url.js';
 
 const rt = startProcess('status');
 // A table another session holds locked must not hang the health check: it fails naming the timeout.
@@ -11,7 +12,7 @@ const rt = startProcess('status');
 const pool = createPool(rt.config.databaseUrl, rt.log, { max: 2, applicationName: 'shiptrack-status', statementTimeoutMs: 10_000, queryTimeoutMs: 15_000 });
 try {
   await checkDatabase(pool, rt.config.databaseUrl);
-  const healthUrl = `http://${rt.config.host === '0.0.0.0' ? '127.0.0.1' : rt.config.host}:${rt.config.port}/healthz`;
+  const healthUrl = healthUrlFor(rt.config.host, rt.config.port);
   const web = async () => {
     const res = await fetch(healthUrl, { signal: AbortSignal.timeout(3000) });
     const body = (await res.json().catch(() => ({}))) as { version?: string };

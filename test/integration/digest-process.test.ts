@@ -2,8 +2,9 @@
 // Monday run, a late (catch-up) run, re-runs, --week, --dry-run, empty and quiet weeks, exit by itself.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestDatabase } from '../helpers/db.js';
-import { ON_TIME, WINDOW, digestEnv, eventsNamed, nonceFor, openDb, type DigestEnv, type ProcResult } from './digest-harness.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { startFakeDiscord } from '../../src/fake-discord/index.js';
+import { DigestEnv, ON_TIME, WINDOW, digestEnv, eventsNamed, nonceFor, openDb, type ProcResult } from './digest-harness.js';
 import { windowForIsoWeek } from '../../src/digest/window.js';
 
 let db: TestDatabase;
@@ -168,4 +169,16 @@ test('DIGEST_QUIET_WEEK=true posts one short "quiet week" line for an empty week
 test('the window of --week 2026-W48 is [Mon W47 09:00, Mon W48 09:00) UTC', () => {
   const w = windowForIsoWeek('2026-W48');
   assert.deepEqual([w.start.toISOString(), w.end.toISOString()], ['2026-11-16T09:00:00.000Z', '2026-11-23T09:00:00.000Z']);
+});
+
+test('--dry-run with MIGRATE_ON_START=true on an unmigrated database applies nothing (it says so)', async (t) => {
+  const fresh = await createTestDatabase({ migrated: false });
+  t.after(() => fresh.close());
+  const fake = await startFakeDiscord();
+  t.after(() => fake.close());
+  const r = await new DigestEnv(fresh, fake).run(['--dry-run', '--now', ON_TIME], { MIGRATE_ON_START: 'true' });
+  assert.match(r.stdout, /^<6>migrate\.skipped proc=digest reason="this run changes nothing; MIGRATE_ON_START applies on the next real start"$/m);
+  const { rows } = await fresh.pool.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`);
+  assert.equal(rows[0].n, 0, 'a dry run created tables');
+  assert.equal(fake.requests.length, 0);
 });
