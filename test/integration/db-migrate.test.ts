@@ -75,23 +75,23 @@ test('two migrate processes started together: both succeed, each file applied on
   assert.equal(rows[0].n, loadMigrations().length);
 });
 
-test('a bad DATABASE_URL fails within seconds naming the host, not the password', () => {
+test('a bad DATABASE_URL fails within seconds naming the host and what to check, not the password', () => {
   const started = Date.now();
   const r = spawnSync(process.execPath, binArgs('migrate'), {
     env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://u:topsecret@127.0.0.1:1/nodb' }, encoding: 'utf8', timeout: 30_000,
   });
-  assert.equal(r.status, 1);
-  assert.match(r.stderr, /<3>process\.fatal .*code=DB_UNREACHABLE .*127\.0\.0\.1:1\/nodb/);
+  assert.equal(r.status, 69);
+  assert.match(r.stderr, /<3>migrate\.failed .*db=127\.0\.0\.1:1\/nodb user=u reason=unreachable last=refused attempts=1 .*hint="is PostgreSQL running and listening on 127\.0\.0\.1:1\?/);
   assert.ok(!r.stderr.includes('topsecret'));
   assert.ok(Date.now() - started < 20_000);
 });
 
-test('--wait-for-db retries an unreachable database, logging each attempt, then gives up naming the host', () => {
+test('--wait-for-db retries an unreachable database, logging each attempt and what it waits for, then gives up naming the host', () => {
   const r = spawnSync(process.execPath, binArgs('migrate', '--wait-for-db', '2'), {
     env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://u:topsecret@127.0.0.1:1/nodb' }, encoding: 'utf8', timeout: 30_000,
   });
-  assert.equal(r.status, 1);
-  assert.match(r.stderr, /<4>migrate\.db_wait .*db=127\.0\.0\.1:1\/nodb attempt=1 /);
-  assert.match(r.stderr, /<3>process\.fatal .*code=DB_UNREACHABLE/);
+  assert.equal(r.status, 69);
+  assert.match(r.stderr, /<4>migrate\.db_wait .*db=127\.0\.0\.1:1\/nodb user=u reason=refused waiting_for="PostgreSQL to accept connections \(connection refused\)" attempt=1 /);
+  assert.match(r.stderr, /<3>migrate\.failed .*reason=unreachable last=refused /);
   assert.ok(!r.stderr.includes('topsecret'));
 });
