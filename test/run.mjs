@@ -12,11 +12,11 @@
 // then unit, larger files first), so the slow ones do not start last and stretch the run.
 // TEST_CONCURRENCY sets how many files run at once (default: 3 per core, at least 6; most tests
 // wait on sockets, timers and child processes rather than compute).
-import { readdirSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { readdirSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { backend, prepareCompiledTree } from './compiled-tree.mjs';
 
 const dirs = ['test/unit', 'test/regressions', 'test/integration'];
 const only = process.argv.slice(2);
@@ -26,61 +26,24 @@ for (const d of dirs) {
   for (const f of readdirSync(d).sort()) if (f.endsWith('.test.ts')) files.push(join(d, f));
 }
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
-const backend = process.env.TEST_DATABASE_URL ? 'postgres' : 'embedded';
 const concurrency = Number(process.env.TEST_CONCURRENCY) || Math.max(6, availableParallelism() * 3);
 const durationsFile = resolve('node_modules/.cache/shiptrack/test-durations.json');
 files = longestFirst(files);
 
-// One compiled tree per run (`.test-dist-<pid>`, inside the repository so node_modules and
-// package.json resolve, with a `sql` link so `../../sql/` resolves as from dist/), so two runs in
-// one checkout never delete each other's; trees of dead runs are removed.
-for (const name of readdirSync('.')) {
-  const pid = /^\.test-dist-(\d+)$/.exec(name)?.[1];
-  if (pid && !alive(Number(pid))) rmSync(name, { recursive: true, force: true });
-}
-const dist = resolve(`.test-dist-${process.pid}`);
-mkdirSync(dist, { recursive: true });
-process.on('exit', () => rmSync(dist, { recursive: true, force: true }));
-const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
-symlinkSync('../sql', join(dist, 'sql'));
-// Both at once: the compiled tree (typechecked: a type error fails the run), and (embedded
-// backend) an empty and a migrated PGlite data directory that every embedded test database
-// starts from.
-const [built, templated] = await Promise.all([
-  run([tsc, '-p', 'test/tsconfig.json', '--noEmit', 'false', '--outDir', dist]),
-  backend === 'embedded' ? run(['--import', 'tsx', 'test/helpers/db.ts', '--templates', dist]) : 0,
-]);
-if (built !== 0) { console.error('# typechecking and compiling src/ and test/ failed'); process.exit(1); }
-if (templated !== 0) { console.error('# preparing the embedded database template failed'); process.exit(1); }
+const { env } = await prepareCompiledTree();
 
 console.log(`# ${files.length} test files; database tests on ${backend}; ${concurrency} files at a time`);
 const res = spawnSync(process.execPath, [
   '--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=./test/report-slowest.mjs', '--test-reporter-destination=stdout',
-  ...files.map((f) => join(dist, f.replace(/\.ts$/, '.js'))),
-], { stdio: 'inherit', env: {
-    ...process.env, NODE_ENV: 'test', SHIPTRACK_TEST_DIST: join(dist, 'src'),
-    SHIPTRACK_TEST_TREE: dist, SHIPTRACK_TEST_DURATIONS: durationsFile,
-    ...(backend === 'embedded' ? { SHIPTRACK_TEST_PGLITE_TEMPLATES: dist } : {}),
-  },
-});
+  ...files.map((f) => join(env.SHIPTRACK_TEST_TREE, f.replace(/\.ts$/, '.js'))),
+], { stdio: 'inherit', env: { ...env, SHIPTRACK_TEST_DURATIONS: durationsFile } });
 if (backend === 'embedded') {
   console.log('# the embedded backend skips the tests that need separate PostgreSQL sessions; run them with');
   console.log('#   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm test');
 }
 process.exit(res.status ?? 1);
-
-function run(args) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: 'inherit' });
-    child.on('exit', (code) => resolve(code ?? 1));
-  });
-}
-
-function alive(pid) {
-  try { process.kill(pid, 0); return true; } catch (err) { return err.code === 'EPERM'; }
-}
 
 /** Longest first by the last recorded durations; files never timed go first, integration before unit. */
 function longestFirst(list) {

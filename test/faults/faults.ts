@@ -12,10 +12,8 @@
 //
 // `node test/faults/run.mjs op9 stall` runs only the faults whose name contains one of the words.
 import type { TestContext } from 'node:test';
-import net from 'node:net';
 import pg from 'pg';
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../../src/fake-discord/index.js';
-import type { Clock, TimerHandle } from '../../src/clock.js';
 import type { WorkerTiming } from '../../src/worker/app.js';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import {
@@ -23,6 +21,8 @@ import {
   startInProcessWorker, type FaultTarget, type Fixture,
 } from '../integration/worker-faults-harness.js';
 import { Supervisor } from '../integration/worker-harness.js';
+import { JumpClock } from '../helpers/jump-clock.js';
+import { startStallProxy, type StallProxy } from '../helpers/stall-proxy.js';
 
 /** Launch-shaped messages per fault, at least; BEFORE of them before the fault, AFTER after it. */
 const MIN_POSTED = Number(process.env.FAULTS_MIN_POSTED) || 200;
@@ -421,70 +421,5 @@ const STALL_TIMING: WorkerTiming = {
   ingestLagWarnMs: 1000,
   lock: { checkMs: 600_000 },
 };
-
-interface StallProxy { url: string; stall(): void; resume(): void; close(): Promise<void> }
-
-/** A TCP proxy that can stop forwarding without closing anything: bytes are held, not dropped, until resume(). */
-async function startStallProxy(targetUrl: string): Promise<StallProxy> {
-  const target = new URL(targetUrl);
-  let stalled = false;
-  const held: Array<() => void> = [];
-  const sockets = new Set<net.Socket>();
-  const forward = (from: net.Socket, to: net.Socket) => from.on('data', (chunk) => {
-    const send = () => { if (!to.destroyed) to.write(chunk); };
-    if (stalled) held.push(send); else send();
-  });
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const sock of [client, upstream]) {
-      sockets.add(sock);
-      sock.on('error', () => {}).on('close', () => { sockets.delete(sock); client.destroy(); upstream.destroy(); });
-    }
-    forward(client, upstream);
-    forward(upstream, client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const u = new URL(targetUrl);
-  u.hostname = '127.0.0.1';
-  u.port = String((server.address() as net.AddressInfo).port);
-  return {
-    url: u.toString(),
-    stall: () => { stalled = true; },
-    resume: () => { stalled = false; for (const send of held.splice(0)) send(); },
-    close: () => new Promise<void>((resolve) => { for (const sock of sockets) sock.destroy(); server.close(() => resolve()); }),
-  };
-}
-
-/** Real time plus `jump(ms)`: timers that fall due in a jump fire at once, the rest on time. */
-class JumpClock implements Clock {
-  private offset = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; fn: () => void; real: NodeJS.Timeout }>();
-  now(): number { return Date.now() + this.offset; }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = this.nextId++;
-    const real = setTimeout(() => { this.timers.delete(id); fn(); }, ms);
-    real.unref();
-    this.timers.set(id, { at: this.now() + ms, fn, real });
-    return { id };
-  }
-  clearTimeout(h: TimerHandle | undefined): void {
-    if (!h || !('id' in h)) return;
-    clearTimeout(this.timers.get(h.id as number)?.real);
-    this.timers.delete(h.id as number);
-  }
-  setInterval(): TimerHandle { throw new Error('JumpClock has no intervals'); }
-  clearInterval(): void {}
-  random(): number { return Math.random(); }
-  jump(ms: number): void {
-    this.offset += ms;
-    for (const [id, t] of [...this.timers]) {
-      if (t.at > this.now()) continue;
-      clearTimeout(t.real);
-      this.timers.delete(id);
-      t.fn();
-    }
-  }
-}
 
 process.exit(await main());

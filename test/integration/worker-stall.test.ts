@@ -5,7 +5,6 @@
 // scaled down; production defaults are in src/db/pool.ts and src/worker/status.ts.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import pg from 'pg';
 import type { FakeDiscord } from '../../src/fake-discord/index.js';
 import { findByMessageId } from '../../src/db/launches.js';
@@ -15,39 +14,7 @@ import type { WorkerTiming } from '../../src/worker/app.js';
 import { needsRealPostgres, type TestDatabase } from '../helpers/db.js';
 import { FAST_TIMING, runningAppFixture, type InProcessWorker } from './worker-faults-harness.js';
 import { waitFor } from './worker-harness.js';
-
-/** A TCP proxy that can stop forwarding without closing anything: bytes are held, not dropped, until resume(). */
-interface StallProxy { url: string; stall(): void; resume(): void; close(): Promise<void> }
-
-async function startStallProxy(targetUrl: string): Promise<StallProxy> {
-  const target = new URL(targetUrl);
-  let stalled = false;
-  const held: Array<() => void> = [];
-  const sockets = new Set<net.Socket>();
-  const forward = (from: net.Socket, to: net.Socket) => from.on('data', (chunk) => {
-    const send = () => { if (!to.destroyed) to.write(chunk); };
-    if (stalled) held.push(send); else send();
-  });
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {}).on('close', () => { sockets.delete(s); client.destroy(); upstream.destroy(); });
-    }
-    forward(client, upstream);
-    forward(upstream, client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const u = new URL(targetUrl);
-  u.hostname = '127.0.0.1';
-  u.port = String((server.address() as net.AddressInfo).port);
-  return {
-    url: u.toString(),
-    stall: () => { stalled = true; },
-    resume: () => { stalled = false; for (const send of held.splice(0)) send(); },
-    close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
-  };
-}
+import { startStallProxy, type StallProxy } from '../helpers/stall-proxy.js';
 
 /** Timeouts and thresholds scaled down: slow call 300 ms, read timeout 1 s, lag warning 1 s. */
 const STALL_TIMING: WorkerTiming = {

@@ -11,42 +11,11 @@ import type { RecordedRequest } from '../../src/fake-discord/rest-server.js';
 import { RestClient } from '../../src/discord/rest/client.js';
 import { Ingest } from '../../src/worker/ingest.js';
 import { DEFAULT_LAUNCH_WORDS } from '../../src/config.js';
-import { systemClock, type Clock, type TimerHandle } from '../../src/clock.js';
+import { systemClock } from '../../src/clock.js';
 import type { Queryable } from '../../src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { captureLogger, waitFor } from '../integration/worker-harness.js';
-
-/** Real time plus `jump(ms)`: timers that fall due in a jump fire at once, the rest on time. */
-class JumpClock implements Clock {
-  private offset = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; fn: () => void; real: NodeJS.Timeout }>();
-  now(): number { return Date.now() + this.offset; }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = this.nextId++;
-    const real = setTimeout(() => { this.timers.delete(id); fn(); }, ms);
-    real.unref();
-    this.timers.set(id, { at: this.now() + ms, fn, real });
-    return { id };
-  }
-  clearTimeout(h: TimerHandle | undefined): void {
-    if (!h || !('id' in h)) return;
-    clearTimeout(this.timers.get(h.id as number)?.real);
-    this.timers.delete(h.id as number);
-  }
-  setInterval(): TimerHandle { throw new Error('JumpClock has no intervals'); }
-  clearInterval(): void {}
-  random(): number { return Math.random(); }
-  jump(ms: number): void {
-    this.offset += ms;
-    for (const [id, t] of [...this.timers]) {
-      if (t.at > this.now()) continue;
-      clearTimeout(t.real);
-      this.timers.delete(id);
-      t.fn();
-    }
-  }
-}
+import { JumpClock } from '../helpers/jump-clock.js';
 
 interface Ctx { fake: FakeDiscord; db: TestDatabase; clock: JumpClock; lines: string[]; newIngest(): Ingest; steps: string[] }
 

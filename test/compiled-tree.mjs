@@ -1,0 +1,48 @@
+// The compiled tree that `npm test` (test/run.mjs) and `npm run faults` (test/faults/run.mjs) run:
+// one `.test-dist-<pid>/` per run, inside the repository so node_modules and package.json resolve,
+// with a `sql` link so `../../sql/` resolves as from dist/. Trees of dead runs are removed, so two
+// runs in one checkout never delete each other's. src/ and test/ are typechecked and compiled in one
+// tsc (test/tsconfig.json; a type error fails the run) while, on the embedded backend, the empty and
+// migrated PGlite data directories every embedded test database starts from are prepared.
+import { mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+
+export const backend = process.env.TEST_DATABASE_URL ? 'postgres' : 'embedded';
+
+/** Builds the tree; returns its root and the environment the compiled tests need. Exits 1 on failure. */
+export async function prepareCompiledTree() {
+  for (const name of readdirSync('.')) {
+    const pid = /^\.test-dist-(\d+)$/.exec(name)?.[1];
+    if (pid && !alive(Number(pid))) rmSync(name, { recursive: true, force: true });
+  }
+  const dist = resolve(`.test-dist-${process.pid}`);
+  mkdirSync(dist, { recursive: true });
+  process.on('exit', () => rmSync(dist, { recursive: true, force: true }));
+  symlinkSync('../sql', join(dist, 'sql'));
+  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+  const [built, templated] = await Promise.all([
+    runNode([tsc, '-p', 'test/tsconfig.json', '--noEmit', 'false', '--outDir', dist]),
+    backend === 'embedded' ? runNode(['--import', 'tsx', 'test/helpers/db.ts', '--templates', dist]) : 0,
+  ]);
+  if (built !== 0) { console.error('# typechecking and compiling src/ and test/ failed'); process.exit(1); }
+  if (templated !== 0) { console.error('# preparing the embedded database template failed'); process.exit(1); }
+  const env = {
+    ...process.env, NODE_ENV: 'test', SHIPTRACK_TEST_DIST: join(dist, 'src'), SHIPTRACK_TEST_TREE: dist,
+    ...(backend === 'embedded' ? { SHIPTRACK_TEST_PGLITE_TEMPLATES: dist } : {}),
+  };
+  return { dist, env };
+}
+
+/** Runs `node …args` with inherited stdio; resolves with its exit code. */
+export function runNode(args, env = process.env) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: 'inherit', env });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch (err) { return err.code === 'EPERM'; }
+}
