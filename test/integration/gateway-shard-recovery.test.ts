@@ -133,23 +133,26 @@ test('gateway §4.23: server closes 1000 → RESUME first, op 9 d:false → IDEN
 });
 
 test('gateway §4.24: accept-then-close loops back off exponentially; only READY resets the backoff', async (t) => {
-  const r = await rig(t);
-  const at: number[] = [];
-  const slam = () => { at.push(Date.now()); r.fake.gateway.closeAll(4000); };
+  // random() = 0 makes each delay the low end of its jitter range, cap/2 (src/backoff.ts), so the
+  // schedule the shard logs is exact: 25, 50, 100, 200 ms, then the 400 ms cap's 200 ms. Asserted on
+  // what the shard scheduled, not on wall-clock gaps, which a loaded machine stretches.
+  const r = await rig(t, {}, { clock: { ...systemClock, random: () => 0 } });
+  const scheduled = () => r.logs.filter((l) => l.includes('gateway.reconnect_scheduled')).map((l) => Number(/ delayMs=(\d+)/.exec(l)![1]));
+  let slams = 0;
+  let sixth!: () => void;
+  const slammed = new Promise<void>((resolve) => { sixth = resolve; });
+  const slam = () => { r.fake.gateway.closeAll(4000); if (++slams === 6) sixth(); };
   r.fake.events.on('connection', slam);
+  const ready = waitFor(r.shard, 'ready');
   await r.shard.start();
-  await new Promise((res) => setTimeout(res, 2000));
+  await slammed;
   r.fake.events.off('connection', slam);
-  const gaps = at.slice(1).map((x, i) => x - at[i]!);
-  assert.ok(at.length >= 4 && at.length <= 12, `${at.length} attempts in 2 s`);
-  assert.ok(gaps.at(-1)! >= 200, `last gap ${gaps.at(-1)} (cap 400, jitter ≥ half)`);
-  assert.ok(gaps.at(-1)! > gaps[0]!, `gaps grow: ${gaps.join(',')}`);
-  await waitFor(r.shard, 'ready');
-  const before = Date.now();
+  await ready;
+  assert.deepEqual(scheduled(), [25, 50, 100, 200, 200, 200], 'doubling from backoffBaseMs 50 up to backoffMaxMs 400');
   const next = firstFrameOfNextConnection(r);
   r.fake.gateway.closeAll(4000);
   await next;
-  assert.ok(Date.now() - before < 150, 'after READY the first retry is short again');
+  assert.deepEqual(scheduled().slice(6), [25], 'after READY the first retry is short again');
   assert.equal(r.maxLiveSockets, 1);
 });
 

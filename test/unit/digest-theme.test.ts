@@ -22,7 +22,7 @@ async function endpoint(t: TestContext, handle: (req: IncomingMessage, body: str
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => { server.closeAllConnections(); return new Promise<void>((r) => server.close(() => r())); });
-  const llm: LlmSettings = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`, key: 'sk-unit', model: 'm1', timeoutMs: 300 };
+  const llm: LlmSettings = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`, key: 'sk-unit', model: 'm1', timeoutMs: 10_000 }; // real-clock tests must never reach it; the timeout tests drive a manual clock
   return { llm, bodies, events };
 }
 
