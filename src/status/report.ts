@@ -27,6 +27,12 @@ export interface StatusReport {
   outstanding?: OutstandingDigest[];
   /** DIGEST_CATCHUP_WEEKS, for the advice on windows outside the look-back. */
   catchUpWeeks?: number;
+  /**
+   * When ShipTrack was installed: the first migration's applied_at (see installedAt below). A
+   * digest window that ended before it could not have run and is never reported missing.
+   * Absent or null: unknown, every window is judged.
+   */
+  installedAt?: Date | null;
 }
 export interface Verdict { ok: boolean; problems: string[] }
 
@@ -53,15 +59,33 @@ export async function collectStatus(
   const next = nextDigestRun(now);
   const weekStart = new Date(next.getTime() - WEEK_MS);
   const catchUpWeeks = options.catchUpWeeks ?? 4;
-  const [worker, reactions, digest, count, webHealth] = await Promise.all([
+  const [worker, reactions, digest, count, webHealth, installed] = await Promise.all([
     readWorkerStatus(db),
     reactionCounts(db),
     listWindows(db),
     db.query<{ n: number }>('SELECT count(*)::int AS n FROM launches WHERE deleted_at IS NULL AND created_at >= $1', [weekStart]),
     web().catch((err: Error) => ({ ok: false, detail: err.message })),
+    installedAt(db),
   ]);
   return { now, worker, reactions, web: webHealth, lastDigest: digest.at(-1), nextDigestAt: next, launchesThisWeek: count.rows[0]?.n ?? 0,
-    outstanding: outstandingDigests(digest, now, catchUpWeeks), catchUpWeeks };
+    outstanding: outstandingDigests(digest, now, catchUpWeeks).filter((o) => windowEndedAfter(o.windowEnd, installed)), catchUpWeeks, installedAt: installed };
+}
+
+/**
+ * When this installation began: the first migration's applied_at. It is written once, by the very
+ * first `shiptrack migrate` (before any worker or digest could run), never updated, and survives a
+ * pg_dump/restore. The alternatives are worse: worker_status.started_at is rewritten whenever
+ * another instance takes over, and launches.created_at is Discord's time (the first start
+ * back-fills posts from before the installation).
+ */
+export async function installedAt(db: Queryable): Promise<Date | null> {
+  const { rows } = await db.query<{ at: Date | null }>('SELECT min(applied_at) AS at FROM schema_migrations');
+  return rows[0]?.at ? new Date(rows[0].at) : null;
+}
+
+/** A window could have been digested only if it ended after the installation (unknown: assume so). */
+function windowEndedAfter(windowEnd: Date, installed: Date | null | undefined): boolean {
+  return !installed || new Date(windowEnd).getTime() > new Date(installed).getTime();
 }
 
 /** Every row still posting, and every missed window the next timer run would post late, oldest first. */
@@ -110,7 +134,9 @@ export function assess(r: StatusReport, opts: AssessOptions = {}): Verdict {
   if (d && d.status === 'posting') {
     // Listed above when `outstanding` was collected.
     if (!r.outstanding) problems.push(`digest ${d.isoWeek} is stuck half-posted (${d.posted}/${d.parts} parts); run the digest again to finish it`);
-  } else if (r.now.getTime() - lastRun.getTime() > graceMs && (!d || new Date(d.windowEnd).getTime() < lastRun.getTime())) {
+  } else if (r.now.getTime() - lastRun.getTime() > graceMs && (!d || new Date(d.windowEnd).getTime() < lastRun.getTime())
+    && windowEndedAfter(lastRun, r.installedAt)) {
+    // A window that ended before the installation (installed on a Wednesday: last Monday's) could not have run.
     problems.push(`no digest for the window ending ${lastRun.toISOString()} (did shiptrack-digest.timer run?)`);
   }
   return { ok: problems.length === 0, problems };
@@ -132,7 +158,7 @@ export function formatStatus(r: StatusReport, v: Verdict): string {
     ...(w?.ingestQueueDepth != null ? [`          ingest: ${w.ingestQueueDepth} waiting${w.ingestOldestPendingAt ? `, oldest since ${iso(w.ingestOldestPendingAt)}` : ''}, last handled ${iso(w.ingestLastHandledAt)}`] : []),
     ...(r.reactions ? [`          reactions: ${r.reactions.owed} owed, ${r.reactions.refused} refused by Discord (not retried)`] : []),
     `web:      ${r.web.ok ? 'ok' : 'FAILING'} ${r.web.detail}`,
-    `digest:   ${r.lastDigest ? `${r.lastDigest.isoWeek} ${r.lastDigest.status}, ${r.lastDigest.launchCount} launches, ${r.lastDigest.posted}/${r.lastDigest.parts} parts posted, finished ${iso(r.lastDigest.finishedAt)}` : 'none posted yet'}`,
+    `digest:   ${r.lastDigest ? `${r.lastDigest.isoWeek} ${r.lastDigest.status}, ${r.lastDigest.launchCount} launches, ${r.lastDigest.posted}/${r.lastDigest.parts} parts posted, finished ${iso(r.lastDigest.finishedAt)}` : `none posted yet${r.installedAt ? ` (installed ${iso(r.installedAt)})` : ''}`}`,
     `          next run ${iso(r.nextDigestAt)}`,
     `launches: ${r.launchesThisWeek} since ${iso(new Date(r.nextDigestAt.getTime() - WEEK_MS))}`,
     v.ok ? 'status:   OK' : `status:   PROBLEM\n${v.problems.map((p) => `  - ${p}`).join('\n')}`,
