@@ -269,7 +269,11 @@ export function createWorker(deps: WorkerDeps): Worker {
         return handled;
       },
       clock, log: gwLog, timing: timing.gateway,
-      ...(timing.identifySpacingMs !== undefined ? { identifyLimiter: new IdentifyLimiter({ clock, log: gwLog, spacingMs: timing.identifySpacingMs }) } : {}),
+      identifyLimiter: new IdentifyLimiter({
+        clock, log: gwLog, ...(timing.identifySpacingMs !== undefined ? { spacingMs: timing.identifySpacingMs } : {}),
+        // Waiting out a used-up daily quota is progress, however long (the watchdog must not restart us for it).
+        onQuotaWait: (untilMs) => liveness.gatewayWaitsUntil(untilMs),
+      }),
     });
     shard = gw;
     gw.on('attempt', () => {

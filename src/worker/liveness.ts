@@ -34,6 +34,12 @@ export class Liveness {
   /** The gateway did something a live reconnect loop does: a heartbeat ACK, READY/RESUMED, a connection attempt. */
   gatewayProgressed(): void { this.gatewayProgressAt = this.o.clock.now(); }
 
+  /**
+   * The gateway waits, by design, until `untilMs` (the daily IDENTIFY quota is used up and resets
+   * then): progress is not expected before it, and the stall limit counts from it.
+   */
+  gatewayWaitsUntil(untilMs: number): void { this.gatewayProgressAt = Math.max(this.gatewayProgressAt, untilMs); }
+
   /** Why the process is not healthy now, or undefined when it is. */
   problem(): string | undefined {
     const now = this.o.clock.now();

@@ -155,3 +155,18 @@ test('issue 13: the watchdog verdict: healthy through an outage while attempts c
   assert.equal(live.check(), false, 'no database answer for 75 s');
   assert.match(lines.filter((l) => l.includes('watchdog.withheld')).at(-1)!, /reason="database has not answered for 75000 ms"/);
 });
+
+test('issue 13: waiting out a used-up daily IDENTIFY quota (hours) keeps the watchdog fed; the stall limit counts from the reset', () => {
+  const clock = new ManualClock();
+  const { log, lines } = capturingLogger();
+  const live = new Liveness({ clock, log, dbStaleMs: 60_000, gatewayStallMs: 123_000 });
+  live.gatewayWaitsUntil(clock.now() + 3 * 3_600_000);
+  for (let s = 15; s <= 3 * 3600 + 120; s += 15) {
+    clock.advance(15_000);
+    live.dbAnswered();
+    assert.equal(live.check(), true, `healthy ${s} s into the quota wait`);
+  }
+  clock.advance(15_000); live.dbAnswered();
+  assert.equal(live.check(), false, 'no attempt 135 s after the quota reset');
+  assert.equal(lines.filter((l) => l.includes('watchdog.withheld')).length, 1);
+});

@@ -60,3 +60,14 @@ test('an aborted wait rejects and leaves no timer behind', async () => {
   await assert.rejects(p, /stop/);
   assert.equal(clock.pending(), 0);
 });
+
+test('a used-up quota is announced with the time the wait ends (onQuotaWait), before sleeping', async () => {
+  const clock = new ManualClock();
+  const waits: number[] = [];
+  const lim = new IdentifyLimiter({ clock, onQuotaWait: (until) => waits.push(until) });
+  const t0 = clock.now();
+  void lim.acquire(limit({ remaining: 0, reset_after: 3_600_000 }), 0);
+  assert.deepEqual(waits, [t0 + 3_600_000]);
+  void lim.acquire(limit({ remaining: 5 }), 0);
+  assert.equal(waits.length, 1, 'no announcement when IDENTIFY may go');
+});

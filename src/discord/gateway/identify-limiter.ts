@@ -12,6 +12,11 @@ export interface IdentifyLimiterOptions {
   log?: Logger;
   /** Spacing per bucket; Discord's window is 5 s, the extra 500 ms absorbs network jitter. */
   spacingMs?: number;
+  /**
+   * Told before the limiter sleeps until the daily quota resets (`untilMs` on the clock): a wait of
+   * up to 24 h that is the reconnect loop doing its job, not a stalled one (src/worker/liveness.ts).
+   */
+  onQuotaWait?: (untilMs: number) => void;
 }
 
 export type AcquireResult = 'go' | 'quota-reset';
@@ -20,6 +25,7 @@ export class IdentifyLimiter {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly spacingMs: number;
+  private readonly onQuotaWait: ((untilMs: number) => void) | undefined;
   private readonly lastAt = new Map<number, number>();
   /** One queue per bucket: shards of one bucket take their turn in call order. */
   private readonly turns = new Map<number, SerialQueue>();
@@ -28,6 +34,7 @@ export class IdentifyLimiter {
     this.clock = opts.clock;
     this.log = opts.log ?? silentLogger;
     this.spacingMs = opts.spacingMs ?? 5500;
+    this.onQuotaWait = opts.onQuotaWait;
   }
 
   /**
@@ -39,6 +46,7 @@ export class IdentifyLimiter {
     if (limit.remaining <= 0) {
       const waitMs = Math.max(1000, limit.reset_after);
       this.log.warn('gateway.identify_quota_exhausted', { total: limit.total, resetAfterMs: limit.reset_after, waitMs });
+      this.onQuotaWait?.(this.clock.now() + waitMs);
       await sleep(waitMs, this.clock, signal);
       return 'quota-reset';
     }
