@@ -8,7 +8,11 @@ import { windowsToCatchUp } from '../digest/catch-up.js';
 import { windowEndingAt } from '../digest/window.js';
 import { reactionCounts, type ReactionCounts } from '../db/launches.js';
 
-export interface DigestSummary { isoWeek: string; windowStart: Date; windowEnd: Date; status: string; launchCount: number; parts: number; posted: number; finishedAt: Date | null }
+/**
+ * `launchCount` is what the digest listed: its own week's launches plus launches logged late from
+ * earlier weeks ("Logged late, from earlier weeks:"); `lateCount` is how many of them were late.
+ */
+export interface DigestSummary { isoWeek: string; windowStart: Date; windowEnd: Date; status: string; launchCount: number; lateCount?: number; parts: number; posted: number; finishedAt: Date | null }
 /**
  * A window that is not finished: `unfinished` (a row still posting, any age) or `missed` (no row,
  * within the look-back; src/digest/catch-up.ts). `inLookback`: the next timer run handles it.
@@ -67,7 +71,9 @@ export async function collectStatus(
     web().catch((err: Error) => ({ ok: false, detail: err.message })),
     installedAt(db),
   ]);
-  return { now, worker, reactions, web: webHealth, lastDigest: digest.at(-1), nextDigestAt: next, launchesThisWeek: count.rows[0]?.n ?? 0,
+  const last = digest.at(-1);
+  const lastDigest = last ? { ...last, lateCount: await lateLaunchesCarried(db, last.windowStart) } : undefined;
+  return { now, worker, reactions, web: webHealth, lastDigest, nextDigestAt: next, launchesThisWeek: count.rows[0]?.n ?? 0,
     outstanding: outstandingDigests(digest, now, catchUpWeeks).filter((o) => windowEndedAfter(o.windowEnd, installed)), catchUpWeeks, installedAt: installed };
 }
 
@@ -81,6 +87,15 @@ export async function collectStatus(
 export async function installedAt(db: Queryable): Promise<Date | null> {
   const { rows } = await db.query<{ at: Date | null }>('SELECT min(applied_at) AS at FROM schema_migrations');
   return rows[0]?.at ? new Date(rows[0].at) : null;
+}
+
+/**
+ * How many launches the digest of the window starting at `windowStart` carried from earlier weeks
+ * (launches.digest_window_start, sql/0006). Deleted ones count too: launch_count was frozen with them.
+ */
+export async function lateLaunchesCarried(db: Queryable, windowStart: Date): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM launches WHERE digest_window_start = $1 AND created_at < $1', [windowStart]);
+  return rows[0]?.n ?? 0;
 }
 
 /** A window could have been digested only if it ended after the installation (unknown: assume so). */
@@ -102,9 +117,21 @@ export function outstandingDigests(digests: readonly DigestSummary[], now: Date,
   return [...unfinished, ...missed].sort((a, b) => a.windowEnd.getTime() - b.windowEnd.getTime());
 }
 
+/** The checks `status` makes, in the order their problems are listed. */
+export const CHECKS = ['worker', 'ingest', 'web', 'digest'] as const;
+export type CheckName = (typeof CHECKS)[number];
+
 /** What is wrong, in words a sysadmin can act on. Empty = healthy. */
 export function assess(r: StatusReport, opts: AssessOptions = {}): Verdict {
-  const problems: string[] = [];
+  const byCheck = assessChecks(r, opts);
+  const problems = CHECKS.flatMap((c) => byCheck[c]);
+  return { ok: problems.length === 0, problems };
+}
+
+/** The problems of each check (assess lists them all, in CHECKS order). */
+export function assessChecks(r: StatusReport, opts: AssessOptions = {}): Record<CheckName, string[]> {
+  const out: Record<CheckName, string[]> = { worker: [], ingest: [], web: [], digest: [] };
+  let problems = out.worker;
   const w = r.worker;
   if (!w) problems.push('worker has never reported (is shiptrack-worker running?)');
   else {
@@ -113,12 +140,14 @@ export function assess(r: StatusReport, opts: AssessOptions = {}): Verdict {
     else if (w.state === 'standby') { /* a standby is fine only if another holds the gateway; the row would say ready then */ problems.push('worker is in standby: no instance holds the gateway'); }
     else if (discordDown(w)) problems.push(`Discord unreachable since ${iso(w.gatewayDownSince)} (${Math.round((r.now.getTime() - new Date(w.gatewayDownSince!).getTime()) / 1000)} s, ${w.gatewayAttempts ?? 0} connection attempts; gateway state ${w.state}${w.detail ? ` (${w.detail})` : ''}); the worker is healthy and keeps retrying with backoff`);
     else if (w.state !== 'ready') problems.push(`worker gateway state is ${w.state}${w.detail ? ` (${w.detail})` : ''}`);
+    problems = out.ingest;
     const lagMs = w.ingestOldestPendingAt ? r.now.getTime() - new Date(w.ingestOldestPendingAt).getTime() : 0;
     if (age <= WORKER_STALE_MS && lagMs > (opts.maxIngestLagMs ?? INGEST_LAG_MS)) {
       problems.push(`worker ingest is stuck: the oldest of ${w.ingestQueueDepth ?? '?'} unhandled events arrived ${Math.round(lagMs / 1000)} s ago, last handled ${iso(w.ingestLastHandledAt)} (database blocked or slow? see journalctl -u shiptrack-worker)`);
     }
   }
-  if (!r.web.ok) problems.push(`web service unhealthy: ${r.web.detail}`);
+  if (!r.web.ok) out.web.push(`web service unhealthy: ${r.web.detail}`);
+  problems = out.digest;
   const lastRun = new Date(r.nextDigestAt.getTime() - WEEK_MS);
   const graceMs = 3600_000;
   const d = r.lastDigest;
@@ -139,15 +168,21 @@ export function assess(r: StatusReport, opts: AssessOptions = {}): Verdict {
     // A window that ended before the installation (installed on a Wednesday: last Monday's) could not have run.
     problems.push(`no digest for the window ending ${lastRun.toISOString()} (did shiptrack-digest.timer run?)`);
   }
-  return { ok: problems.length === 0, problems };
+  return out;
 }
 
 /** The worker is alive but has no gateway connection (sql/0007): the row carries since when. */
-function discordDown(w: WorkerStatusRow): boolean {
+export function discordDown(w: WorkerStatusRow): boolean {
   return !!w.gatewayDownSince && w.state !== 'ready' && w.state !== 'stopped' && w.state !== 'fatal' && w.state !== 'conflict' && w.state !== 'standby';
 }
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString().replace('.000Z', 'Z') : 'never');
+
+/** "N launches", and how many of them were logged late from earlier weeks when any were. */
+function launchWords(d: DigestSummary): string {
+  const n = `${d.launchCount} launch${d.launchCount === 1 ? '' : 'es'}`;
+  return d.lateCount ? `${n} (incl. ${d.lateCount} logged late from earlier weeks)` : n;
+}
 
 export function formatStatus(r: StatusReport, v: Verdict): string {
   const w = r.worker;
@@ -158,7 +193,7 @@ export function formatStatus(r: StatusReport, v: Verdict): string {
     ...(w?.ingestQueueDepth != null ? [`          ingest: ${w.ingestQueueDepth} waiting${w.ingestOldestPendingAt ? `, oldest since ${iso(w.ingestOldestPendingAt)}` : ''}, last handled ${iso(w.ingestLastHandledAt)}`] : []),
     ...(r.reactions ? [`          reactions: ${r.reactions.owed} owed, ${r.reactions.refused} refused by Discord (not retried)`] : []),
     `web:      ${r.web.ok ? 'ok' : 'FAILING'} ${r.web.detail}`,
-    `digest:   ${r.lastDigest ? `${r.lastDigest.isoWeek} ${r.lastDigest.status}, ${r.lastDigest.launchCount} launches, ${r.lastDigest.posted}/${r.lastDigest.parts} parts posted, finished ${iso(r.lastDigest.finishedAt)}` : `none posted yet${r.installedAt ? ` (installed ${iso(r.installedAt)})` : ''}`}`,
+    `digest:   ${r.lastDigest ? `${r.lastDigest.isoWeek} ${r.lastDigest.status}, ${launchWords(r.lastDigest)}, ${r.lastDigest.posted}/${r.lastDigest.parts} parts posted, finished ${iso(r.lastDigest.finishedAt)}` : `none posted yet${r.installedAt ? ` (installed ${iso(r.installedAt)})` : ''}`}`,
     `          next run ${iso(r.nextDigestAt)}`,
     `launches: ${r.launchesThisWeek} since ${iso(new Date(r.nextDigestAt.getTime() - WEEK_MS))}`,
     v.ok ? 'status:   OK' : `status:   PROBLEM\n${v.problems.map((p) => `  - ${p}`).join('\n')}`,
