@@ -48,13 +48,18 @@ export interface WorkerStatus {
   /** Without a gateway connection since (sql/0007; null while connected), and connection attempts made since. */
   gatewayDownSince?: Date | null;
   gatewayAttempts?: number | null;
+  /**
+   * What makes the configured channel unusable (sql/0008): null when the worker found it usable;
+   * undefined (not checked yet, e.g. before the first GUILD_CREATE) keeps what the row holds.
+   */
+  channelProblem?: string | null;
 }
 
 export async function writeWorkerStatus(db: Queryable, s: WorkerStatus, shardId = 0): Promise<void> {
   await db.query(
     `INSERT INTO worker_status (shard_id, instance, state, detail, last_event_at, last_ack_latency_ms, last_ack_at,
-                                ingest_queue_depth, ingest_oldest_pending_at, ingest_last_handled_at, gateway_down_since, gateway_attempts, started_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), now())
+                                ingest_queue_depth, ingest_oldest_pending_at, ingest_last_handled_at, gateway_down_since, gateway_attempts, channel_problem, started_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), now())
      ON CONFLICT (shard_id) DO UPDATE SET
        started_at = CASE WHEN worker_status.instance = EXCLUDED.instance THEN worker_status.started_at ELSE now() END,
        instance = $2, state = $3, detail = $4,
@@ -63,9 +68,11 @@ export async function writeWorkerStatus(db: Queryable, s: WorkerStatus, shardId 
        last_ack_at = COALESCE($7, worker_status.last_ack_at),
        ingest_queue_depth = $8, ingest_oldest_pending_at = $9,
        ingest_last_handled_at = COALESCE($10, worker_status.ingest_last_handled_at),
-       gateway_down_since = $11, gateway_attempts = $12, updated_at = now()`,
+       gateway_down_since = $11, gateway_attempts = $12,
+       channel_problem = CASE WHEN $14::boolean THEN $13 ELSE worker_status.channel_problem END, updated_at = now()`,
     [shardId, s.instance, s.state, s.detail ?? null, s.lastEventAt ?? null, s.lastAckLatencyMs ?? null, s.lastAckAt ?? null,
-      s.ingestQueueDepth ?? null, s.ingestOldestPendingAt ?? null, s.ingestLastHandledAt ?? null, s.gatewayDownSince ?? null, s.gatewayAttempts ?? null]);
+      s.ingestQueueDepth ?? null, s.ingestOldestPendingAt ?? null, s.ingestLastHandledAt ?? null, s.gatewayDownSince ?? null, s.gatewayAttempts ?? null,
+      s.channelProblem ?? null, s.channelProblem !== undefined]);
 }
 
 export interface WorkerStatusRow extends WorkerStatus { startedAt: Date; updatedAt: Date }
@@ -75,7 +82,7 @@ export async function readWorkerStatus(db: Queryable, shardId = 0): Promise<Work
     `SELECT instance, state, detail, last_event_at AS "lastEventAt", last_ack_latency_ms AS "lastAckLatencyMs",
             last_ack_at AS "lastAckAt", ingest_queue_depth AS "ingestQueueDepth", ingest_oldest_pending_at AS "ingestOldestPendingAt",
             ingest_last_handled_at AS "ingestLastHandledAt", gateway_down_since AS "gatewayDownSince",
-            gateway_attempts AS "gatewayAttempts", started_at AS "startedAt", updated_at AS "updatedAt"
+            gateway_attempts AS "gatewayAttempts", channel_problem AS "channelProblem", started_at AS "startedAt", updated_at AS "updatedAt"
      FROM worker_status WHERE shard_id = $1`, [shardId]);
   return rows[0];
 }

@@ -2,7 +2,7 @@
 // what GUILD_CREATE extends. https://discord.com/developers/docs/resources/guild#guild-object
 import {
   GuildDefaultMessageNotifications, GuildExplicitContentFilter, GuildMFALevel, GuildNSFWLevel, GuildPremiumTier,
-  GuildVerificationLevel, Locale, type APIGuild, type GuildHubType, type GuildSystemChannelFlags, type RoleFlags,
+  GuildVerificationLevel, Locale, type APIGuild, type GuildHubType, type GuildSystemChannelFlags,
 } from 'discord-api-types/v10';
 import type { World } from './world.js';
 
@@ -15,8 +15,7 @@ export function apiGuild(w: World): APIGuild {
     verification_level: GuildVerificationLevel.None, default_message_notifications: GuildDefaultMessageNotifications.OnlyMentions,
     explicit_content_filter: GuildExplicitContentFilter.Disabled, mfa_level: GuildMFALevel.None, nsfw_level: GuildNSFWLevel.Default,
     premium_tier: GuildPremiumTier.None, premium_subscription_count: 0, premium_progress_bar_enabled: false, preferred_locale: Locale.EnglishUS,
-    roles: [{ id: w.everyoneRoleId, name: '@everyone', color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
-      hoist: false, icon: null, unicode_emoji: null, position: 0, permissions: '2248473465835073', managed: false, mentionable: false, flags: 0 as RoleFlags }],
+    roles: [...w.roles.values()].map((r) => w.apiRole(r)),
     emojis: [], stickers: [], features: [], application_id: null, system_channel_id: null, system_channel_flags: 0 as GuildSystemChannelFlags,
     rules_channel_id: null, public_updates_channel_id: null, safety_alerts_channel_id: null, vanity_url_code: null, hub_type: null as GuildHubType | null,
     incidents_data: null, max_members: 500000, max_video_channel_users: 25,

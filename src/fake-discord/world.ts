@@ -6,7 +6,7 @@ import {
   ChannelType, GatewayDispatchEvents, MessageReferenceType, MessageType,
   type APIGuildMember, type APIGuildMemberNoUser, type APIMessage, type APIUser, type APIUserWithMember,
   type APIGuildTextChannel, type GatewayMessageCreateDispatchData, type MessageFlags,
-  type ChannelFlags, type UserFlags, type GuildMemberFlags,
+  type ChannelFlags, type UserFlags, type GuildMemberFlags, type APIOverwrite, type APIRole, type RoleFlags,
 } from 'discord-api-types/v10';
 import type { Clock } from '../clock.js';
 import { SnowflakeGenerator, compareSnowflakes } from './snowflake.js';
@@ -14,6 +14,10 @@ import { defaultApplicationFlags, withCommandBadge } from './app-flags.js';
 
 export interface WorldUser { id: string; username: string; globalName: string; bot: boolean; joinedAt: string; roles: string[]; nick: string | null }
 export type GuildTextChannel = APIGuildTextChannel<ChannelType.GuildText>;
+/** A guild role as the fake keeps it: `permissions` is the decimal bit string Discord sends. */
+export interface WorldRole { id: string; name: string; permissions: string; position: number; managed: boolean }
+/** What @everyone may do in a new guild (Discord's default for a new server). */
+export const DEFAULT_EVERYONE_PERMISSIONS = '2248473465835073';
 export interface AllowedMentions { parse?: string[]; users?: string[]; roles?: string[]; replied_user?: boolean }
 /** What the bot sent besides the message itself (Discord does not echo these back). */
 export interface SentMeta { allowedMentions?: AllowedMentions; flags?: number; nonce?: string | number; enforceNonce?: boolean }
@@ -42,6 +46,10 @@ export class World {
   readonly botToken: string;
   readonly everyoneRoleId: string;
   readonly channels = new Map<string, GuildTextChannel>();
+  /** @everyone first (its id is the guild's), then the bot's managed role, then any added. */
+  readonly roles = new Map<string, WorldRole>();
+  /** The bot's own managed role (Discord creates one when a bot with permissions joins): no permissions of its own by default. */
+  readonly botRoleId: string;
   readonly users = new Map<string, WorldUser>();
   readonly botMessageIds = new Set<string>();
   readonly sentMeta = new Map<string, SentMeta>();
@@ -67,6 +75,55 @@ export class World {
     this.addUser('ShipTrack', true, this.botUserId);
     for (const name of ['i-shipped', 'announcements', 'general']) this.addChannel(name);
     for (const name of ['ada', 'grace', 'linus']) this.addUser(name, false);
+    this.roles.set(this.everyoneRoleId, { id: this.everyoneRoleId, name: '@everyone', permissions: DEFAULT_EVERYONE_PERMISSIONS, position: 0, managed: false });
+    this.botRoleId = this.addRole('ShipTrack', '0', { managed: true }).id;
+    this.users.get(this.botUserId)!.roles.push(this.botRoleId);
+  }
+
+  /** Adds a role and dispatches GUILD_ROLE_CREATE. */
+  addRole(name: string, permissions: string | bigint = '0', opts: { managed?: boolean } = {}): WorldRole {
+    const r: WorldRole = { id: this.ids.next(), name, permissions: String(permissions), position: this.roles.size, managed: opts.managed ?? false };
+    this.roles.set(r.id, r);
+    this.emit(GatewayDispatchEvents.GuildRoleCreate, { guild_id: this.guildId, role: this.apiRole(r) });
+    return r;
+  }
+
+  apiRole(r: WorldRole): APIRole {
+    return { id: r.id, name: r.name, color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+      hoist: false, icon: null, unicode_emoji: null, position: r.position, permissions: r.permissions, managed: r.managed, mentionable: false, flags: 0 as RoleFlags };
+  }
+
+  /** Changes a role's permissions (the @everyone role's id is the guild's) and dispatches GUILD_ROLE_UPDATE. */
+  setRolePermissions(roleId: string, permissions: string | bigint): void {
+    const r = this.roles.get(roleId);
+    if (!r) throw new Error(`unknown role ${roleId}`);
+    r.permissions = String(permissions);
+    this.emit(GatewayDispatchEvents.GuildRoleUpdate, { guild_id: this.guildId, role: this.apiRole(r) });
+  }
+
+  /** Replaces a member's roles and dispatches GUILD_MEMBER_UPDATE (Discord sends it for the bot's own member without GUILD_MEMBERS). */
+  setMemberRoles(userId: string, roleIds: string[]): void {
+    const u = this.users.get(userId);
+    if (!u) throw new Error(`unknown user ${userId}`);
+    u.roles = [...roleIds];
+    this.emit(GatewayDispatchEvents.GuildMemberUpdate, { guild_id: this.guildId, ...this.member(u) });
+  }
+
+  /** Removes a channel (and its messages) and dispatches CHANNEL_DELETE. */
+  deleteChannel(channelId: string): void {
+    const ch = this.channels.get(channelId);
+    if (!ch) throw new Error(`unknown channel ${channelId}`);
+    this.channels.delete(channelId);
+    this.messagesByChannel.delete(channelId);
+    this.emit(GatewayDispatchEvents.ChannelDelete, { ...ch });
+  }
+
+  /** Replaces a channel's permission overwrites and dispatches CHANNEL_UPDATE. */
+  setPermissionOverwrites(channelId: string, overwrites: APIOverwrite[]): void {
+    const ch = this.channels.get(channelId);
+    if (!ch) throw new Error(`unknown channel ${channelId}`);
+    ch.permission_overwrites = overwrites.map((o) => ({ ...o }));
+    this.emit(GatewayDispatchEvents.ChannelUpdate, { ...ch });
   }
 
   /** The one source of READY's `application.flags` and GET /applications/@me's `flags`. */

@@ -1,7 +1,7 @@
 // Owns the worker_status row while this process holds the gateway: written on every state change
 // and at most every ~15 s with the last event time, heartbeat ACK latency, the ingest's lag
 // (queue depth, oldest unhandled event, last handled) and since when the gateway has been
-// unreachable (with the connection attempts made since), so `shiptrack status` can tell a healthy
+// unreachable (with the connection attempts made since) and what makes the channel unusable, so `shiptrack status` can tell a healthy
 // worker from a wedged one and a Discord outage from either; the ingest.lagging warning when the
 // oldest unhandled event gets old, and gateway.unreachable when Discord has been out of reach for
 // long (once per escalation: after 1, 2, 4, … minutes, then hourly). Does not decide states (the
@@ -54,6 +54,8 @@ export class StatusReporter {
   private lagging = false;
   private downSince: number | undefined;
   private attempts = 0;
+  /** What makes the channel unusable (null: usable; undefined: not checked yet, the row keeps its value). */
+  private channelProblem: string | null | undefined;
   /** Outage age at which the next gateway.unreachable goes out. */
   private nextUnreachableWarnMs: number;
   /** A write queued behind the one in flight: it takes its snapshot when it runs, so one is enough. */
@@ -84,6 +86,15 @@ export class StatusReporter {
     this.noteState(state);
     return this.write();
   }
+
+  /** The channel check's verdict (null: usable): written now when it changed. */
+  setChannelProblem(problem: string | null): Promise<void> {
+    if (problem === this.channelProblem) return this.writes.idle;
+    this.channelProblem = problem;
+    return this.write();
+  }
+
+  get currentChannelProblem(): string | null | undefined { return this.channelProblem; }
 
   /** The gateway started a connection attempt (counted while out of reach; written with the next write). */
   noteAttempt(): void {
@@ -177,6 +188,7 @@ export class StatusReporter {
         lastEventAt: this.o.lastEventAt() ?? null, lastAckLatencyMs: this.ackLatencyMs ?? null, lastAckAt: this.ackAt ?? null,
         ingestQueueDepth: lag?.depth ?? null, ingestOldestPendingAt: lag?.oldestPendingAt ?? null, ingestLastHandledAt: lag?.lastHandledAt ?? null,
         gatewayDownSince: this.downSince === undefined ? null : new Date(this.downSince), gatewayAttempts: this.downSince === undefined ? null : this.attempts,
+        channelProblem: this.channelProblem,
       });
     }).then(
       () => { if (this.failing) this.o.log.info('status.write_recovered'); this.failing = false; this.o.onWriteOk?.(); },

@@ -197,7 +197,8 @@ test('lookups: GET /users/{id}, /guilds/{id}, /guilds/{id}/members/{id} in Disco
     'public_updates_channel_id', 'roles', 'rules_channel_id', 'safety_alerts_channel_id', 'splash', 'stickers', 'system_channel_flags', 'system_channel_id',
     'vanity_url_code', 'verification_level']);
   assert.equal(guild.body.id, fake.guildId);
-  assert.deepEqual(guild.body.roles.map((r: { id: string; name: string }) => [r.id, r.name]), [[fake.guildId, '@everyone']]);
+  assert.deepEqual(guild.body.roles.map((r: { id: string; name: string }) => [r.id, r.name]), [[fake.guildId, '@everyone'], [fake.world.botRoleId, 'ShipTrack']],
+    '@everyone (id = the guild\'s), then the bot\'s managed role');
   const unknownGuild = await call('GET', `/guilds/${nobody}`);
   assert.deepEqual([unknownGuild.status, unknownGuild.body], [404, { message: 'Unknown Guild', code: 10004 }]);
 
