@@ -16,7 +16,7 @@ export interface StatusJson {
     instance: string; state: string; detail: string | null; startedAt: Iso; reportedAt: Iso; reportAgeSeconds: number;
     lastEventAt: Iso; lastAckAt: Iso; lastAckLatencyMs: number | null;
     /** Set while the worker runs but has no gateway connection; null when connected. */
-    discordUnreachableSince: Iso; connectionAttempts: number | null;
+    discordUnreachableSince: Iso; connectionAttempts: number | null; channelProblem: string | null;
     ingest: { waiting: number | null; oldestPendingAt: Iso; lagSeconds: number; lastHandledAt: Iso };
   };
   reactions: null | { owed: number; refused: number };
@@ -66,6 +66,7 @@ export function statusJson(r: StatusReport, opts: AssessOptions = {}): StatusJso
       reportAgeSeconds: seconds(r.now.getTime() - new Date(w.updatedAt).getTime()),
       lastEventAt: iso(w.lastEventAt), lastAckAt: iso(w.lastAckAt), lastAckLatencyMs: w.lastAckLatencyMs ?? null,
       discordUnreachableSince: down ? iso(w.gatewayDownSince) : null, connectionAttempts: down ? (w.gatewayAttempts ?? 0) : null,
+      channelProblem: w.channelProblem ?? null,
       ingest: { waiting: w.ingestQueueDepth ?? null, oldestPendingAt: iso(w.ingestOldestPendingAt), lagSeconds: seconds(lagMs), lastHandledAt: iso(w.ingestLastHandledAt) },
     } : null,
     reactions: r.reactions ? { owed: r.reactions.owed, refused: r.reactions.refused } : null,

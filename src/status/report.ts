@@ -140,6 +140,8 @@ export function assessChecks(r: StatusReport, opts: AssessOptions = {}): Record<
     else if (w.state === 'standby') { /* a standby is fine only if another holds the gateway; the row would say ready then */ problems.push('worker is in standby: no instance holds the gateway'); }
     else if (discordDown(w)) problems.push(`Discord unreachable since ${iso(w.gatewayDownSince)} (${Math.round((r.now.getTime() - new Date(w.gatewayDownSince!).getTime()) / 1000)} s, ${w.gatewayAttempts ?? 0} connection attempts; gateway state ${w.state}${w.detail ? ` (${w.detail})` : ''}); the worker is healthy and keeps retrying with backoff`);
     else if (w.state !== 'ready') problems.push(`worker gateway state is ${w.state}${w.detail ? ` (${w.detail})` : ''}`);
+    // What the worker found wrong with #i-shipped (missing, not a text channel, or permissions), with its fix.
+    if (w.channelProblem) problems.push(w.channelProblem);
     problems = out.ingest;
     const lagMs = w.ingestOldestPendingAt ? r.now.getTime() - new Date(w.ingestOldestPendingAt).getTime() : 0;
     if (age <= WORKER_STALE_MS && lagMs > (opts.maxIngestLagMs ?? INGEST_LAG_MS)) {

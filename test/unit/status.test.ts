@@ -33,6 +33,7 @@ test('each failure is named', () => {
     [{ worker: { ...healthy.worker!, updatedAt: new Date(now.getTime() - 600_000) } }, /worker status is 600 s old/],
     [{ worker: { ...healthy.worker!, state: 'resuming', detail: 'close 4000' } }, /gateway state is resuming \(close 4000\)/],
     [{ web: { ok: false, detail: 'ECONNREFUSED' } }, /web service unhealthy: ECONNREFUSED/],
+    [{ worker: { ...healthy.worker!, channelProblem: '#i-shipped (1210000000000000003): the bot lacks ADD_REACTIONS: allow Add Reactions …' } }, /^#i-shipped \(1210000000000000003\): the bot lacks ADD_REACTIONS/],
     [{ lastDigest: { ...healthy.lastDigest!, status: 'posting', parts: 3, posted: 1 } }, /stuck half-posted \(1\/3 parts\)/],
     [{ lastDigest: { ...healthy.lastDigest!, windowEnd: new Date('2026-11-23T09:00:00Z') } }, /no digest for the window ending 2026-11-30T09:00:00.000Z/],
   ];
@@ -74,7 +75,7 @@ test('issue 15: --json carries the verdict, each check and the report', () => {
     worker: {
       instance: 'vps:1', state: 'ready', detail: null, startedAt: '2026-12-02T12:00:00.000Z', reportedAt: '2026-12-02T11:59:55.000Z', reportAgeSeconds: 5,
       lastEventAt: '2026-12-02T12:00:00.000Z', lastAckAt: '2026-12-02T12:00:00.000Z', lastAckLatencyMs: 40,
-      discordUnreachableSince: null, connectionAttempts: null,
+      discordUnreachableSince: null, connectionAttempts: null, channelProblem: null,
       ingest: { waiting: null, oldestPendingAt: null, lagSeconds: 0, lastHandledAt: null },
     },
     reactions: { owed: 1, refused: 2 },
