@@ -74,7 +74,9 @@ export async function collectStatus(
   const last = digest.at(-1);
   const lastDigest = last ? { ...last, lateCount: await lateLaunchesCarried(db, last.windowStart) } : undefined;
   return { now, worker, reactions, web: webHealth, lastDigest, nextDigestAt: next, launchesThisWeek: count.rows[0]?.n ?? 0,
-    outstanding: outstandingDigests(digest, now, catchUpWeeks).filter((o) => windowEndedAfter(o.windowEnd, installed)), catchUpWeeks, installedAt: installed };
+    outstanding: outstandingDigests(digest, now, catchUpWeeks)
+      // A missed week before the installation could not have run; a started (unfinished) one did, whenever it was.
+      .filter((o) => o.reason === 'unfinished' || windowEndedAfter(o.windowEnd, installed)), catchUpWeeks, installedAt: installed };
 }
 
 /**

@@ -131,6 +131,12 @@ test('shiptrack status lists every unfinished and every missed window, not just 
     [new Date(end(3).getTime() - WEEK)]);
   // end(2) and end(1): no row at all (missed); end(0), the latest, is done.
   await row(0, 'done');
+  // Just installed (the test's migration): the missed weeks could not have run, but the half-posted one did.
+  const fresh = await runStatus({ DATABASE_URL: env.db.url, PORT: '1' });
+  assert.deepEqual(fresh.out.split('\n').filter((l) => l.startsWith('  - digest')),
+    [`  - digest ${isoWeekOf(end(3))} is unfinished (1/2 parts posted); the next digest run finishes it`]);
+  // Installed long before these weeks: every one of them is listed.
+  await env.db.pool.query(`UPDATE schema_migrations SET applied_at = now() - interval '20 weeks'`);
 
   const r = await runStatus({ DATABASE_URL: env.db.url, PORT: '1' });
   assert.equal(r.code, 1, r.out);
