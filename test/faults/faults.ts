@@ -14,11 +14,10 @@
 import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../../src/fake-discord/index.js';
-import type { WorkerTiming } from '../../src/worker/app.js';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import {
   FAST_IDENTIFY_WINDOW_MS, FAST_TIMING, HEARTBEAT_MS, readyAgain, resumed, runningAppFixture, runningFixture,
-  startInProcessWorker, type FaultTarget, type Fixture,
+  STALL_TIMING, startInProcessWorker, type FaultTarget, type Fixture,
 } from '../integration/worker-faults-harness.js';
 import { Supervisor } from '../integration/worker-harness.js';
 import { JumpClock } from '../helpers/jump-clock.js';
@@ -413,13 +412,5 @@ async function waitUntil(what: string, fn: () => unknown, timeoutMs: number): Pr
   }
 }
 
-/** Timeouts scaled down as in worker-stall.test.ts: slow call 300 ms, read timeout 1.5 s, lag warning 1 s. */
-const STALL_TIMING: WorkerTiming = {
-  ...FAST_TIMING,
-  db: { statementTimeoutMs: 1000, queryTimeoutMs: 1500, slowMs: 300 },
-  statusIntervalMs: 200,
-  ingestLagWarnMs: 1000,
-  lock: { checkMs: 600_000 },
-};
 
 process.exit(await main());

@@ -198,6 +198,19 @@ export const FAST_TIMING = {
   identifySpacingMs: 300,
   ingestRetry: { baseMs: 50, maxMs: 1000 },
 } as const satisfies WorkerTiming;
+
+/**
+ * FAST_TIMING with the database guards scaled down for stall tests (worker-stall, npm run faults):
+ * slow call 300 ms, statement timeout 1 s, read timeout 1.5 s, lag warning 1 s. The lock connection
+ * goes through the same stalling proxy; its liveness check is not what those tests look at.
+ */
+export const STALL_TIMING: WorkerTiming = {
+  ...FAST_TIMING,
+  db: { statementTimeoutMs: 1000, queryTimeoutMs: 1500, slowMs: 300 },
+  statusIntervalMs: 200,
+  ingestLagWarnMs: 1000,
+  lock: { checkMs: 600_000 },
+};
 export const FAST_IDENTIFY_WINDOW_MS = 250;
 
 export interface InProcessWorker extends WorkerLines {

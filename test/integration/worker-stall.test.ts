@@ -10,21 +10,11 @@ import type { FakeDiscord } from '../../src/fake-discord/index.js';
 import { findByMessageId } from '../../src/db/launches.js';
 import { readWorkerStatus } from '../../src/db/gateway-state.js';
 import { assess, nextDigestRun, type StatusReport } from '../../src/status/report.js';
-import type { WorkerTiming } from '../../src/worker/app.js';
 import { needsRealPostgres, type TestDatabase } from '../helpers/db.js';
-import { FAST_TIMING, runningAppFixture, type InProcessWorker } from './worker-faults-harness.js';
+import { STALL_TIMING, runningAppFixture, type InProcessWorker } from './worker-faults-harness.js';
 import { waitFor } from './worker-harness.js';
 import { startStallProxy, type StallProxy } from '../helpers/stall-proxy.js';
 
-/** Timeouts and thresholds scaled down: slow call 300 ms, read timeout 1 s, lag warning 1 s. */
-const STALL_TIMING: WorkerTiming = {
-  ...FAST_TIMING,
-  db: { statementTimeoutMs: 1000, queryTimeoutMs: 1500, slowMs: 300 },
-  statusIntervalMs: 200,
-  ingestLagWarnMs: 1000,
-  // The lock connection goes through the same proxy; its liveness check is not what is tested here.
-  lock: { checkMs: 600_000 },
-};
 
 interface Ctx { fake: FakeDiscord; db: TestDatabase; worker: InProcessWorker }
 
