@@ -17,8 +17,7 @@ import { acquireGatewayLock, type GatewayLock, type GatewayLockOptions } from '.
 import { Ingest } from './ingest.js';
 import { StatusReporter } from './status.js';
 import { Liveness } from './liveness.js';
-import { GUILD_EVENTS, applyGuildEvent, asGuildCreate, type GuildSnapshot } from './payloads.js';
-import { checkChannel } from './channel-check.js';
+import { ChannelWatch } from './channel-watch.js';
 import type { TimerHandle } from '../clock.js';
 
 /** GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT = 33281 (docs/gateway.md §1.4). */
@@ -245,66 +244,12 @@ export function createWorker(deps: WorkerDeps): Worker {
       void stop('lock_lost', `gateway lock lost: ${reason}`);
     });
 
-    // The channel check (issue 15): from GUILD_CREATE (sent after every READY) and the events that
-    // change the guild's channels, roles or the bot's roles, is SHIPPED_CHANNEL_ID a text channel
-    // of the guild where the bot may view, read history and react? A problem is logged once per
-    // change (again after each READY) and recorded for `shiptrack status`; the worker keeps running,
-    // since the fix is made in Discord and reaches us as one of those events.
-    let botId = botIdFromToken(config.botToken) ?? '';
-    const guilds = new Map<string, GuildSnapshot>();
-    /** Guild ids READY announced that have not sent GUILD_CREATE yet (the channel may be in one). */
-    const awaited = new Set<string>();
-    let reported: string | null | undefined;
-    const checkChannelNow = () => {
-      let g: GuildSnapshot | undefined;
-      if (config.guildId) {
-        g = guilds.get(config.guildId);
-        if (!g) return;
-      } else {
-        g = [...guilds.values()].find((x) => x.channels.has(config.shippedChannelId));
-        if (!g && awaited.size > 0) return;
-      }
-      const problem = checkChannel(g, config.shippedChannelId, botId);
-      const text = problem?.text ?? null;
-      if (text !== reported) {
-        if (problem) {
-          log.error('worker.channel_unusable', { channel: config.shippedChannelId, guild: g?.id, reason: problem.reason, missing: problem.missing, hint: problem.hint });
-        } else if (reported) {
-          log.notice('worker.channel_usable', { channel: config.shippedChannelId, guild: g?.id });
-        }
-        reported = text;
-      }
-      void st.setChannelProblem(text);
-    };
-    const watchGuild = (t: string, d: unknown) => {
-      if (t === 'READY') {
-        const user = (d as { user?: { id?: unknown } } | null)?.user;
-        if (typeof user?.id === 'string') botId = user.id;
-        guilds.clear();
-        awaited.clear();
-        reported = undefined;
-        const list = (d as { guilds?: unknown } | null)?.guilds;
-        for (const x of Array.isArray(list) ? list : []) if (typeof (x as { id?: unknown })?.id === 'string') awaited.add((x as { id: string }).id);
-        return;
-      }
-      if (t === 'GUILD_CREATE') {
-        const g = asGuildCreate(d, botId);
-        if (!g) return;
-        guilds.set(g.id, g);
-        awaited.delete(g.id);
-        checkChannelNow();
-        return;
-      }
-      if (t === 'GUILD_DELETE') {
-        const id = (d as { id?: unknown } | null)?.id;
-        if (typeof id === 'string') { guilds.delete(id); awaited.delete(id); }
-        return;
-      }
-      if (!GUILD_EVENTS.has(t)) return;
-      const gid = (d as { guild_id?: unknown; id?: unknown } | null);
-      const g = guilds.get(typeof gid?.guild_id === 'string' ? gid.guild_id : t === 'GUILD_UPDATE' && typeof gid?.id === 'string' ? gid.id : '');
-      if (g && applyGuildEvent(g, t, d, botId)) checkChannelNow();
-    };
+    // The channel check (issue 15; src/worker/channel-watch.ts): the worker keeps running with a
+    // problem, since the fix is made in Discord and reaches us as a gateway event.
+    const channelWatch = new ChannelWatch({
+      guildId: config.guildId, channelId: config.shippedChannelId, botId: botIdFromToken(config.botToken) ?? '', log,
+      record: (problem) => { void st.setChannelProblem(problem); },
+    });
 
     const sessionStore: SessionStore = {
       load: () => loadSession(db),
@@ -327,7 +272,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       },
       sessionStore,
       onDispatch: (d: Dispatch) => {
-        try { watchGuild(d.t, d.d); } catch (err) { log.warn('worker.channel_check_failed', { event: d.t, error: describeError(err) }); }
+        try { channelWatch.handle(d.t, d.d); } catch (err) { log.warn('worker.channel_check_failed', { event: d.t, error: describeError(err) }); }
         const handled = ing.handleDispatch(d.t, d.d);
         st.noteEvent();
         return handled;
