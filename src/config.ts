@@ -8,7 +8,7 @@ import { ShipTrackError } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { DEFAULT_LAUNCH_WORDS, DEFAULT_MIN_LENGTH } from './launch/rules.js';
 
-export type Role = 'web' | 'worker' | 'digest' | 'migrate' | 'register-commands' | 'status';
+export type Role = 'web' | 'worker' | 'digest' | 'migrate' | 'register-commands' | 'status' | 'backup';
 
 export interface Config {
   readonly role: Role;
@@ -48,6 +48,9 @@ export interface Config {
   readonly restTimeoutMs: number;
   /** Worker, first start only (no backfill cursor yet): import this many hours of #i-shipped history; 0 = none. */
   readonly workerBackfillHours: number;
+  /** `shiptrack backup`: where pg_dump archives go, and how many of the newest are kept (docs/operations.md). */
+  readonly backupDir: string;
+  readonly backupKeep: number;
   /** Secret values the logger must mask (token, DB password, LLM key). */
   readonly secrets: readonly string[];
 }
@@ -55,11 +58,14 @@ export interface Config {
 type Env = Record<string, string | undefined>;
 
 export const DEFAULT_API_BASE = 'https://discord.com/api/v10';
+/** shiptrack-backup.service has StateDirectory=shiptrack/backups, i.e. this directory. */
+export const DEFAULT_BACKUP_DIR = '/var/lib/shiptrack/backups';
+export const DEFAULT_BACKUP_KEEP = 14;
 // The launch-detection defaults belong to the domain; re-exported for existing importers.
 export { DEFAULT_LAUNCH_WORDS } from './launch/rules.js';
 
 const needs: Record<string, readonly Role[]> = {
-  DATABASE_URL: ['web', 'worker', 'digest', 'migrate', 'status'],
+  DATABASE_URL: ['web', 'worker', 'digest', 'migrate', 'status', 'backup'],
   DISCORD_BOT_TOKEN: ['worker', 'digest', 'register-commands'],
   DISCORD_PUBLIC_KEY: ['web'],
   DISCORD_APPLICATION_ID: ['web', 'register-commands'],
@@ -164,6 +170,8 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
     llm: llmUrl && llmModel ? hide(hide({ model: llmModel, timeoutMs: int('LLM_TIMEOUT_MS', 8000, 100, 60000) }, 'url', llmUrl), 'key', get('LLM_API_KEY') ?? '') : undefined,
     restTimeoutMs: int('DISCORD_REST_TIMEOUT_MS', 15000, 100, 120000),
     workerBackfillHours: int('WORKER_BACKFILL_HOURS', 24, 0, 720),
+    backupDir: get('BACKUP_DIR') ?? DEFAULT_BACKUP_DIR,
+    backupKeep: int('BACKUP_KEEP', DEFAULT_BACKUP_KEEP, 1, 1000),
   };
 
   if (problems.length > 0) {
