@@ -18,9 +18,10 @@ fi
 version=$(systemd-analyze --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')
 echo "# systemd-analyze $version in $(pwd)"
 
-services=(shiptrack-web.service shiptrack-worker.service shiptrack-digest.service shiptrack-migrate.service)
+services=(shiptrack-web.service shiptrack-worker.service shiptrack-digest.service shiptrack-migrate.service shiptrack-backup.service)
 timer=shiptrack-digest.timer
-for f in "${services[@]}" "$timer"; do
+backup_timer=shiptrack-backup.timer
+for f in "${services[@]}" "$timer" "$backup_timer"; do
   [ -f "$f" ] || bad "missing unit file $f"
 done
 
@@ -62,6 +63,11 @@ for u in "${services[@]}"; do
   esac
   case "$u" in
     shiptrack-migrate.service) grep -qx 'RemainAfterExit=yes' "$u" || problems+="migrate needs RemainAfterExit=yes; " ;;
+    # The backup runs before an upgrade's migrations and after a failed one (docs/systemd.md §1.9).
+    shiptrack-backup.service)
+      grep -q '^Requires=.*shiptrack-migrate' "$u" && problems+="backup must not require shiptrack-migrate.service; "
+      grep -qx 'StateDirectory=shiptrack/backups' "$u" || problems+="backup needs StateDirectory=shiptrack/backups (its only writable path); "
+      grep -qx 'Type=oneshot' "$u" || problems+="backup needs Type=oneshot; " ;;
     *) { grep -qx 'Requires=shiptrack-migrate.service' "$u" && grep -qx 'After=shiptrack-migrate.service' "$u"; } \
          || problems+="needs Requires= and After=shiptrack-migrate.service; " ;;
   esac
@@ -81,6 +87,15 @@ expected="Mon 2026-11-30 09:00:00 UTC|Mon 2026-12-07 09:00:00 UTC|Mon 2026-12-14
 if [ -n "$spec" ] && [ "$next" = "$expected" ]; then shown=${next%|}; ok "calendar '$spec' -> ${shown//|/, }"
 else bad "calendar '$spec' gave '$next' (expected '$expected')"; fi
 grep -qx 'Persistent=true' "$timer" 2>/dev/null && ok "timer is Persistent" || bad "timer is not Persistent=true"
+# The optional daily backup timer: a daily schedule in explicit UTC, Persistent=, a randomized delay.
+bspec=$(sed -n 's/^OnCalendar=//p' "$backup_timer" 2>/dev/null)
+bnext=$(TZ=America/New_York systemd-analyze calendar --base-time='2026-11-28 00:00:00 UTC' --iterations=2 "$bspec" 2>&1 \
+  | sed -n 's/^ *\(Next elapse\|Iter. #[0-9]*\|(in UTC)\): //p' | grep 'UTC$' | tr '\n' '|')
+case "$bspec" in *" UTC") ;; *) bnext="no explicit UTC in '$bspec'" ;; esac
+if [ "$bnext" = "Sat 2026-11-28 03:00:00 UTC|Sun 2026-11-29 03:00:00 UTC|" ] && grep -qx 'Persistent=true' "$backup_timer" \
+  && grep -q '^RandomizedDelaySec=[1-9]' "$backup_timer" && grep -qx 'Unit=shiptrack-backup.service' "$backup_timer"; then
+  ok "backup timer daily '$bspec', Persistent, randomized"
+else bad "backup timer '$bspec' gave '$bnext' (expected daily 03:00 UTC, Persistent=true, RandomizedDelaySec=, Unit=shiptrack-backup.service)"; fi
 
 # 5. the sysusers file parses and declares the shiptrack user (into a throwaway root). In a checkout
 # it sits next to the units; install.sh puts it in /etc/sysusers.d/ beside /etc/systemd/system/.

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs (or upgrades, or removes) ShipTrack as systemd services. Idempotent: a second run with
-# the same checkout changes nothing. Run as root from a checkout; never touches the database.
+# the same checkout changes nothing. Run as root from a checkout. The database is only read: an
+# upgrade of a configured install takes a backup (shiptrack-backup.service) before the migrations
+# run, and stops without restarting anything if that backup fails.
 #
 #   sudo bash systemd/install.sh                 build, install to /opt/shiptrack, enable + start
 #   sudo bash systemd/install.sh --no-build      use the checkout's existing dist/, skip every npm step
@@ -8,13 +10,14 @@
 #                                                no systemctl, no user creation, no chown by name
 #   sudo bash systemd/install.sh --uninstall [--purge]   remove units and /opt/shiptrack; keep
 #                                                /etc/shiptrack/env unless --purge
-# Options: --source DIR (checkout to install from; default: this script's parent directory).
+# Options: --source DIR (checkout to install from; default: this script's parent directory);
+#          --no-backup (upgrade without the pre-upgrade backup; docs/operations.md §4).
 set -euo pipefail
 umask 022
 
 APP=shiptrack
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-ROOT=""; BUILD=1; MODE=install; PURGE=0
+ROOT=""; BUILD=1; MODE=install; PURGE=0; BACKUP=1
 
 # The header comment above, up to the first line that is not a comment.
 usage() { awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; }
@@ -30,6 +33,7 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0; shift ;;
     --uninstall) MODE=uninstall; shift ;;
     --purge) PURGE=1; shift ;;
+    --no-backup) BACKUP=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown option: $1 (see --help)" ;;
   esac
@@ -52,7 +56,11 @@ ENV_FILE=$ETC_DIR/env
 UNIT_DIR=$R/etc/systemd/system
 SYSUSERS_FILE=$R/etc/sysusers.d/$APP.conf
 ADMIN_CMD=$R/usr/local/bin/$APP
-UNITS=(shiptrack-migrate.service shiptrack-web.service shiptrack-worker.service shiptrack-digest.service shiptrack-digest.timer)
+UNITS=(shiptrack-migrate.service shiptrack-web.service shiptrack-worker.service shiptrack-digest.service shiptrack-digest.timer
+  shiptrack-backup.service shiptrack-backup.timer)
+# Test seam (test/integration/install-script.test.ts): with --root, run the service steps through
+# this command instead of stopping after the layout. A live install always uses systemctl.
+SYSTEMCTL=${SHIPTRACK_INSTALL_SYSTEMCTL:-}
 CHANGED=0   # did this run change code or units? (decides whether running services restart)
 
 # Installs one file with a mode; leaves it alone (mtime included) when content and mode match.
@@ -81,9 +89,9 @@ sync_tree() {
 uninstall() {
   say "Uninstalling ShipTrack from ${R:-/} (the database is never touched)"
   if [ "$LIVE" -eq 1 ] && command -v systemctl >/dev/null; then
-    systemctl disable --now shiptrack-web.service shiptrack-worker.service shiptrack-digest.timer 2>/dev/null || true
-    systemctl stop shiptrack-digest.service shiptrack-migrate.service 2>/dev/null || true
-    systemctl clean --what=state shiptrack-digest.timer 2>/dev/null || true   # the Persistent= stamp
+    systemctl disable --now shiptrack-web.service shiptrack-worker.service shiptrack-digest.timer shiptrack-backup.timer 2>/dev/null || true
+    systemctl stop shiptrack-digest.service shiptrack-backup.service shiptrack-migrate.service 2>/dev/null || true
+    systemctl clean --what=state shiptrack-digest.timer shiptrack-backup.timer 2>/dev/null || true   # the Persistent= stamps
   fi
   for u in "${UNITS[@]}"; do
     if [ -e "$UNIT_DIR/$u" ]; then rm -f "$UNIT_DIR/$u"; echo "    removed $UNIT_DIR/$u"; fi
@@ -105,7 +113,7 @@ uninstall() {
     systemctl daemon-reload
     systemctl reset-failed 'shiptrack-*' 2>/dev/null || true
   fi
-  echo "The system user '$APP' and the PostgreSQL database were left in place."
+  echo "The system user '$APP', the PostgreSQL database and the backups in $R/var/lib/$APP/backups were left in place."
   echo "Remove them by hand if you really want to: userdel $APP; dropdb <name> (after pg_dump!)."
 }
 
@@ -127,7 +135,7 @@ if [ "$BUILD" -eq 1 ]; then
   say "Building in $SRC (npm ci && npm run build)"
   (cd "$SRC" && npm ci --no-audit --no-fund && npm run build)
 fi
-for b in web worker digest migrate; do
+for b in web worker digest migrate backup; do
   [ -f "$SRC/dist/bin/$b.js" ] || die "missing $SRC/dist/bin/$b.js (run npm run build, or drop --no-build)"
 done
 
@@ -148,6 +156,8 @@ fi
 
 # ---------------------------------------------------------------------------- code
 say "Code in $APP_DIR (root-owned, read-only to the service)"
+# An upgrade replaces an installed tree; a first install has nothing to back up yet.
+UPGRADE=0; [ -d "$APP_DIR/dist" ] && UPGRADE=1
 install -d -m 0755 "$APP_DIR"
 sync_tree "$SRC/dist" "$APP_DIR/dist"
 sync_tree "$SRC/sql" "$APP_DIR/sql"
@@ -190,15 +200,23 @@ fi
 say "Units in $UNIT_DIR"
 for u in "${UNITS[@]}"; do put 0644 "$SRC/systemd/$u" "$UNIT_DIR/$u"; done
 
-if [ "$LIVE" -eq 0 ]; then
-  say "Staged under $R (nothing enabled or started)."
-  echo "    enable later with: systemctl --root=$R enable shiptrack-web.service shiptrack-worker.service shiptrack-digest.timer"
-  exit 0
+if [ "$LIVE" -eq 1 ]; then
+  # shiptrack-backup.service's StateDirectory= creates it too; `shiptrack backup` (systemd-run) needs it now.
+  install -d -m 0755 /var/lib/$APP
+  install -d -m 0700 -o "$APP" -g "$APP" /var/lib/$APP/backups
 fi
 
-systemctl daemon-reload
-systemctl enable shiptrack-web.service shiptrack-worker.service shiptrack-digest.timer
-systemctl start shiptrack-digest.timer
+if [ "$LIVE" -eq 0 ] && [ -z "$SYSTEMCTL" ]; then
+  say "Staged under $R (nothing enabled or started)."
+  echo "    enable later with: systemctl --root=$R enable shiptrack-web.service shiptrack-worker.service shiptrack-digest.timer"
+  echo "    optional daily backups: systemctl --root=$R enable shiptrack-backup.timer"
+  exit 0
+fi
+sc() { ${SYSTEMCTL:-systemctl} "$@"; }
+
+sc daemon-reload
+sc enable shiptrack-web.service shiptrack-worker.service shiptrack-digest.timer
+sc start shiptrack-digest.timer
 if [ "$ENV_CREATED" -eq 1 ]; then
   cat <<EOF
 
@@ -214,6 +232,26 @@ EOF
   exit 0
 fi
 
+# Upgrade of a configured host: back up before the new code's migrations run (docs/operations.md §4).
+# If it fails nothing is restarted: the old processes keep running on the old schema.
+if [ "$CHANGED" -eq 1 ] && [ "$UPGRADE" -eq 1 ]; then
+  if ! grep -Eq '^[[:space:]]*DATABASE_URL=[^[:space:]]' "$ENV_FILE"; then
+    say "No DATABASE_URL in $ENV_FILE: no pre-upgrade backup"
+  elif [ "$BACKUP" -eq 0 ]; then
+    say "Pre-upgrade backup skipped (--no-backup)"
+  else
+    say "Pre-upgrade backup (shiptrack-backup.service; --no-backup skips it)"
+    if ! sc start shiptrack-backup.service; then
+      [ "$LIVE" -eq 1 ] && journalctl --no-pager -o cat -u shiptrack-backup.service -n 5 >&2 || true
+      die "the pre-upgrade backup failed, so no migration ran and nothing was restarted (the old
+processes keep running; the new code is in place for their next restart). Fix the cause
+(journalctl -u shiptrack-backup; pg_dump comes with the postgresql-client package) and run
+install.sh again, or run it with --no-backup to upgrade without a backup."
+    fi
+    [ "$LIVE" -eq 1 ] && journalctl --no-pager -o cat -u shiptrack-backup.service -n 20 | grep 'backup.done' | tail -1 | sed 's/^/    /' || true
+  fi
+fi
+
 # Configured host: (re)start. Restarting migrate re-runs migrations before web/worker come back.
 if [ "$CHANGED" -eq 1 ]; then
   say "Restarting (migrations first)"
@@ -222,10 +260,11 @@ else
   say "Nothing changed; making sure services run"
   verb=start
 fi
-if ! systemctl "$verb" shiptrack-migrate.service shiptrack-web.service shiptrack-worker.service; then
-  systemctl --no-pager --lines=20 status shiptrack-migrate.service shiptrack-web.service shiptrack-worker.service || true
+if ! sc "$verb" shiptrack-migrate.service shiptrack-web.service shiptrack-worker.service; then
+  sc --no-pager --lines=20 status shiptrack-migrate.service shiptrack-web.service shiptrack-worker.service || true
   die "services failed to start; see journalctl -u 'shiptrack-*' -e"
 fi
-systemctl --no-pager --lines=0 status shiptrack-web.service shiptrack-worker.service shiptrack-digest.timer || true
+sc --no-pager --lines=0 status shiptrack-web.service shiptrack-worker.service shiptrack-digest.timer || true
 echo
 echo "Check: journalctl -u shiptrack-worker -p warning --since today; systemctl list-timers shiptrack-digest.timer"
+echo "Daily backups (optional): systemctl enable --now shiptrack-backup.timer (docs/operations.md §1)"
