@@ -49,6 +49,7 @@ export class ControlApi {
         identifyCount: f.gateway.identifyCount, resumeCount: f.gateway.resumeCount, interactions: f.interactions.length, requests: f.requests.length,
         applicationFlags: f.world.applicationFlags });
     }
+    if (key === 'POST /application-flags') { f.world.setApplicationFlags(Number(b.flags)); return ok({ applicationFlags: f.world.applicationFlags }); }
     if (key === 'POST /members') return ok(f.addMember({ username: String(b.username), bot: b.bot === true }));
     if (key === 'POST /messages') {
       return ok(f.postMessage({ channelId: this.channel(b.channel ?? b.channelId), authorId: this.user(b.author ?? b.authorId), content: String(b.content ?? ''),

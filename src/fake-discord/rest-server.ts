@@ -124,6 +124,9 @@ export class RestServer {
         flags: w.applicationFlags, flags_new: String(w.applicationFlags) } satisfies APIApplication)),
       r('GET', `/users/${SF}`, (m) => ok(w.apiUser(user(m[1]!)))),
       r('GET', `/guilds/${SF}`, (m) => { guild(m[1]!); return ok(apiGuild(w)); }),
+      // Get Guild Channels: every channel of the guild (no threads); Get Guild Roles.
+      r('GET', `/guilds/${SF}/channels`, (m) => { guild(m[1]!); return ok([...w.channels.values()]); }),
+      r('GET', `/guilds/${SF}/roles`, (m) => { guild(m[1]!); return ok([...w.roles.values()].map((x) => w.apiRole(x))); }),
       r('GET', `/guilds/${SF}/members/${SF}`, (m) => { guild(m[1]!); return ok(w.member(member(m[2]!))); }),
       r('GET', `/channels/${SF}`, (m) => ok(channel(m[1]!))),
       r('POST', `/channels/${SF}/typing`, (m) => { channel(m[1]!); return { status: 204 }; }),

@@ -60,7 +60,7 @@ export class World {
   private readonly reactionMap = new Map<string, Map<string, Set<string>>>();
   private readonly nonces = new Map<string, { channelId: string; messageId: string; at: number }>();
   private readonly listeners: DispatchListener[] = [];
-  private readonly baseFlags: number;
+  private baseFlags: number;
   readonly nonceWindowMs: number;
 
   constructor(readonly clock: Clock, opts: WorldOptions = {}) {
@@ -129,15 +129,26 @@ export class World {
   /** The one source of READY's `application.flags` and GET /applications/@me's `flags`. */
   get applicationFlags(): number { return withCommandBadge(this.baseFlags, this.globalCommands.length); }
 
+  /**
+   * Changes the application's flags (APPLICATION_COMMAND_BADGE still follows the global commands),
+   * as switching a privileged intent in the Developer Portal does. Discord dispatches nothing for it;
+   * the next IDENTIFY and GET /applications/@me see the new value.
+   */
+  setApplicationFlags(flags: number): void { this.baseFlags = flags; }
+
   onDispatch(fn: DispatchListener): void { this.listeners.push(fn); }
   emit(t: string, d: unknown, meta: DispatchMeta = { messageEvent: false, contentVisibleWithoutIntent: true }): void {
     for (const fn of this.listeners) fn(t, d, meta);
   }
 
-  addChannel(name: string): GuildTextChannel {
+  /**
+   * Adds a channel (no dispatch). `type` other than GUILD_TEXT (e.g. 2 voice, 4 category) makes a
+   * channel of that type with the text channel's fields, enough for what reads `type`.
+   */
+  addChannel(name: string, type: ChannelType = ChannelType.GuildText): GuildTextChannel {
     const id = this.ids.next();
     const ch: GuildTextChannel = {
-      id, type: ChannelType.GuildText, guild_id: this.guildId, name, position: this.channels.size, topic: null,
+      id, type: type as ChannelType.GuildText, guild_id: this.guildId, name, position: this.channels.size, topic: null,
       nsfw: false, last_message_id: null, rate_limit_per_user: 0, parent_id: null, permission_overwrites: [], flags: 0 as ChannelFlags,
     };
     this.channels.set(id, ch);

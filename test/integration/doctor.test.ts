@@ -1,0 +1,346 @@
+// `shiptrack doctor` (issue 15): the compiled bin against the fake Discord, a test database, a
+// stand-in web service and a stand-in systemctl. Every check passes in one run and fails in another,
+// each asserted by its exact line or JSON entry and the exit code; the failing cases are packed
+// into a few runs (one process each). Timeouts run with `--timeout 0.5`, so nothing waits 10 s.
+import { after, before, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { testDist } from '../helpers/bin.js';
+import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
+import { RestClient } from '../../src/discord/rest/client.js';
+import { putCommands } from '../../src/discord/rest/api.js';
+import { commandDefinitions } from '../../src/commands/definitions.js';
+import { loadMigrations } from '../../src/db/migrate.js';
+import { describeDatabase } from '../../src/db/pool.js';
+import { Permission } from '../../src/discord/permissions.js';
+import { commandDifferences } from '../../src/doctor/commands.js';
+import { checkDatabaseSchema } from '../../src/doctor/database.js';
+import type { Queryable } from '../../src/db/pool.js';
+import { formatLine } from '../../src/doctor/check.js';
+
+interface Run { code: number | null; out: string; err: string }
+
+function runDoctor(env: Record<string, string>, args: string[] = [], cwd = tmpdir()): Promise<Run> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [join(testDist(), 'bin', 'doctor.js'), ...args], { cwd, env: { PATH: process.env.PATH, ...env } });
+    let out = '', err = '';
+    p.stdout.on('data', (d) => (out += d)); p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+async function listen(t: TestContext, server: Server | ReturnType<typeof createNetServer>): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => new Promise<void>((r) => { (server as Server).closeAllConnections?.(); server.close(() => r()); }));
+  return (server.address() as AddressInfo).port;
+}
+
+/** A stand-in /healthz answering `status` with the web service's body. */
+async function healthServer(t: TestContext, status: number): Promise<number> {
+  return listen(t, createHttpServer((_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(status === 200 ? { ok: true, db: 'ok', version: '0.1.0' } : { ok: false, db: 'unreachable', version: '0.1.0' }));
+  }));
+}
+
+/** Stand-in systemctl scripts; each refuses any other command line than doctor's. */
+function fakeSystemctl(t: TestContext): Record<'enabled' | 'disabled' | 'missing', string> {
+  const dir = mkdtempSync(join(tmpdir(), 'doctor-systemctl-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const script = (name: string, body: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, `#!/bin/sh\n[ "$*" = "is-enabled shiptrack-digest.timer" ] || { echo "unexpected: $*" >&2; exit 99; }\n${body}\n`);
+    chmodSync(p, 0o755);
+    return p;
+  };
+  return {
+    enabled: script('enabled', 'echo enabled; exit 0'),
+    disabled: script('disabled', 'echo disabled; exit 1'),
+    // systemd before v256 prints only this on stderr for a unit file that does not exist.
+    missing: script('missing', 'echo "Failed to get unit file state for shiptrack-digest.timer: No such file or directory" >&2; exit 1'),
+  };
+}
+
+async function fakeWithCommands(t: TestContext, opts: Parameters<typeof startFakeDiscord>[0] = {}): Promise<FakeDiscord> {
+  const fake = await startFakeDiscord(opts);
+  t.after(() => fake.close());
+  return fake;
+}
+
+async function register(fake: FakeDiscord, commands: unknown[], guildId: string | undefined = fake.guildId): Promise<void> {
+  const rest = new RestClient({ baseUrl: fake.apiBase, token: fake.botToken });
+  try { await putCommands(rest, fake.applicationId, guildId, commands as never); } finally { rest.destroy(); }
+}
+
+function discordEnv(fake: FakeDiscord): Record<string, string> {
+  return {
+    DISCORD_API_BASE: fake.apiBase, DISCORD_BOT_TOKEN: fake.botToken, DISCORD_PUBLIC_KEY: fake.publicKeyHex,
+    DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_GUILD_ID: fake.guildId,
+    SHIPPED_CHANNEL_ID: fake.channels.shipped, ANNOUNCEMENTS_CHANNEL_ID: fake.channels.announcements, HOST: '127.0.0.1',
+  };
+}
+
+const latest = loadMigrations().at(-1)!.file.replace(/\.sql$/, '');
+const pad = (name: string) => name.padEnd(26);
+const GUILD = 'ShipTrack Test Guild';
+const NOT_RUNNING = '/nonexistent/run/systemd/system';
+
+// One migrated database for the whole file (an embedded one costs seconds of CPU to start).
+let db: TestDatabase;
+before(async () => { db = await createTestDatabase(); });
+after(() => db.close());
+
+test('doctor: every check passes against a healthy installation (text), exit 0', async (t) => {
+  const fake = await fakeWithCommands(t);
+  await register(fake, commandDefinitions());
+  const port = await healthServer(t, 200);
+  const systemctl = fakeSystemctl(t);
+  const r = await runDoctor({ ...discordEnv(fake), DATABASE_URL: db.url, PORT: String(port), SHIPTRACK_SYSTEMD_RUN_DIR: tmpdir(), SHIPTRACK_SYSTEMCTL: systemctl.enabled });
+  const where = describeDatabase(db.url);
+  const { shipped, announcements } = fake.channels;
+  assert.equal(r.out, [
+    `ok   ${pad('database')} ${where} answers and is migrated to ${latest}, this release's schema`,
+    `ok   ${pad('bot-token')} valid: bot ShipTrack (${fake.botUserId}) of application ShipTrack (${fake.applicationId})`,
+    `ok   ${pad('public-key')} DISCORD_PUBLIC_KEY is the application's verify_key (${fake.publicKeyHex.slice(0, 8)}…)`,
+    `ok   ${pad('message-content-intent')} enabled (application flags include GATEWAY_MESSAGE_CONTENT_LIMITED)`,
+    `ok   ${pad('guild')} ${GUILD} (${fake.guildId}); the bot is a member with 1 role(s)`,
+    `ok   ${pad('shipped-channel')} #i-shipped (${shipped}) is a text channel of ${GUILD}`,
+    `ok   ${pad('announcements-channel')} #announcements (${announcements}) is a text channel of ${GUILD}`,
+    `ok   ${pad('shipped-permissions')} the bot may View Channel, Read Message History, Add Reactions in #i-shipped`,
+    `ok   ${pad('announcements-permissions')} the bot may View Channel, Send Messages in #announcements`,
+    `ok   ${pad('slash-commands')} /ship /profile /leaderboard registered in guild ${fake.guildId}, identical to this release's`,
+    `ok   ${pad('web-health')} http://127.0.0.1:${port}/healthz → 200 (version 0.1.0)`,
+    `ok   ${pad('digest-timer')} shiptrack-digest.timer is enabled`,
+    'doctor: all 12 checks passed',
+    '',
+  ].join('\n'));
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.err, '');
+  assert.ok(!r.out.includes(fake.botToken));
+});
+
+test('doctor --json: a migration pending, wrong public key, no Message Content, a voice channel, a denied permission, stale commands, web 503, timer disabled', async (t) => {
+  const fake = await fakeWithCommands(t, { messageContentIntentEnabled: false });
+  // This release's last migration "not yet applied": its row is taken out for this run and put back.
+  const files = loadMigrations();
+  const [last, before] = [files.at(-1)!, files.at(-2)!];
+  const { rows: [row] } = await db.pool.query('DELETE FROM schema_migrations WHERE id = $1 RETURNING *', [last.id]);
+  t.after(() => db.pool.query('INSERT INTO schema_migrations (id, name, sha256, applied_at) VALUES ($1, $2, $3, $4)', [row.id, row.name, row.sha256, row.applied_at]));
+  const w = fake.world;
+  const voice = w.addChannel('voice-chat', 2);
+  // The bot's role is denied Add Reactions in #i-shipped; @everyone still grants the rest.
+  w.setPermissionOverwrites(fake.channels.shipped, [{ id: w.botRoleId, type: 0, allow: '0', deny: String(Permission.ADD_REACTIONS) }]);
+  const [ship, profile] = commandDefinitions();
+  await register(fake, [{ ...ship!, options: [{ ...ship!.options![0]!, max_length: 50 }] }, profile!, { name: 'old', type: 1, description: 'gone' }]);
+  const port = await healthServer(t, 503);
+  const systemctl = fakeSystemctl(t);
+  const r = await runDoctor({
+    ...discordEnv(fake), DISCORD_PUBLIC_KEY: 'ab'.repeat(32), ANNOUNCEMENTS_CHANNEL_ID: voice.id,
+    DATABASE_URL: db.url, PORT: String(port), SHIPTRACK_SYSTEMD_RUN_DIR: tmpdir(), SHIPTRACK_SYSTEMCTL: systemctl.disabled,
+  }, ['--json']);
+  assert.equal(r.code, 1, r.err);
+  assert.equal(r.out.split('\n').length, 2, 'one line of JSON');
+  const j = JSON.parse(r.out) as { ok: boolean; checks: { name: string; ok: boolean; skipped?: boolean; detail: string; fix?: string }[] };
+  assert.equal(j.ok, false);
+  const by = Object.fromEntries(j.checks.map((c) => [c.name, c]));
+  assert.deepEqual(j.checks.map((c) => c.name), ['database', 'bot-token', 'public-key', 'message-content-intent', 'guild', 'shipped-channel',
+    'announcements-channel', 'shipped-permissions', 'announcements-permissions', 'slash-commands', 'web-health', 'digest-timer']);
+  const migrate = 'run `shiptrack migrate` (or restart shiptrack-web, whose start runs shiptrack-migrate.service)';
+  assert.deepEqual(by.database, { name: 'database', ok: false,
+    detail: `${describeDatabase(db.url)} is at ${before.file.replace(/\.sql$/, '')}; this release needs ${latest} (1 pending: ${last.file})`, fix: migrate });
+  assert.equal(by['bot-token']!.ok, true);
+  assert.deepEqual(by['public-key'], { name: 'public-key', ok: false,
+    detail: `DISCORD_PUBLIC_KEY (abababab…) is not the application's verify_key (${fake.publicKeyHex.slice(0, 8)}…): Discord's signed interactions would all fail with 401`,
+    fix: 'copy the Public Key from the Developer Portal → General Information into DISCORD_PUBLIC_KEY in /etc/shiptrack/env, then restart shiptrack-web' });
+  assert.deepEqual(by['message-content-intent'], { name: 'message-content-intent', ok: false,
+    detail: 'not enabled for the application (flags 0 have neither GATEWAY_MESSAGE_CONTENT nor GATEWAY_MESSAGE_CONTENT_LIMITED): the worker cannot read posts in #i-shipped',
+    fix: 'enable the Message Content intent in the Developer Portal → Bot → Privileged Gateway Intents, then restart shiptrack-worker' });
+  assert.equal(by.guild!.ok, true);
+  assert.equal(by['shipped-channel']!.ok, true);
+  assert.deepEqual(by['announcements-channel'], { name: 'announcements-channel', ok: false,
+    detail: `#voice-chat (ANNOUNCEMENTS_CHANNEL_ID=${voice.id}) is a voice channel, not a text or announcement channel`,
+    fix: 'point ANNOUNCEMENTS_CHANNEL_ID at a text channel in /etc/shiptrack/env; the next digest run uses it' });
+  assert.deepEqual(by['shipped-permissions'], { name: 'shipped-permissions', ok: false,
+    detail: 'the bot lacks Add Reactions in #i-shipped (from its roles and the channel\'s overwrites)',
+    fix: 'allow Add Reactions for the bot (or its role) in #i-shipped: Edit Channel → Permissions, or the role in Server Settings → Roles' });
+  assert.deepEqual(by['announcements-permissions'], { name: 'announcements-permissions', ok: false, skipped: true, detail: 'skipped (because announcements-channel failed)' });
+  assert.deepEqual(by['slash-commands'], { name: 'slash-commands', ok: false,
+    detail: `registered in guild ${fake.guildId} differ from this release's: /ship differs in options[0].max_length (registered 50, this release 100); `
+      + '/leaderboard is not registered; /old is registered but not part of this release',
+    fix: 'run `shiptrack register-commands`' });
+  assert.deepEqual(by['web-health'], { name: 'web-health', ok: false, detail: `http://127.0.0.1:${port}/healthz → 503 (version 0.1.0, db unreachable)`,
+    fix: 'start the web service (systemctl start shiptrack-web) and see `journalctl -u shiptrack-web`; HOST and PORT must be what it listens on' });
+  assert.deepEqual(by['digest-timer'], { name: 'digest-timer', ok: false, detail: 'shiptrack-digest.timer is disabled: no weekly digest will be posted',
+    fix: 'systemctl enable --now shiptrack-digest.timer' });
+});
+
+test('doctor: without DISCORD_GUILD_ID the guild is #i-shipped\'s and commands are global; a hung database, web and Discord time out; timer not installed', async (t) => {
+  const fake = await fakeWithCommands(t);
+  const w = fake.world;
+  const stage = w.addChannel('stage', 13);
+  w.setPermissionOverwrites(fake.channels.announcements, [{ id: w.guildId, type: 0, allow: '0', deny: String(Permission.SEND_MESSAGES) }]);
+  // Discord accepts the request for the global commands and does not answer.
+  fake.rest.script({ path: /\/applications\/\d+\/commands$/, status: 200, delayMs: 1500, passThrough: true });
+  // A database and a web service that accept connections and never answer.
+  const sockets: Socket[] = [];
+  t.after(() => { for (const s of sockets) s.destroy(); });
+  const dbPort = await listen(t, createNetServer((s) => sockets.push(s)));
+  const webPort = await listen(t, createHttpServer(() => {}));
+  const systemctl = fakeSystemctl(t);
+  const env = { ...discordEnv(fake), SHIPPED_CHANNEL_ID: stage.id, DATABASE_URL: `postgres://u:hunter2secret@127.0.0.1:${dbPort}/shiptrack`, PORT: String(webPort),
+    SHIPTRACK_SYSTEMD_RUN_DIR: tmpdir(), SHIPTRACK_SYSTEMCTL: systemctl.missing };
+  delete (env as Record<string, string | undefined>).DISCORD_GUILD_ID;
+  const started = Date.now();
+  const r = await runDoctor(env, ['--timeout', '0.5']);
+  assert.ok(Date.now() - started < 8000, 'bounded by the timeout, not hung');
+  assert.equal(r.code, 1, r.err);
+  const lines = r.out.split('\n');
+  assert.match(lines[0]!, new RegExp(`^FAIL ${pad('database')} 127\\.0\\.0\\.1:${dbPort}/shiptrack is unreachable: .*(timeout|Connection terminated).*; fix: check DATABASE_URL in /etc/shiptrack/env `));
+  assert.ok(!r.out.includes('hunter2secret'));
+  assert.deepEqual(lines.slice(4, 10), [
+    `ok   ${pad('guild')} ${GUILD} (${fake.guildId}); the bot is a member with 1 role(s)`,
+    `FAIL ${pad('shipped-channel')} #stage (SHIPPED_CHANNEL_ID=${stage.id}) is a stage channel, not a text or announcement channel; fix: point SHIPPED_CHANNEL_ID at a text channel in /etc/shiptrack/env; restart shiptrack-worker`,
+    `ok   ${pad('announcements-channel')} #announcements (${fake.channels.announcements}) is a text channel of ${GUILD}`,
+    `skip ${pad('shipped-permissions')} skipped (because shipped-channel failed)`,
+    `FAIL ${pad('announcements-permissions')} the bot lacks Send Messages in #announcements (from its roles and the channel's overwrites); fix: allow Send Messages for the bot (or its role) in #announcements: Edit Channel → Permissions, or the role in Server Settings → Roles`,
+    `FAIL ${pad('slash-commands')} could not read the commands registered globally: no answer within 0.5 s; fix: check DISCORD_GUILD_ID and that the bot was invited with the applications.commands scope, then run \`shiptrack register-commands\``,
+  ]);
+  assert.deepEqual(lines.slice(10), [
+    `FAIL ${pad('web-health')} http://127.0.0.1:${webPort}/healthz → no answer within 0.5 s; fix: start the web service (systemctl start shiptrack-web) and see \`journalctl -u shiptrack-web\`; HOST and PORT must be what it listens on`,
+    `FAIL ${pad('digest-timer')} shiptrack-digest.timer is not installed; fix: install the units: \`sudo systemd/install.sh\` (README, Operations → Install)`,
+    'doctor: 6 failed, 1 skipped because of them, of 12 checks',
+    '',
+  ]);
+});
+
+test('doctor: a rejected token skips every check that needs it; database and web refused; the timer does not apply without systemd', async (t) => {
+  const fake = await fakeWithCommands(t);
+  // Port 1 (tcpmux) has no listener here: the database and the web service refuse the connection.
+  const r = await runDoctor({ ...discordEnv(fake), DISCORD_BOT_TOKEN: 'MTIz.bad.token-that-is-not-the-bots-xxxxxxxxxx', DATABASE_URL: 'postgres://u@127.0.0.1:1/shiptrack',
+    PORT: '1', SHIPTRACK_SYSTEMD_RUN_DIR: NOT_RUNNING });
+  assert.equal(r.code, 1, r.err);
+  const skipped = (n: string) => `skip ${pad(n)} skipped (because bot-token failed)`;
+  const lines = r.out.split('\n');
+  assert.match(lines[0]!, new RegExp(`^FAIL ${pad('database')} 127\\.0\\.0\\.1:1/shiptrack is unreachable: .*ECONNREFUSED.*; fix: `));
+  assert.deepEqual(lines.slice(1), [
+    `FAIL ${pad('bot-token')} Discord rejected DISCORD_BOT_TOKEN (401 Unauthorized); fix: copy the token from the Developer Portal → your application → Bot → Reset Token into DISCORD_BOT_TOKEN in /etc/shiptrack/env, then restart shiptrack-worker`,
+    ...['public-key', 'message-content-intent', 'guild', 'shipped-channel', 'announcements-channel', 'shipped-permissions', 'announcements-permissions', 'slash-commands'].map(skipped),
+    `FAIL ${pad('web-health')} http://127.0.0.1:1/healthz → ECONNREFUSED; fix: start the web service (systemctl start shiptrack-web) and see \`journalctl -u shiptrack-web\`; HOST and PORT must be what it listens on`,
+    `skip ${pad('digest-timer')} skipped (systemd is not running here)`,
+    'doctor: 3 failed, 8 skipped because of them, of 12 checks',
+    '',
+  ]);
+  assert.ok(!r.out.includes('token-that-is-not') && !r.err.includes('token-that-is-not'), 'the token is never printed');
+});
+
+test('doctor --json: the token of another application; a guild the bot is not in; a hung Discord', async (t) => {
+  const fake = await fakeWithCommands(t);
+  await register(fake, commandDefinitions());
+  const port = await healthServer(t, 200);
+  const systemctl = fakeSystemctl(t);
+  const base = { ...discordEnv(fake), DATABASE_URL: db.url, PORT: String(port), SHIPTRACK_SYSTEMD_RUN_DIR: NOT_RUNNING, SHIPTRACK_SYSTEMCTL: systemctl.enabled };
+  const otherApp = '1234567890123456789';
+  const unknownGuild = '1234567890123456780';
+  const [mismatch, noGuild] = await Promise.all([
+    runDoctor({ ...base, DISCORD_APPLICATION_ID: otherApp }, ['--json']),
+    runDoctor({ ...base, DISCORD_GUILD_ID: unknownGuild }, ['--json']),
+  ]);
+  type J = { ok: boolean; checks: { name: string; ok: boolean; skipped?: boolean; detail: string; fix?: string }[] };
+  const m = JSON.parse(mismatch.out) as J;
+  assert.equal(mismatch.code, 1);
+  assert.deepEqual(m.checks.filter((c) => c.ok).map((c) => c.name), ['database', 'web-health', 'digest-timer']);
+  assert.deepEqual(m.checks.find((c) => c.name === 'bot-token'), { name: 'bot-token', ok: false,
+    detail: `the token is the bot of application ${fake.applicationId}, but DISCORD_APPLICATION_ID=${otherApp}`,
+    fix: `set DISCORD_APPLICATION_ID=${fake.applicationId} (Developer Portal → General Information → Application ID), or use the bot token of application ${otherApp}` });
+  assert.deepEqual(m.checks.find((c) => c.name === 'digest-timer'), { name: 'digest-timer', ok: true, skipped: true, detail: 'skipped (systemd is not running here)' });
+  assert.equal(m.checks.filter((c) => c.skipped && !c.ok).length, 8);
+
+  const g = JSON.parse(noGuild.out) as J;
+  assert.equal(noGuild.code, 1);
+  assert.deepEqual(g.checks.filter((c) => !c.ok).map((c) => formatLine(c)), [
+    `FAIL ${pad('guild')} the bot is not a member of guild ${unknownGuild}, or there is no such guild: REST_HTTP_ERROR: GET /guilds/:guild_id failed with HTTP 404 (Discord code 10004: Unknown Guild); fix: invite the bot to your server (Developer Portal → OAuth2 → URL Generator, scopes bot and applications.commands), or correct DISCORD_GUILD_ID`,
+    ...['shipped-channel', 'announcements-channel', 'shipped-permissions', 'announcements-permissions'].map((n) => `skip ${pad(n)} skipped (because guild failed)`),
+    `FAIL ${pad('slash-commands')} could not read the commands registered in guild ${unknownGuild}: REST_HTTP_ERROR: GET /applications/:application_id/guilds/:guild_id/commands failed with HTTP 404 (Discord code 10004: Unknown Guild); fix: check DISCORD_GUILD_ID and that the bot was invited with the applications.commands scope, then run \`shiptrack register-commands\``,
+  ]);
+
+  // Discord accepts the connection and does not answer: bounded by --timeout, named as such.
+  fake.rest.script({ path: /\/users\/@me$/, status: 200, delayMs: 1500, passThrough: true });
+  const hung = await runDoctor(base, ['--timeout', '0.5']);
+  assert.equal(hung.code, 1);
+  assert.equal(hung.out.split('\n')[1], `FAIL ${pad('bot-token')} could not ask Discord about the token: no answer within 0.5 s; fix: check DISCORD_API_BASE and that this machine reaches Discord (DNS, firewall, proxy), then run doctor again`);
+});
+
+test('doctor: --help, a bad option (64), a missing setting (78)', async () => {
+  const help = await runDoctor({}, ['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /^usage: shiptrack doctor \[--json\] \[--timeout SECONDS\]\n/);
+  const bad = await runDoctor({}, ['--jsn']);
+  assert.equal(bad.code, 64);
+  assert.equal(bad.out, '');
+  assert.match(bad.err, /--jsn[\s\S]*usage: shiptrack doctor/);
+  const missing = await runDoctor({ DATABASE_URL: 'postgres://u@127.0.0.1:1/x', DISCORD_PUBLIC_KEY: 'ab'.repeat(32) }, ['--json']);
+  assert.equal(missing.code, 78);
+  const error = 'CONFIG_INVALID: invalid configuration for doctor: DISCORD_BOT_TOKEN is missing; DISCORD_APPLICATION_ID is missing; SHIPPED_CHANNEL_ID is missing; ANNOUNCEMENTS_CHANNEL_ID is missing';
+  assert.deepEqual(JSON.parse(missing.out), { ok: false, checks: [], error });
+  assert.equal(missing.err, `<3>config.invalid proc=doctor role=doctor error="${error}"\n`);
+});
+
+test('doctor: the database check reads schema_migrations: no tables, a migration from a newer release, an edited file', async () => {
+  const files = loadMigrations();
+  const stub = (t: string | null, rows: { id: number; name: string; sha256: string }[]) => ({
+    query: async (sql: string) => ({ rows: sql.includes('to_regclass') ? [{ t }] : rows }),
+  }) as unknown as Queryable;
+  const applied = files.map((f) => ({ id: f.id, name: f.name, sha256: f.sha256 }));
+  const where = 'db:5432/shiptrack';
+  assert.deepEqual(await checkDatabaseSchema(stub(null, []), where, files), { name: 'database', ok: false,
+    detail: 'db:5432/shiptrack answers but has no ShipTrack tables (no migration applied)',
+    fix: 'run `shiptrack migrate` (or restart shiptrack-web, whose start runs shiptrack-migrate.service)' });
+  assert.deepEqual(await checkDatabaseSchema(stub('schema_migrations', [...applied, { id: 99, name: 'future', sha256: 'x' }]), where, files), { name: 'database', ok: false,
+    detail: 'db:5432/shiptrack has migration 0099_future that this release does not have (a newer ShipTrack migrated it)',
+    fix: 'install the release that migrated it again, or restore the backup taken before the upgrade' });
+  assert.deepEqual(await checkDatabaseSchema(stub('schema_migrations', applied.map((r) => (r.id === 2 ? { ...r, sha256: 'edited' } : r))), where, files), { name: 'database', ok: false,
+    detail: `migration ${files[1]!.file} was changed after it was applied to db:5432/shiptrack (sha256 differs)`,
+    fix: 'restore the original sql/ file of this release (reinstall it); never edit an applied migration' });
+});
+
+test('doctor: what "identical" means for slash commands (ids, versions and Discord\'s defaults are not differences)', () => {
+  const defs = commandDefinitions();
+  // What Discord returns for a guild registration: ids and versions added, `required: false` left out.
+  const returned = defs.map((d, i) => ({ ...d, id: String(100 + i), application_id: '1', guild_id: '2', version: '3', default_member_permissions: null, nsfw: false,
+    options: d.options?.map((o) => (o.required ? o : { type: o.type, name: o.name, description: o.description })) }));
+  assert.deepEqual(commandDifferences(returned, defs, 'guild'), []);
+  assert.deepEqual(commandDifferences([...returned].reverse(), defs, 'guild'), [], 'order does not matter');
+  assert.deepEqual(commandDifferences([], defs, 'global'), ['/ship is not registered', '/profile is not registered', '/leaderboard is not registered']);
+  assert.deepEqual(commandDifferences(returned.map((c) => ({ ...c, contexts: null, integration_types: null })), defs, 'guild'), [], 'contexts apply to global commands only');
+  assert.deepEqual(commandDifferences(returned.map((c) => ({ ...c, contexts: [0, 1, 2] })), defs, 'global'), [
+    '/ship differs in contexts[1] (registered 1, this release absent)', '/profile differs in contexts[1] (registered 1, this release absent)',
+    '/leaderboard differs in contexts[1] (registered 1, this release absent)']);
+  assert.deepEqual(commandDifferences(returned.map((c) => (c.name === 'leaderboard' ? { ...c, default_member_permissions: '8' } : c)), defs, 'guild'),
+    ['/leaderboard differs in default_member_permissions (registered "8", this release null)']);
+  assert.deepEqual(commandDifferences(returned.map((c) => (c.name === 'profile' ? { ...c, description: 'Old words' } : c)), defs, 'guild'),
+    ['/profile differs in description (registered "Old words", this release "Show a maker\'s launches")']);
+});
+
+test('fake Discord: GET /guilds/{id}/channels and /roles, and application flags changed at run time', async (t) => {
+  const fake = await fakeWithCommands(t);
+  const get = async (path: string) => (await fetch(fake.apiBase + path, { headers: { authorization: `Bot ${fake.botToken}` } })).json() as Promise<unknown>;
+  const channels = await get(`/guilds/${fake.guildId}/channels`) as { id: string; name: string; type: number; permission_overwrites: unknown[] }[];
+  assert.deepEqual(channels.map((c) => [c.name, c.type]), [['i-shipped', 0], ['announcements', 0], ['general', 0]]);
+  const roles = await get(`/guilds/${fake.guildId}/roles`) as { id: string; name: string; managed: boolean }[];
+  assert.deepEqual(roles.map((r) => [r.id, r.name, r.managed]), [[fake.guildId, '@everyone', false], [fake.world.botRoleId, 'ShipTrack', true]]);
+  assert.deepEqual(await get('/guilds/1234567890123456789/channels'), { message: 'Unknown Guild', code: 10004 });
+  fake.world.setApplicationFlags(1 << 18);
+  assert.equal((await get('/applications/@me') as { flags: number }).flags, 1 << 18);
+  const res = await fetch(`${fake.controlUrl}/application-flags`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flags: 0 }) });
+  assert.deepEqual(await res.json(), { applicationFlags: 0 });
+  assert.equal((await get('/applications/@me') as { flags: number }).flags, 0);
+});
