@@ -59,7 +59,23 @@ test('a dump lands under its final name with mode 0600; the newest N are kept, o
   assert.ok(!r.out.includes(PASSWORD), r.out);
 });
 
-test('a failed dump keeps every earlier archive, removes its partial file, exits non-zero with the reason; the password stays secret', { skip }, async (t) => {
+test('a database that does not exist: exit 78 naming it, the earlier archive kept, the password stays secret', { skip }, async (t) => {
+  const db = await createTestDatabase({ migrated: false });
+  const dir = mkdtempSync(join(tmpdir(), 'shiptrack-backup-'));
+  t.after(async () => { rmSync(dir, { recursive: true, force: true }); await db.close(); });
+  const good = 'shiptrack-20250101T000000Z-v0.0.9.dump';
+  writeFileSync(join(dir, good), 'the last good archive');
+  const missing = new URL(withPassword(db.url));
+  missing.pathname = '/shiptrack_no_such_db';
+  const r = backup({ DATABASE_URL: missing.toString(), BACKUP_DIR: dir }, '--keep', '1');
+  assert.equal(r.status, 78, r.out);
+  assert.match(r.out, /backup\.failed proc=backup reason=no_database .*database \\"shiptrack_no_such_db\\" does not exist/);
+  assert.ok(!r.out.includes(PASSWORD), r.out);
+  assert.deepEqual(readdirSync(dir), [good]);
+});
+
+// A stand-in pg_dump: runs on the embedded backend too (nothing connects).
+test('a failed dump keeps every earlier archive, removes its partial file, exits non-zero with the reason; the password stays off the command line and out of the output', async (t) => {
   const db = await createTestDatabase({ migrated: false });
   const dir = mkdtempSync(join(tmpdir(), 'shiptrack-backup-'));
   const fakeBin = mkdtempSync(join(tmpdir(), 'shiptrack-fake-pgdump-'));
@@ -67,15 +83,7 @@ test('a failed dump keeps every earlier archive, removes its partial file, exits
   const good = 'shiptrack-20250101T000000Z-v0.0.9.dump';
   writeFileSync(join(dir, good), 'the last good archive');
 
-  // 1. The real pg_dump, a database that does not exist: exit 78, reason named.
-  const missing = new URL(withPassword(db.url));
-  missing.pathname = '/shiptrack_no_such_db';
-  const r1 = backup({ DATABASE_URL: missing.toString(), BACKUP_DIR: dir }, '--keep', '1');
-  assert.equal(r1.status, 78, r1.out);
-  assert.match(r1.out, /backup\.failed proc=backup reason=no_database .*database \\"shiptrack_no_such_db\\" does not exist/);
-  assert.ok(!r1.out.includes(PASSWORD), r1.out);
-
-  // 2. A pg_dump that writes half an archive, echoes its password variable and fails: exit 1.
+  // 1. A pg_dump that writes half an archive, echoes its password variable and fails: exit 1.
   writeFileSync(join(fakeBin, 'pg_dump'), [
     '#!/bin/sh',
     'printf "%s\\n" "$@" > "$ARGS_OUT"; echo "PGPASSWORD=$PGPASSWORD PGUSER=$PGUSER PGDATABASE=$PGDATABASE" >> "$ARGS_OUT"',
@@ -93,7 +101,7 @@ test('a failed dump keeps every earlier archive, removes its partial file, exits
   assert.ok(seen.slice(0, -2).every((a) => !a.includes(PASSWORD)), `password on the command line: ${seen.join(' ')}`);
   assert.ok(seen.includes(`PGPASSWORD=${PASSWORD} PGUSER=postgres PGDATABASE=${new URL(db.url).pathname.slice(1)}`), seen.join('\n'));
 
-  // 3. pg_dump not installed: exit 69.
+  // 2. pg_dump not installed: exit 69.
   const r3 = backup({ DATABASE_URL: db.url, BACKUP_DIR: dir, PATH: fakeBin.replace(/$/, '-none') });
   assert.equal(r3.status, 69, r3.out);
   assert.match(r3.out, /reason=pg_dump_missing/);
@@ -102,7 +110,7 @@ test('a failed dump keeps every earlier archive, removes its partial file, exits
   assert.equal(readFileSync(join(dir, good), 'utf8'), 'the last good archive');
 });
 
-test('--help, bad options (64) and a missing DATABASE_URL (78)', { skip: !hasPgDump && 'pg_dump is not installed' }, () => {
+test('--help, bad options (64) and a missing DATABASE_URL (78)', () => {
   const help = backup({}, '--help');
   assert.equal(help.status, 0);
   assert.match(help.out, /^usage: shiptrack backup \[--dir DIR\] \[--keep N\]/);
