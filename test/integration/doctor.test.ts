@@ -23,6 +23,8 @@ import { describeDatabase } from '../../src/db/pool.js';
 import { Permission } from '../../src/discord/permissions.js';
 import { commandDifferences } from '../../src/doctor/commands.js';
 import { checkDatabaseSchema } from '../../src/doctor/database.js';
+import { discordChecks } from '../../src/doctor/discord.js';
+import { checkTimer } from '../../src/doctor/timer.js';
 import type { Queryable } from '../../src/db/pool.js';
 import { formatLine } from '../../src/doctor/check.js';
 
@@ -53,7 +55,7 @@ async function healthServer(t: TestContext, status: number): Promise<number> {
 }
 
 /** Stand-in systemctl scripts; each refuses any other command line than doctor's. */
-function fakeSystemctl(t: TestContext): Record<'enabled' | 'disabled' | 'missing', string> {
+function fakeSystemctl(t: TestContext): Record<'enabled' | 'disabled' | 'missing' | 'notFound' | 'masked' | 'hung', string> {
   const dir = mkdtempSync(join(tmpdir(), 'doctor-systemctl-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const script = (name: string, body: string) => {
@@ -67,6 +69,10 @@ function fakeSystemctl(t: TestContext): Record<'enabled' | 'disabled' | 'missing
     disabled: script('disabled', 'echo disabled; exit 1'),
     // systemd before v256 prints only this on stderr for a unit file that does not exist.
     missing: script('missing', 'echo "Failed to get unit file state for shiptrack-digest.timer: No such file or directory" >&2; exit 1'),
+    // Later ones print the state `not-found` on stdout.
+    notFound: script('not-found', 'echo not-found; exit 4'),
+    masked: script('masked', 'echo masked; exit 1'),
+    hung: script('hung', 'exec sleep 5'),
   };
 }
 
@@ -292,6 +298,36 @@ test('doctor: --help, a bad option (64), a missing setting (78)', async () => {
   const error = 'CONFIG_INVALID: invalid configuration for doctor: DISCORD_BOT_TOKEN is missing; DISCORD_APPLICATION_ID is missing; SHIPPED_CHANNEL_ID is missing; ANNOUNCEMENTS_CHANNEL_ID is missing';
   assert.deepEqual(JSON.parse(missing.out), { ok: false, checks: [], error });
   assert.equal(missing.err, `<3>config.invalid proc=doctor role=doctor error="${error}"\n`);
+});
+
+test('doctor: the guild of #i-shipped when DISCORD_GUILD_ID is unset, a channel of another guild; systemctl states (in-process)', async (t) => {
+  const fake = await fakeWithCommands(t);
+  const rest = new RestClient({ baseUrl: fake.apiBase, token: fake.botToken, maxRetries: 0 });
+  t.after(() => rest.destroy());
+  const o = { rest, applicationId: fake.applicationId, publicKey: fake.publicKeyHex, guildId: fake.guildId as string | undefined,
+    shippedChannelId: fake.channels.shipped, announcementsChannelId: fake.channels.announcements, timeoutMs: 2000 };
+  const elsewhere = '1234567890123456789';
+  const [noGuild, otherChannel] = await Promise.all([
+    discordChecks({ ...o, guildId: undefined, shippedChannelId: elsewhere }),
+    discordChecks({ ...o, announcementsChannelId: elsewhere }),
+  ]);
+  assert.deepEqual(noGuild.slice(3, 8).map(formatLine), [
+    `FAIL ${pad('guild')} DISCORD_GUILD_ID is not set and the guild of SHIPPED_CHANNEL_ID=${elsewhere} could not be read: REST_HTTP_ERROR: GET /channels/:channel_id failed with HTTP 404 (Discord code 10003: Unknown Channel); fix: set DISCORD_GUILD_ID to your server's id (Developer Mode, right-click the server icon, Copy Server ID) and check SHIPPED_CHANNEL_ID`,
+    ...['shipped-channel', 'announcements-channel', 'shipped-permissions', 'announcements-permissions'].map((n) => `skip ${pad(n)} skipped (because guild failed)`),
+  ]);
+  assert.deepEqual([otherChannel[5], otherChannel[7]].map((c) => formatLine(c!)), [
+    `FAIL ${pad('announcements-channel')} ANNOUNCEMENTS_CHANNEL_ID=${elsewhere} is not a channel of ${GUILD} (${fake.guildId}) (deleted, a typo, or another server's channel); fix: copy the channel's id (Developer Mode, right-click the channel, Copy Channel ID) into ANNOUNCEMENTS_CHANNEL_ID in /etc/shiptrack/env; the next digest run uses it`,
+    `skip ${pad('announcements-permissions')} skipped (because announcements-channel failed)`,
+  ]);
+
+  const systemctl = fakeSystemctl(t);
+  const timer = (path: string) => checkTimer({ systemdRunDir: tmpdir(), systemctl: path, timeoutMs: 300 }).then(formatLine);
+  assert.deepEqual(await Promise.all([timer(systemctl.notFound), timer(systemctl.masked), timer(systemctl.hung), timer('/nonexistent/systemctl')]), [
+    `FAIL ${pad('digest-timer')} shiptrack-digest.timer is not installed; fix: install the units: \`sudo systemd/install.sh\` (README, Operations → Install)`,
+    `FAIL ${pad('digest-timer')} shiptrack-digest.timer is masked; fix: systemctl unmask shiptrack-digest.timer && systemctl enable --now shiptrack-digest.timer`,
+    `FAIL ${pad('digest-timer')} \`systemctl is-enabled shiptrack-digest.timer\` gave no answer within 0.3 s; fix: check \`systemctl status\`, then run doctor again`,
+    `FAIL ${pad('digest-timer')} systemd runs here but /nonexistent/systemctl was not found; fix: run doctor where systemctl is on PATH`,
+  ]);
 });
 
 test('doctor: the database check reads schema_migrations: no tables, a migration from a newer release, an edited file', async () => {
