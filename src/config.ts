@@ -55,7 +55,7 @@ export interface Config {
   readonly secrets: readonly string[];
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 export const DEFAULT_API_BASE = 'https://discord.com/api/v10';
 /** shiptrack-backup.service has StateDirectory=shiptrack/backups, i.e. this directory. */

@@ -3,9 +3,9 @@
 // optional migration. Each bin composes the rest itself.
 
 import type pg from 'pg';
-import { loadConfig, type Config, type Role } from '../config.js';
+import { loadConfig, type Config, type Env, type Role } from '../config.js';
 import { ExitCode, ShipTrackError, describeError } from '../errors.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger, type Logger, type LogLevel } from '../log.js';
 import { checkDatabase, createPool, describeDatabase, type PoolOptions } from '../db/pool.js';
 import { migrate } from '../db/migrate.js';
 
@@ -13,14 +13,25 @@ export interface Runtime { config: Config; log: Logger }
 
 /** Loads config for `role` or exits 78 with one line naming every missing or malformed variable. */
 export function startProcess(role: Role): Runtime {
+  const rt = startRuntime(role);
+  if (typeof rt === 'number') process.exit(rt);
+  return rt;
+}
+
+/**
+ * startProcess for a run that is not the whole process (src/digest/main.ts under test): config from
+ * `env`, log lines to `write` (stderr for warnings and worse); the exit code 78 instead of exiting.
+ */
+export function startRuntime(role: Role, env: Env = process.env, write?: (line: string, toStderr: boolean) => void): Runtime | number {
+  const toWriter = write && ((line: string, level: LogLevel) => write(line, level === 'error' || level === 'warn'));
   let config: Config;
   try {
-    config = loadConfig(role);
+    config = loadConfig(role, env);
   } catch (err) {
-    createLogger().error('config.invalid', { role, error: describeError(err) });
-    process.exit(ExitCode.config);
+    createLogger(toWriter ? { write: toWriter } : {}).error('config.invalid', { role, error: describeError(err) });
+    return ExitCode.config;
   }
-  const log = createLogger({ level: config.logLevel, secrets: config.secrets }, { proc: role });
+  const log = createLogger({ level: config.logLevel, secrets: config.secrets, ...(toWriter ? { write: toWriter } : {}) }, { proc: role });
   return { config, log };
 }
 
@@ -62,7 +73,12 @@ export async function openDatabase(
 
 /** Last-resort handler for a bin's main(): log one line and exit non-zero (systemd restarts). */
 export function fatal(log: Logger, err: unknown): never {
+  process.exit(fatalExitCode(log, err));
+}
+
+/** fatal without the exit: logs the line and returns the exit code. */
+export function fatalExitCode(log: Logger, err: unknown): number {
   const code = err instanceof ShipTrackError ? err.code : undefined;
   log.error('process.fatal', { code, error: describeError(err) });
-  process.exit(code === 'CONFIG_INVALID' || code === 'PUBLIC_KEY_INVALID' ? ExitCode.config : ExitCode.failure);
+  return code === 'CONFIG_INVALID' || code === 'PUBLIC_KEY_INVALID' ? ExitCode.config : ExitCode.failure;
 }

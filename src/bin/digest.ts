@@ -1,144 +1,18 @@
 // `npm run digest` / shiptrack-digest.service (weekly timer): config → DB → build → post → exit.
-// REST only (no gateway). Exits by itself: the pool is ended and the REST client destroyed, so no
-// handle is left open. Which window, and whether it was already posted, is decided in src/digest.
+// REST only (no gateway). The run itself is src/digest/main.ts; this file gives it the process.
+// It exits by itself: the pool is ended and the REST client destroyed, so no handle is left open.
 
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
-import { fatal, openDatabase, startProcess } from './bootstrap.js';
-import { isTimedOutQuery } from '../db/pool.js';
-import { describeError } from '../errors.js';
-import { RestClient } from '../discord/rest/client.js';
-import { runDigest, runScheduled, type DigestOutcome } from '../digest/run.js';
-import { isLate, windowEndingAt, windowForIsoWeek, type DigestWindow } from '../digest/window.js';
+import { createLogger } from '../log.js';
+import { digestMain } from '../digest/main.js';
 
-const USAGE = `usage: npm run digest -- [--dry-run] [--week YYYY-Www] [--now ISO-8601]
-  (no option)    post the digest for the latest window that has ended (the one posted on the
-                 most recent Monday 09:00 UTC); does nothing if that window was already posted.
-                 First finishes unfinished windows and posts missed ones ("posted late") from
-                 the DIGEST_CATCHUP_WEEKS weeks before it, oldest first
-  --dry-run      print the parts exactly as they would be posted; changes nothing
-  --week 2026-W48  only the window posted on Monday of that ISO week ([Mon W47 09:00, Mon W48 09:00) UTC);
-                 must have ended; an already posted week is not posted again; no catch-up
-  --now ISO      pretend the clock says ISO when choosing the window (tests, what-if runs)`;
-/** sysexits EX_USAGE: a bad command line; the timer never passes options. */
-const EX_USAGE = 64;
-/** A run stopped by SIGTERM/SIGINT (128 + 15): not a success, the next run resumes. */
-const EX_TERMINATED = 143;
-/**
- * Every digest statement is bounded, so a database that stalls (a lock another session holds, a
- * link that stopped answering) fails the run with a log line instead of hanging it: the unit's
- * Restart=on-failure runs it again (docs/systemd.md §1.3). Server-side statement_timeout, then
- * node-postgres's read timeout; both well under the 60 s lease (src/digest/run.ts) and far under
- * the unit's TimeoutStartSec=15min, the last resort.
- */
-const DIGEST_DB_TIMEOUTS = { statementTimeoutMs: 15_000, queryTimeoutMs: 20_000 } as const;
 /** After cleanup nothing should keep the process alive; if something does, do not hang the unit. */
 const EXIT_GRACE_MS = 10_000;
 
-/**
- * Peak RSS of this process in KiB. /proc's VmHWM belongs to this program image; getrusage's
- * maxRSS on Linux also carries the parent's peak across fork+exec, so it is only the fallback.
- */
-function peakRssKb(): number {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]);
-  } catch { /* not Linux, or /proc hidden */ }
-  return process.resourceUsage().maxRSS;
-}
-
-function usageError(message: string): never {
-  process.stderr.write(`${message}\n${USAGE}\n`);
-  process.exit(EX_USAGE);
-}
-
-function parseCommandLine(argv: string[]): { dryRun: boolean; week?: string; now?: Date } {
-  let values: { 'dry-run'?: boolean; week?: string; now?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
-      'dry-run': { type: 'boolean' }, week: { type: 'string' }, now: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    } }));
-  } catch (err) {
-    usageError(describeError(err));
-  }
-  if (values.help) { process.stdout.write(`${USAGE}\n`); process.exit(0); }
-  let now: Date | undefined;
-  if (values.now !== undefined) {
-    now = new Date(values.now);
-    if (!Number.isFinite(now.getTime())) usageError(`--now must be an ISO-8601 date-time, got "${values.now}"`);
-  }
-  return { dryRun: values['dry-run'] ?? false, ...(values.week !== undefined ? { week: values.week } : {}), ...(now ? { now } : {}) };
-}
-
-const args = parseCommandLine(process.argv.slice(2));
-const rt = startProcess('digest');
-const { config, log } = rt;
-const started = Date.now();
-const now = args.now ?? new Date();
-
-let window: DigestWindow;
-try {
-  window = args.week !== undefined ? windowForIsoWeek(args.week) : windowEndingAt(now);
-} catch (err) {
-  usageError(describeError(err));
-}
-// Posting a week that has not ended would freeze a partial list and block the real run.
-if (window.end.getTime() > now.getTime() && !args.dryRun) {
-  usageError(`--week ${window.isoWeek} ends ${window.end.toISOString()}, which has not happened yet; only --dry-run can preview it`);
-}
-
-const rest = new RestClient({ baseUrl: config.discordApiBase, token: config.botToken, timeoutMs: config.restTimeoutMs, log });
-const stop = new AbortController();
-const onSignal = (sig: NodeJS.Signals) => {
-  log.notice('digest.signal', { signal: sig, msg: 'stopping; the next run resumes where this one stopped' });
-  stop.abort(new Error(sig));
-  // Also abandon an in-flight POST: if it reached Discord, the next run's retry carries the same nonce.
-  rest.destroy();
-};
-process.once('SIGTERM', onSignal);
-process.once('SIGINT', onSignal);
-
-const runId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-log.info('digest.start', {
-  week: window.isoWeek, window_start: window.start.toISOString(), window_end: window.end.toISOString(), dry_run: args.dryRun, run: runId,
-  catch_up_weeks: args.week === undefined ? config.digestCatchUpWeeks : 0,
-});
-
-let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
-try {
-  pool = await openDatabase(rt, { max: 2, ...DIGEST_DB_TIMEOUTS, migrate: !args.dryRun });
-  const common = {
-    channelId: config.announcementsChannelId, runId, quietWeek: config.digestQuietWeek, maxParts: config.digestMaxParts, llm: config.llm,
-    dryRun: args.dryRun, signal: stop.signal,
-  };
-  const deps = { pool, rest, log };
-  const outcomes: DigestOutcome[] = args.week !== undefined
-    ? [await runDigest(deps, { ...common, window, late: isLate(window, now) })]
-    : await runScheduled(deps, { ...common, now, catchUpWeeks: config.digestCatchUpWeeks });
-  await pool.end();
-  rest.destroy();
-  log.info('digest.finished', { status: outcomes.at(-1)!.status, windows: outcomes.length, ms: Date.now() - started, peak_rss_kb: peakRssKb() });
-} catch (err) {
-  rest.destroy();
-  await pool?.end().catch(() => {});
-  if (stop.signal.aborted) {
-    log.error('digest.stopped', { error: describeError(err) });
-    process.exit(EX_TERMINATED);
-  }
-  if (isTimedOutQuery(err)) {
-    log.error('digest.db_stalled', {
-      error: describeError(err), statement_timeout_ms: DIGEST_DB_TIMEOUTS.statementTimeoutMs, query_timeout_ms: DIGEST_DB_TIMEOUTS.queryTimeoutMs,
-      msg: 'a database call did not finish in time (a lock held by another session, or the database stopped answering); exiting non-zero so the run is retried',
-    });
-  }
-  fatal(log, err);
-}
-process.off('SIGTERM', onSignal);
-process.off('SIGINT', onSignal);
+const code = await digestMain(process.argv.slice(2));
+// A failed, stopped or refused run exits at once, as before the run was a function.
+if (code !== 0) process.exit(code);
 // Exit by itself (proves nothing is left open); the unref'd guard only fires if something leaked.
 setTimeout(() => {
-  log.warn('digest.exit_forced', { msg: `handles still open ${EXIT_GRACE_MS} ms after finishing` });
+  createLogger({}, { proc: 'digest' }).warn('digest.exit_forced', { msg: `handles still open ${EXIT_GRACE_MS} ms after finishing` });
   process.exit(process.exitCode ?? 0);
 }, EXIT_GRACE_MS).unref();

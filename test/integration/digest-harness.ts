@@ -1,6 +1,8 @@
-// Shared fixture for the digest process tests: a test DB + the fake Discord, the real
-// `node <compiled tree>/bin/digest.js` (compiled, as production runs it) as a child, launch seeding, log parsing, and a way to
-// notice (synchronously, in the fake) the moment a given request arrives. Not a test file itself.
+// Shared fixture for the digest tests: a test DB + the fake Discord, the digest run either in this
+// process (run(): src/digest/main.ts, what the bin runs, given the env and capturing its output) or
+// as the real `node <compiled tree>/bin/digest.js` child (start(), runProcess(): for exit codes of
+// the process itself, signals, crashes), launch seeding, log parsing, and a way to notice
+// (synchronously, in the fake) the moment a given request arrives. Not a test file itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +13,7 @@ import { startFakeDiscord, type FakeDiscord, type RecordedRequest } from '../../
 import { insertLaunch, launchesBetween } from '../../src/db/launches.js';
 import { buildDigest } from '../../src/digest/build.js';
 import { toDigestLaunch } from '../../src/digest/run.js';
+import { digestMain } from '../../src/digest/main.js';
 import type { DigestWindow } from '../../src/digest/window.js';
 import { binArgs } from '../helpers/bin.js';
 import { REPO } from '../helpers/repo.js';
@@ -93,7 +96,23 @@ export class DigestEnv {
     return { child, done, onEvent: (event, fn) => listeners.push({ event, fn }) };
   }
 
-  run(args: string[], extraEnv: Record<string, string> = {}): Promise<ProcResult> {
+  /** The bin's run in this process (src/digest/main.ts), with its output and exit code as the child's would be. */
+  async run(args: string[], extraEnv: Record<string, string> = {}): Promise<ProcResult> {
+    const t0 = Date.now();
+    let stdout = '';
+    let stderr = '';
+    const code = await digestMain(args, {
+      env: this.env(extraEnv),
+      stdout: (text) => { stdout += text; },
+      stderr: (text) => { stderr += text; },
+      onSignal: () => () => {},
+    });
+    const events = stdout.split('\n').map(parseLine).filter((e) => e !== undefined);
+    return { code, signal: null, stdout, stderr, ms: Date.now() - t0, events };
+  }
+
+  /** The real bin as a child process, to its exit: for what only a process shows (exit by itself, signals). */
+  runProcess(args: string[], extraEnv: Record<string, string> = {}): Promise<ProcResult> {
     return this.start(args, extraEnv).done;
   }
 

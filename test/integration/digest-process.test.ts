@@ -1,4 +1,5 @@
-// The digest bin as a real child process against the fake Discord and a test DB: the normal
+// The digest bin as a real child process (repeat runs and bad options in-process, src/digest/main.ts)
+// against the fake Discord and a test DB: the normal
 // Monday run, a late (catch-up) run, re-runs, --week, --dry-run, empty and quiet weeks, exit by itself.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,7 +42,7 @@ test('Monday 09:00 run: posts the window [previous Monday 09:00, Monday 09:00) a
   const expected = await env.expectedParts();
   assert.equal(expected.length, 3);
 
-  const r = await env.run(['--now', ON_TIME]);
+  const r = await env.runProcess(['--now', ON_TIME]);
   assertExitedCleanly(r);
   assertPosted(env, expected);
   assert.ok(!env.bodies().some((b) => b.content.includes('before the window opened')));
@@ -64,7 +65,7 @@ test('a late catch-up run (Tuesday) posts the same window; the Monday run after 
   await env.seed(30);
   const expected = await env.expectedParts();
 
-  const late = await env.run(['--now', '2026-12-01T17:45:00Z']);
+  const late = await env.runProcess(['--now', '2026-12-01T17:45:00Z']);
   assertExitedCleanly(late);
   assert.equal(eventsNamed(late, 'digest.start')[0]!.week, '2026-W49');
   assertPosted(env, expected);
@@ -83,7 +84,7 @@ test('a late catch-up run (Tuesday) posts the same window; the Monday run after 
 test('a manual run on Monday 08:59 picks the previous window, not the one being collected', async (t) => {
   const env = await digestEnv(t, db);
   await env.seed(5);
-  const r = await env.run(['--now', '2026-11-30T08:59:59Z']);
+  const r = await env.runProcess(['--now', '2026-11-30T08:59:59Z']);
   assertExitedCleanly(r);
   assert.equal(eventsNamed(r, 'digest.start')[0]!.week, '2026-W48');
   assert.equal(eventsNamed(r, 'digest.empty').length, 1);
@@ -94,7 +95,7 @@ test('--week rebuilds a given past window; on a done window it says "already pos
   const env = await digestEnv(t, db);
   await env.seed(30);
   const expected = await env.expectedParts();
-  const first = await env.run(['--week', '2026-W49', '--now', ON_TIME]);
+  const first = await env.runProcess(['--week', '2026-W49', '--now', ON_TIME]);
   assertExitedCleanly(first);
   assertPosted(env, expected);
 
@@ -107,7 +108,7 @@ test('--week rebuilds a given past window; on a done window it says "already pos
 test('--week for a window that has not ended is refused (exit 64) without touching anything; bad options too', async (t) => {
   const env = await digestEnv(t, db);
   await env.seed(3);
-  const future = await env.run(['--week', '2026-W49', '--now', '2026-11-29T12:00:00Z']);
+  const future = await env.runProcess(['--week', '2026-W49', '--now', '2026-11-29T12:00:00Z']);
   assert.equal(future.code, 64);
   assert.match(future.stderr, /has not happened yet/);
   for (const args of [['--week', '2026-W54'], ['--bogus'], ['--now', 'yesterday']]) {
@@ -123,7 +124,7 @@ test('--dry-run prints the parts exactly as they would be posted and changes not
   const env = await digestEnv(t, db);
   await env.seed(30);
   const expected = await env.expectedParts();
-  const r = await env.run(['--dry-run', '--now', ON_TIME]);
+  const r = await env.runProcess(['--dry-run', '--now', ON_TIME]);
   assertExitedCleanly(r);
   assert.equal(env.fake.requests.length, 0);
   assert.equal(await env.digestRow(), undefined);
@@ -132,7 +133,7 @@ test('--dry-run prints the parts exactly as they would be posted and changes not
   assert.deepEqual(printed.map((m) => m[4]), expected.map((_, i) => nonceFor(WINDOW, i + 1)));
 
   // The real run afterwards posts the very texts the dry run showed.
-  const real = await env.run(['--now', ON_TIME]);
+  const real = await env.runProcess(['--now', ON_TIME]);
   assertExitedCleanly(real);
   assertPosted(env, expected);
 
@@ -146,7 +147,7 @@ test('--dry-run prints the parts exactly as they would be posted and changes not
 
 test('a week with no launches posts nothing and is recorded as empty; later runs say so', async (t) => {
   const env = await digestEnv(t, db);
-  const r = await env.run(['--now', ON_TIME]);
+  const r = await env.runProcess(['--now', ON_TIME]);
   assertExitedCleanly(r);
   assert.equal(eventsNamed(r, 'digest.empty').length, 1);
   assertPosted(env, []);
@@ -158,7 +159,7 @@ test('a week with no launches posts nothing and is recorded as empty; later runs
 
 test('DIGEST_QUIET_WEEK=true posts one short "quiet week" line for an empty week', async (t) => {
   const env = await digestEnv(t, db);
-  const r = await env.run(['--now', ON_TIME], { DIGEST_QUIET_WEEK: 'true' });
+  const r = await env.runProcess(['--now', ON_TIME], { DIGEST_QUIET_WEEK: 'true' });
   assertExitedCleanly(r);
   const expected = await env.expectedParts(WINDOW, { quietWeek: true });
   assert.deepEqual(expected, ['Quiet week: no launches logged between 23 and 30 Nov 2026.']);
