@@ -6,9 +6,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
 import { ExitCode, describeError } from '../errors.js';
 import { createLogger, redact, silentLogger } from '../log.js';
-import { createPool, describeDatabase } from '../db/pool.js';
-import { RestClient } from '../discord/rest/client.js';
-import { runDoctor } from '../doctor/run.js';
 import { allPassed, formatJson, formatText } from '../doctor/check.js';
 
 const USAGE = `usage: shiptrack doctor [--json] [--timeout SECONDS]
@@ -62,6 +59,10 @@ try {
   process.exit(ExitCode.config);
 }
 
+// Loaded only once the command line and the settings are good: --help and a bad setting answer at once.
+const [{ createPool, describeDatabase }, { RestClient }, { runDoctor }] = await Promise.all([
+  import('../db/pool.js'), import('../discord/rest/client.js'), import('../doctor/run.js'),
+]);
 const timeoutMs = args.timeoutMs;
 const logger = log(config);
 const pool = createPool(config.databaseUrl, logger, { max: 2, applicationName: 'shiptrack-doctor', connectTimeoutMs: timeoutMs, statementTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs + 500 });
