@@ -61,6 +61,7 @@ UNITS=(shiptrack-migrate.service shiptrack-web.service shiptrack-worker.service 
 # Test seam (test/integration/install-script.test.ts): with --root, run the service steps through
 # this command instead of stopping after the layout. A live install always uses systemctl.
 SYSTEMCTL=${SHIPTRACK_INSTALL_SYSTEMCTL:-}
+[ "$LIVE" -eq 0 ] || SYSTEMCTL=""
 CHANGED=0   # did this run change code or units? (decides whether running services restart)
 
 # Installs one file with a mode; leaves it alone (mtime included) when content and mode match.
