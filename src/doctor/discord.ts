@@ -122,19 +122,38 @@ async function guildAndChannels(o: DiscordCheckOptions, botId: string, get: Get,
     ...after.map((n) => skipBecause(n, 'guild failed'))];
   }
   const out: CheckResult[] = [pass('guild', `${g.guild.name} (${g.guild.id}); the bot is a member with ${g.member.roles.length} role(s)`)];
-  const shipped = channelCheck('shipped-channel', 'SHIPPED_CHANNEL_ID', o.shippedChannelId, g, 'restart shiptrack-worker');
-  const announcements = channelCheck('announcements-channel', 'ANNOUNCEMENTS_CHANNEL_ID', o.announcementsChannelId, g, 'the next digest run uses it');
+  const [shipped, announcements] = await Promise.all([
+    channelCheck('shipped-channel', 'SHIPPED_CHANNEL_ID', o.shippedChannelId, g, 'restart shiptrack-worker', get, why),
+    channelCheck('announcements-channel', 'ANNOUNCEMENTS_CHANNEL_ID', o.announcementsChannelId, g, 'the next digest run uses it', get, why),
+  ]);
   out.push(shipped.check, announcements.check);
   out.push(shipped.channel ? permissionCheck('shipped-permissions', shipped.channel, SHIPPED_NEEDS, g, botId) : skipBecause('shipped-permissions', 'shipped-channel failed'));
   out.push(announcements.channel ? permissionCheck('announcements-permissions', announcements.channel, ANNOUNCEMENTS_NEEDS, g, botId) : skipBecause('announcements-permissions', 'announcements-channel failed'));
   return out;
 }
 
-function channelCheck(name: string, setting: string, id: string, g: Guild, then: string): { check: CheckResult; channel?: Channel } {
-  const ch = g.channels.find((c) => c.id === id);
+/**
+ * The channel from the guild's list; one missing from it is asked for on its own, to say why:
+ * another guild's channel, one hidden from the bot (403 Missing Access), or none at all (404).
+ */
+async function channelCheck(name: string, setting: string, id: string, g: Guild, then: string, get: Get, why: Why): Promise<{ check: CheckResult; channel?: Channel }> {
+  let ch = g.channels.find((c) => c.id === id);
+  const copyId = `copy the channel's id (Developer Mode, right-click the channel, Copy Channel ID) into ${setting} in /etc/shiptrack/env; ${then}`;
   if (!ch) {
-    return { check: fail(name, `${setting}=${id} is not a channel of ${g.guild.name} (${g.guild.id}) (deleted, a typo, or another server's channel)`,
-      `copy the channel's id (Developer Mode, right-click the channel, Copy Channel ID) into ${setting} in /etc/shiptrack/env; ${then}`) };
+    try {
+      const alone = await get<Channel>(`/channels/${id}`);
+      if (alone.guild_id !== g.guild.id) {
+        return { check: fail(name, `${setting}=${id} is #${alone.name} of another server (${alone.guild_id ?? 'none'}), not of ${g.guild.name} (${g.guild.id})`, copyId) };
+      }
+      ch = alone;
+    } catch (err) {
+      const status = err instanceof DiscordApiError ? err.status : undefined;
+      if (status === 403) {
+        return { check: fail(name, `${setting}=${id} exists but the bot may not see it (${why(err)})`,
+          `allow View Channel for the bot (or its role) in that channel, or ${copyId}`) };
+      }
+      return { check: fail(name, status === 404 ? `${setting}=${id} is not a channel Discord knows (deleted, or a typo)` : `${setting}=${id} could not be read: ${why(err)}`, copyId) };
+    }
   }
   if (!TEXT_TYPES.has(ch.type)) {
     return { check: fail(name, `#${ch.name} (${setting}=${id}) is a ${TYPE_NAMES[ch.type] ?? `type ${ch.type}`} channel, not a text or announcement channel`,

@@ -290,11 +290,24 @@ test('doctor (in-process): the token of another application, a hung Discord, the
   const o = { rest, applicationId: fake.applicationId, publicKey: fake.publicKeyHex, guildId: fake.guildId as string | undefined,
     shippedChannelId: fake.channels.shipped, announcementsChannelId: fake.channels.announcements, timeoutMs: 2000 };
   const elsewhere = '1234567890123456789';
-  const [noGuild, otherChannel, otherApp] = await Promise.all([
+  const hidden = '1234567890123456788';
+  // Discord answers 403 Missing Access for a channel the bot may not see (or in a server it is not in).
+  fake.rest.script({ path: new RegExp(`/channels/${hidden}$`), status: 403, code: 50001, body: { message: 'Missing Access', code: 50001 } });
+  const foreign = '1234567890123456787';
+  fake.rest.script({ path: new RegExp(`/channels/${foreign}$`), status: 200, body: { id: foreign, type: 0, guild_id: '1234567890123456786', name: 'launches', permission_overwrites: [] } });
+  const [noGuild, otherChannel, otherApp, hiddenChannel, foreignChannel] = await Promise.all([
     discordChecks({ ...o, guildId: undefined, shippedChannelId: elsewhere }),
     discordChecks({ ...o, announcementsChannelId: elsewhere }),
     discordChecks({ ...o, applicationId: elsewhere }),
+    discordChecks({ ...o, shippedChannelId: hidden }),
+    discordChecks({ ...o, announcementsChannelId: foreign }),
   ]);
+  assert.equal(formatLine(foreignChannel[5]!), `FAIL ${pad('announcements-channel')} ANNOUNCEMENTS_CHANNEL_ID=${foreign} is #launches of another server `
+    + `(1234567890123456786), not of ${GUILD} (${fake.guildId}); fix: copy the channel's id (Developer Mode, right-click the channel, Copy Channel ID) into `
+    + 'ANNOUNCEMENTS_CHANNEL_ID in /etc/shiptrack/env; the next digest run uses it');
+  assert.equal(formatLine(hiddenChannel[4]!), `FAIL ${pad('shipped-channel')} SHIPPED_CHANNEL_ID=${hidden} exists but the bot may not see it `
+    + '(REST_HTTP_ERROR: GET /channels/:channel_id failed with HTTP 403 (Discord code 50001: Missing Access)); fix: allow View Channel for the bot (or its role) in that channel, '
+    + 'or copy the channel\'s id (Developer Mode, right-click the channel, Copy Channel ID) into SHIPPED_CHANNEL_ID in /etc/shiptrack/env; restart shiptrack-worker');
   const skippedAfterToken = ['public-key', 'message-content-intent', 'guild', 'shipped-channel', 'announcements-channel', 'shipped-permissions',
     'announcements-permissions', 'slash-commands'].map((n) => `skip ${pad(n)} skipped (because bot-token failed)`);
   assert.deepEqual(otherApp.map(formatLine), [
@@ -306,7 +319,7 @@ test('doctor (in-process): the token of another application, a hung Discord, the
     ...['shipped-channel', 'announcements-channel', 'shipped-permissions', 'announcements-permissions'].map((n) => `skip ${pad(n)} skipped (because guild failed)`),
   ]);
   assert.deepEqual([otherChannel[5], otherChannel[7]].map((c) => formatLine(c!)), [
-    `FAIL ${pad('announcements-channel')} ANNOUNCEMENTS_CHANNEL_ID=${elsewhere} is not a channel of ${GUILD} (${fake.guildId}) (deleted, a typo, or another server's channel); fix: copy the channel's id (Developer Mode, right-click the channel, Copy Channel ID) into ANNOUNCEMENTS_CHANNEL_ID in /etc/shiptrack/env; the next digest run uses it`,
+    `FAIL ${pad('announcements-channel')} ANNOUNCEMENTS_CHANNEL_ID=${elsewhere} is not a channel Discord knows (deleted, or a typo); fix: copy the channel's id (Developer Mode, right-click the channel, Copy Channel ID) into ANNOUNCEMENTS_CHANNEL_ID in /etc/shiptrack/env; the next digest run uses it`,
     `skip ${pad('announcements-permissions')} skipped (because announcements-channel failed)`,
   ]);
 
