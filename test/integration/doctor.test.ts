@@ -76,7 +76,7 @@ function fakeSystemctl(t: TestContext): Record<'enabled' | 'disabled' | 'missing
   };
 }
 
-async function fakeWithCommands(t: TestContext, opts: Parameters<typeof startFakeDiscord>[0] = {}): Promise<FakeDiscord> {
+async function startFake(t: TestContext, opts: Parameters<typeof startFakeDiscord>[0] = {}): Promise<FakeDiscord> {
   const fake = await startFakeDiscord(opts);
   t.after(() => fake.close());
   return fake;
@@ -106,7 +106,7 @@ before(async () => { db = await createTestDatabase(); });
 after(() => db.close());
 
 test('doctor: every check passes against a healthy installation (text), exit 0', async (t) => {
-  const fake = await fakeWithCommands(t);
+  const fake = await startFake(t);
   await register(fake, commandDefinitions());
   const port = await healthServer(t, 200);
   const systemctl = fakeSystemctl(t);
@@ -135,7 +135,7 @@ test('doctor: every check passes against a healthy installation (text), exit 0',
 });
 
 test('doctor --json: a migration pending, wrong public key, no Message Content, a voice channel, a denied permission, stale commands, web 503, timer disabled', async (t) => {
-  const fake = await fakeWithCommands(t, { messageContentIntentEnabled: false });
+  const fake = await startFake(t, { messageContentIntentEnabled: false });
   // This release's last migration "not yet applied": its row is taken out for this run and put back.
   const files = loadMigrations();
   const [last, before] = [files.at(-1)!, files.at(-2)!];
@@ -190,7 +190,7 @@ test('doctor --json: a migration pending, wrong public key, no Message Content, 
 });
 
 test('doctor: without DISCORD_GUILD_ID the guild is #i-shipped\'s and commands are global; a hung database, web and Discord time out; timer not installed', async (t) => {
-  const fake = await fakeWithCommands(t);
+  const fake = await startFake(t);
   const w = fake.world;
   const stage = w.addChannel('stage', 13);
   w.setPermissionOverwrites(fake.channels.announcements, [{ id: w.guildId, type: 0, allow: '0', deny: String(Permission.SEND_MESSAGES) }]);
@@ -229,7 +229,7 @@ test('doctor: without DISCORD_GUILD_ID the guild is #i-shipped\'s and commands a
 });
 
 test('doctor: a rejected token skips every check that needs it; database and web refused; the timer does not apply without systemd', async (t) => {
-  const fake = await fakeWithCommands(t);
+  const fake = await startFake(t);
   // Port 1 (tcpmux) has no listener here: the database and the web service refuse the connection.
   const r = await runDoctor({ ...discordEnv(fake), DISCORD_BOT_TOKEN: 'MTIz.bad.token-that-is-not-the-bots-xxxxxxxxxx', DATABASE_URL: 'postgres://u@127.0.0.1:1/shiptrack',
     PORT: '1', SHIPTRACK_SYSTEMD_RUN_DIR: NOT_RUNNING });
@@ -249,7 +249,7 @@ test('doctor: a rejected token skips every check that needs it; database and web
 });
 
 test('doctor --json: a guild the bot is not in', async (t) => {
-  const fake = await fakeWithCommands(t);
+  const fake = await startFake(t);
   await register(fake, commandDefinitions());
   const port = await healthServer(t, 200);
   const systemctl = fakeSystemctl(t);
@@ -284,7 +284,7 @@ test('doctor: --help, a bad option (64), a missing setting (78)', async () => {
 });
 
 test('doctor (in-process): the token of another application, a hung Discord, the guild of #i-shipped when DISCORD_GUILD_ID is unset, a channel of another guild; systemctl states', async (t) => {
-  const fake = await fakeWithCommands(t);
+  const fake = await startFake(t);
   const rest = new RestClient({ baseUrl: fake.apiBase, token: fake.botToken, maxRetries: 0 });
   t.after(() => rest.destroy());
   const o = { rest, applicationId: fake.applicationId, publicKey: fake.publicKeyHex, guildId: fake.guildId as string | undefined,
@@ -377,7 +377,7 @@ test('doctor: what "identical" means for slash commands (ids, versions and Disco
 });
 
 test('fake Discord: GET /guilds/{id}/channels and /roles, and application flags changed at run time', async (t) => {
-  const fake = await fakeWithCommands(t);
+  const fake = await startFake(t);
   const get = async (path: string) => (await fetch(fake.apiBase + path, { headers: { authorization: `Bot ${fake.botToken}` } })).json() as Promise<unknown>;
   const channels = await get(`/guilds/${fake.guildId}/channels`) as { id: string; name: string; type: number; permission_overwrites: unknown[] }[];
   assert.deepEqual(channels.map((c) => [c.name, c.type]), [['i-shipped', 0], ['announcements', 0], ['general', 0]]);
