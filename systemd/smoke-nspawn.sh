@@ -8,10 +8,16 @@
 #   sudo bash systemd/smoke-nspawn.sh            set up, boot, run every check, tear everything down
 #   KEEP=1 sudo bash systemd/smoke-nspawn.sh     same, but leave the container running for poking
 #                                                (then: sudo bash systemd/smoke-nspawn.sh down)
-#   sudo bash systemd/smoke-nspawn.sh down       power off, stop fake Discord, drop DB, remove rootfs
+#   sudo bash systemd/smoke-nspawn.sh down       power off, stop fake Discord, drop DB + role, remove rootfs
+#
+# It walks the first-install path from an empty PostgreSQL: the role and the database are created
+# exactly as README "Create the database" says, then install, migrate, web, worker, digest, and
+# the operations of docs/operations.md: `shiptrack backup`, a restore (docs/operations.md §1.2)
+# and an upgrade with install.sh's pre-upgrade backup (docs/operations.md §4.1).
 #
 # Env: ROOTFS (default /tmp/rootfs), WORK (default /tmp/shiptrack-smoke: nspawn debs, logs, pids),
-#      PGURL_ADMIN (default postgres://postgres@127.0.0.1:5432/test), DB (default shiptrack_smoke),
+#      PGURL_ADMIN (default postgres://postgres@127.0.0.1:5432/test; a superuser, standing in for
+#      `sudo -u postgres`), DB (default shiptrack_smoke: database and role), DB_PASSWORD,
 #      WEB_PORT (default 3077). Idempotent-ish: an existing debootstrap root is reused.
 set -uo pipefail
 
@@ -20,6 +26,9 @@ ROOTFS=${ROOTFS:-/tmp/rootfs}
 WORK=${WORK:-/tmp/shiptrack-smoke}
 PGURL_ADMIN=${PGURL_ADMIN:-postgres://postgres@127.0.0.1:5432/test}
 DB=${DB:-shiptrack_smoke}
+DB_PASSWORD=${DB_PASSWORD:-smoke-$(date +%s)-pw}
+PGURL_BASE=${PGURL_ADMIN%/*}   # the admin URL without its database
+DBURL="postgres://$DB:$DB_PASSWORD@127.0.0.1:5432/$DB"
 WEB_PORT=${WEB_PORT:-3077}
 MIRROR=http://deb.debian.org/debian
 FAILS=0
@@ -52,7 +61,8 @@ down() {
     if kill -0 -- "-$g" 2>/dev/null; then echo "    fake Discord group $g still alive after 10 s"
     else rm -f "$WORK/fake.pid"; echo "    fake Discord stopped (process group $g)"; fi
   fi
-  psql "$PGURL_ADMIN" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" && echo "    dropped database $DB"
+  for d in "$DB" "${DB}_restore" "${DB}_old"; do psql "$PGURL_ADMIN" -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)"; done
+  psql "$PGURL_ADMIN" -qc "DROP ROLE IF EXISTS $DB" && echo "    dropped databases $DB, ${DB}_restore, ${DB}_old and role $DB"
   # nspawn leaves these on a non-systemd host (docs/systemd.md §4.6).
   rm -rf /run/systemd/nspawn "$ROOTFS"
   echo "    removed /run/systemd/nspawn and $ROOTFS (kept $WORK for the logs)"
@@ -65,11 +75,15 @@ mkdir -p "$WORK"
 say "1. Debian 12 minbase root in $ROOTFS"
 command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap; } || die "no debootstrap"
 if [ ! -x "$ROOTFS/usr/lib/systemd/systemd" ]; then
-  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps,iproute2,ca-certificates,curl \
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps,iproute2,ca-certificates,curl,postgresql-client \
     bookworm "$ROOTFS" "$MIRROR" > "$WORK/debootstrap.log" 2>&1 || die "debootstrap failed: $WORK/debootstrap.log"
 else
   echo "    reusing existing root"
 fi
+# pg_dump for shiptrack-backup (an older root may lack it; Debian's mirror is reachable).
+chroot "$ROOTFS" sh -c 'command -v pg_dump >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client; }' \
+  > "$WORK/pgclient.log" 2>&1 || die "could not install postgresql-client in the root: $WORK/pgclient.log"
+chroot "$ROOTFS" pg_dump --version
 cp /usr/bin/node "$ROOTFS/usr/bin/node"
 echo '127.0.0.1 localhost' > "$ROOTFS/etc/hosts"   # minbase has no /etc/hosts
 chroot "$ROOTFS" getent passwd shiptrack >/dev/null || \
@@ -89,8 +103,14 @@ NSPAWN=(env LD_LIBRARY_PATH="$WORK/x/usr/lib/x86_64-linux-gnu/systemd" "$WORK/x/
 "${NSPAWN[@]}" --version | head -1
 
 # ------------------------------------------------------------------------------------- 3. host side
-say "3. Throw-away database $DB and fake Discord on the host"
-psql "$PGURL_ADMIN" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" && psql "$PGURL_ADMIN" -c "CREATE DATABASE $DB" || die "psql"
+say "3. Role and database $DB from nothing (README \"Create the database\"), fake Discord on the host"
+for d in "$DB" "${DB}_restore" "${DB}_old"; do psql "$PGURL_ADMIN" -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)" || die "psql"; done
+psql "$PGURL_ADMIN" -qc "DROP ROLE IF EXISTS $DB" || die "psql"
+# The README's two statements, as the superuser (`sudo -u postgres psql -c ...` on a real host).
+psql "$PGURL_ADMIN" -c "CREATE ROLE $DB LOGIN PASSWORD '$DB_PASSWORD'" | sed "s/$DB_PASSWORD/[redacted]/" || die "create role"
+psql "$PGURL_ADMIN" -c "CREATE DATABASE $DB OWNER $DB" || die "create database"
+psql "$DBURL" -Atc "SELECT 'connects as ' || current_user || ' to ' || current_database() || ', tables: ' || count(*) FROM pg_tables WHERE schemaname = 'public'" \
+  || die "the new role cannot connect"
 if [ -f "$WORK/fake.pid" ]; then kill -TERM -- "-$(cat "$WORK/fake.pid")" 2>/dev/null; rm -f "$WORK/fake.pid"; fi
 # `setsid` (not a group leader here, so it execs without forking) makes npm the leader of a new
 # process group whose id is $!: teardown signals exactly that group (npm, sh, tsx, node).
@@ -110,7 +130,7 @@ if [ ! -d "$ROOTFS/opt/shiptrack/node_modules/pg" ]; then
   (cd "$ROOTFS/opt/shiptrack" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --prefer-offline) || die "npm ci failed"
 fi
 { cat "$WORK/fake.env"
-  echo "DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB"
+  echo "DATABASE_URL=$DBURL"
   echo "PORT=$WEB_PORT"
   echo "LOG_LEVEL=info"; } > "$ROOTFS/etc/shiptrack/env"
 chmod 0640 "$ROOTFS/etc/shiptrack/env"
@@ -219,6 +239,65 @@ cin journalctl --no-pager -o short-monotonic -u shiptrack-worker -n 8
 echo "    rc=$rc took ${secs}s ExecMainCode=$(prop shiptrack-worker.service ExecMainCode) ExecMainStatus=$(prop shiptrack-worker.service ExecMainStatus) Result=$(prop shiptrack-worker.service Result)"
 [ "$rc" = 0 ] && node -e "process.exit($secs < 10 ? 0 : 1)" && [ "$(prop shiptrack-worker.service ExecMainStatus)" = 0 ] \
   && [ "$(prop shiptrack-worker.service Result)" = success ] && ok "worker stopped in ${secs}s, exit 0" || bad "worker stop"
+
+# ---------------------------------------------------------------- operations (docs/operations.md)
+launch_ids() { psql "$DBURL" -Atc "SELECT string_agg(interaction_id::text || ':' || user_name, ',' ORDER BY interaction_id) FROM launches"; }
+wait_active() { for _ in $(seq 1 60); do [ "$(prop "$1" ActiveState)" = active ] && return 0; sleep 1; done; return 1; }
+
+say "6j. shiptrack backup (wrapper) and shiptrack-backup.service (the unit, hardened)"
+# /ship launches (source slash): a channel launch would make the worker owe the fake message a 🚀.
+psql "$DBURL" -qc "INSERT INTO launches (source, user_id, user_name, content, urls, interaction_id, created_at)
+  VALUES ('slash', 3, 'kept-by-backup', 'shipped https://a.example', '{https://a.example}', 9001, now())" || bad "insert"
+echo "    launches before the backup: $(launch_ids)"
+# The unit first: its StateDirectory= creates /var/lib/shiptrack/backups in this staged root (a live
+# install.sh creates it), which the wrapper's systemd-run (no StateDirectory=) then writes to.
+cin systemctl start shiptrack-backup.service; rc2=$?
+cin /usr/local/bin/shiptrack backup; rc1=$?
+cin journalctl --no-pager -o short-monotonic -u shiptrack-backup -n 6
+ls -l "$ROOTFS/var/lib/shiptrack" "$ROOTFS/var/lib/shiptrack/backups"
+leak=$(cin journalctl --no-pager -o cat | grep -c -- "$DB_PASSWORD")
+n=$(find "$ROOTFS/var/lib/shiptrack/backups" -name 'shiptrack-*.dump' | wc -l)
+echo "    unit rc=$rc2, wrapper rc=$rc1 Result=$(prop shiptrack-backup.service Result), archives=$n, journal lines with the DB password: $leak"
+[ "$rc1" = 0 ] && [ "$rc2" = 0 ] && [ "$n" = 2 ] && [ "$leak" = 0 ] && ok "backup via wrapper and unit, 2 archives, password not in the journal" || bad "backup"
+BACKUP_FILE=$(ls -1 "$ROOTFS"/var/lib/shiptrack/backups/shiptrack-*.dump | sort | tail -1)
+
+say "6k. Restore per docs/operations.md §1.2 (into a new database, then swap names)"
+psql "$DBURL" -qc "DELETE FROM launches WHERE interaction_id = 9001" \
+  -c "INSERT INTO launches (source, user_id, user_name, content, urls, interaction_id, created_at) VALUES ('slash', 4, 'after-backup', 'launched https://b.example', '{https://b.example}', 9002, now())"
+echo "    launches after the change: $(launch_ids)"
+t0=$(date +%s.%N)
+cin systemctl stop shiptrack-web shiptrack-worker shiptrack-digest.timer shiptrack-backup.timer
+psql "$PGURL_ADMIN" -c "CREATE DATABASE ${DB}_restore OWNER $DB" \
+  && cat "$BACKUP_FILE" | pg_restore --dbname="$PGURL_BASE/${DB}_restore" --no-owner --role="$DB" --single-transaction --exit-on-error \
+  && psql "$PGURL_ADMIN" -c "ALTER DATABASE $DB RENAME TO ${DB}_old" -c "ALTER DATABASE ${DB}_restore RENAME TO $DB"; rrc=$?
+cin systemctl restart shiptrack-migrate.service
+cin systemctl start shiptrack-web shiptrack-worker shiptrack-digest.timer
+wait_active shiptrack-web.service; wait_active shiptrack-worker.service
+t1=$(date +%s.%N)
+after=$(launch_ids)
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WEB_PORT/healthz")
+echo "    restore rc=$rrc; launches after the restore: $after; healthz $code; web $(prop shiptrack-web.service ActiveState), worker $(prop shiptrack-worker.service ActiveState) ($(prop shiptrack-worker.service StatusText)); took $(node -pe "($t1-$t0).toFixed(1)") s"
+cin journalctl --no-pager -o cat -u shiptrack-migrate -n 2
+[ "$rrc" = 0 ] && [[ "$after" == *"9001:kept-by-backup"* ]] && [[ "$after" != *"after-backup"* ]] && [ "$code" = 200 ] \
+  && [ "$(prop shiptrack-worker.service ActiveState)" = active ] && ok "restored: the deleted launch is back, the later one gone, services up" || bad "restore"
+
+say "6l. Upgrade with install.sh: pre-upgrade backup first, then migrate and restart"
+printf '#!/bin/sh\nexec nsenter -t %s -a systemctl "$@"\n' "$(cat "$WORK/leader.pid")" > "$WORK/systemctl-in-container"
+chmod 0755 "$WORK/systemctl-in-container"
+echo "# smoke upgrade $(date +%s)" >> "$ROOTFS/opt/shiptrack/README.md"   # a changed file makes it an upgrade
+n0=$(find "$ROOTFS/var/lib/shiptrack/backups" -name 'shiptrack-*.dump' | wc -l)
+SHIPTRACK_INSTALL_SYSTEMCTL="$WORK/systemctl-in-container" bash "$SRC/systemd/install.sh" --root "$ROOTFS" --no-build > "$WORK/upgrade.log" 2>&1; irc=$?
+grep -E '^==>|installed|backup' "$WORK/upgrade.log"
+cin journalctl --no-pager -o cat -u shiptrack-backup.service -n 3 | grep backup.done
+n1=$(find "$ROOTFS/var/lib/shiptrack/backups" -name 'shiptrack-*.dump' | wc -l)
+# The order as systemd logged it (an inactive oneshot is unloaded, so its Exec* properties are gone).
+order=$(cin journalctl --no-pager -o short-monotonic -t systemd | grep -E 'Finished shiptrack-backup.service|Starting shiptrack-migrate.service' | tail -2)
+printf '%s\n' "$order"
+wait_active shiptrack-worker.service
+echo "    install.sh rc=$irc; archives $n0 -> $n1; worker $(prop shiptrack-worker.service ActiveState)"
+[ "$irc" = 0 ] && [ "$n1" -gt "$n0" ] && [[ "$(printf '%s\n' "$order" | head -1)" == *"Finished shiptrack-backup.service"* ]] \
+  && [[ "$(printf '%s\n' "$order" | tail -1)" == *"Starting shiptrack-migrate.service"* ]] && [ "$(prop shiptrack-web.service ActiveState)" = active ] \
+  && ok "upgrade took a backup before the migrations and came back up" || bad "upgrade with pre-upgrade backup"
 
 say "6i. Sandbox trouble anywhere in the journal (SIGSYS, EPERM, notify, watchdog)"
 cin journalctl --no-pager -o short-monotonic | grep -iE 'sigsys|seccomp|EPERM|operation not permitted|notification message|watchdog|core-dump|code=killed|code=dumped' \
