@@ -3,9 +3,10 @@
 // with a `sql` link so `../../sql/` resolves as from dist/. Trees of dead runs are removed, so two
 // runs in one checkout never delete each other's. src/ and test/ are typechecked and compiled in one
 // tsc (test/tsconfig.json; a type error fails the run) while, on the embedded backend, the empty and
-// migrated PGlite data directories every embedded test database starts from are prepared.
+// migrated PGlite data directories every embedded test database starts from are prepared; on real
+// PostgreSQL, a migrated template database.
 import { mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
@@ -32,7 +33,31 @@ export async function prepareCompiledTree() {
     ...process.env, NODE_ENV: 'test', SHIPTRACK_TEST_DIST: join(dist, 'src'), SHIPTRACK_TEST_TREE: dist,
     ...(backend === 'embedded' ? { SHIPTRACK_TEST_PGLITE_TEMPLATES: dist } : {}),
   };
+  if (backend === 'postgres') env.SHIPTRACK_TEST_PG_TEMPLATE = await migratedTemplate(dist, env);
   return { dist, env };
+}
+
+/**
+ * Real PostgreSQL: one migrated database per run that every migrated test database is created from
+ * (CREATE DATABASE … TEMPLATE, https://www.postgresql.org/docs/15/manage-ag-templatedbs.html),
+ * so each fixture copies it instead of running every migration again. Migrated by the compiled
+ * migrate bin; dropped at exit, and so are the templates of runs that died.
+ */
+async function migratedTemplate(dist, env) {
+  const admin = process.env.TEST_DATABASE_URL;
+  const sql = (text) => runNode([join(dist, 'test', 'helpers', 'admin-sql.js'), admin, text], env);
+  const name = `shiptrack_tpl_${process.pid}`;
+  if (await sql(`DROP-DEAD-TEMPLATES`) !== 0 || await sql(`CREATE DATABASE ${name}`) !== 0) {
+    console.error('# creating the template database failed'); process.exit(1);
+  }
+  // Before the tree (and admin-sql.js with it) is removed.
+  process.prependListener('exit', () => { spawnSync(process.execPath, [join(dist, 'test', 'helpers', 'admin-sql.js'), admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { env, stdio: 'inherit' }); });
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  if (await runNode([join(dist, 'src', 'bin', 'migrate.js')], { ...env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' }) !== 0) {
+    console.error('# migrating the template database failed'); process.exit(1);
+  }
+  return name;
 }
 
 /** Runs `node …args` with inherited stdio; resolves with its exit code. */

@@ -1,5 +1,7 @@
 // Test databases: a throwaway database on real PostgreSQL when TEST_DATABASE_URL is set (CI),
-// otherwise embedded PGlite. Either way the code under test talks through `pg`.
+// otherwise embedded PGlite. Either way the code under test talks through `pg`. On PostgreSQL a
+// migrated one is a copy of the migrated template test/run.mjs makes once per run
+// (SHIPTRACK_TEST_PG_TEMPLATE), when there is one.
 //
 // Embedded instances cost seconds to start, so they are recycled: closing a migrated test
 // database empties every table (TRUNCATE … RESTART IDENTITY), releases advisory locks and keeps
@@ -34,7 +36,7 @@ export interface TestDatabase {
 export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const migrated = options.migrated !== false;
   const { url, dispose } = process.env.TEST_DATABASE_URL
-    ? await createPostgresDatabase(process.env.TEST_DATABASE_URL)
+    ? await createPostgresDatabase(process.env.TEST_DATABASE_URL, migrated ? process.env.SHIPTRACK_TEST_PG_TEMPLATE : undefined)
     : await takeEmbedded(migrated);
   const pool = createPool(url, silentLogger, { max: 5 });
   if (migrated) await migrate(pool);
@@ -52,9 +54,10 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
 
 interface Created { url: string; dispose(): Promise<void> }
 
-async function createPostgresDatabase(adminUrl: string): Promise<Created> {
+/** With `template` (test/run.mjs's migrated database), a copy of it: migrate() then finds nothing to do. */
+async function createPostgresDatabase(adminUrl: string, template?: string): Promise<Created> {
   const name = `shiptrack_t_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`));
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
   return {

@@ -88,7 +88,7 @@ export function newId(clock: Clock = systemClock): string {
  * The signature Discord would send: Ed25519 over timestamp + body with the application's key.
  * tweetnacl (pure JavaScript, independent of the node:crypto code the server verifies with) is the
  * reference signer, but costs about 15 ms a signature here, and the storm and burst tests sign
- * thousands. Ed25519 signatures are deterministic (RFC 8032 §5.1.6: the same key and message give
+ * thousands. Ed25519 signatures are deterministic (RFC 8032 section 5.1.6: the same key and message give
  * the same bytes), so most are made with node:crypto from the same 32-byte seed, and tweetnacl
  * re-signs the first few of every key and then one in 16: any difference throws. The server
  * therefore only ever sees signatures that tweetnacl would have made.
@@ -110,7 +110,7 @@ export function sign(secretKey: Uint8Array, timestamp: string, body: string | Bu
 const signers = new WeakMap<Uint8Array, { key: KeyObject | undefined; count: number }>();
 /**
  * node:crypto's key for a tweetnacl secret key (seed ‖ public key): PKCS #8 for Ed25519 (RFC 8410
- * §7) is a fixed 16-byte prefix, then the 32-byte seed. Undefined when the second half is not the
+ * section 7) is a fixed 16-byte prefix, then the 32-byte seed. Undefined when the second half is not the
  * public key of the seed, since tweetnacl signs with the half it is given.
  */
 function privateKeyFromSeed(secretKey: Uint8Array): KeyObject | undefined {
