@@ -119,6 +119,14 @@ export async function markReacted(db: Queryable, id: string, at: Date): Promise<
   await db.query('UPDATE launches SET reacted_at = $2 WHERE id = $1 AND reacted_at IS NULL', [id, at]);
 }
 
+/** markReacted for many launches in one statement, each with its own time. */
+export async function markReactedMany(db: Queryable, marks: readonly { id: string; at: Date }[]): Promise<void> {
+  await db.query(
+    `UPDATE launches SET reacted_at = m.at FROM unnest($1::bigint[], $2::timestamptz[]) AS m(id, at)
+     WHERE launches.id = m.id AND launches.reacted_at IS NULL`,
+    [marks.map((m) => m.id), marks.map((m) => m.at)]);
+}
+
 /**
  * Records that Discord refused the 🚀 for good, with its reason: the row is no longer owed, so no
  * start sends that PUT again. A row already reacted or refused keeps what it has.

@@ -55,11 +55,24 @@ export type WorkerConfig = Pick<Config, 'databaseUrl' | 'botToken' | 'shippedCha
 /** The pool the worker runs on; stop() ends it last. */
 export type WorkerPool = Queryable & { end(): Promise<void> };
 
+/**
+ * The gateway session and the backfill cursor are written at most this often while events flow
+ * (issue 14: a write per event cost more than the event). Both only say where a restart resumes;
+ * what they lag is replayed and de-duplicated by the idempotent store.
+ */
+const STATE_WRITE_MS = 500;
+
 /** Every timing the worker passes down; omitted ones keep the production defaults. */
 export interface WorkerTiming {
   gateway?: GatewayTiming;
   /** IDENTIFY spacing per concurrency bucket (IdentifyLimiter, default 5500 ms; docs/gateway.md §1.11). */
   identifySpacingMs?: number;
+  /**
+   * Session and cursor writes while events flow: at most one each per this many ms (default 500),
+   * and always at a new session, before a backfill and at shutdown. Replayed events are
+   * de-duplicated (docs/gateway.md §3.4), so a crash between two writes loses nothing.
+   */
+  stateWriteMs?: number;
   /** The ingest's retry backoff for one event (default 500 ms doubling to 15 s). */
   ingestRetry?: { baseMs?: number; maxMs?: number };
   lock?: Pick<GatewayLockOptions, 'retryMs' | 'checkMs' | 'checkTimeoutMs'>;
@@ -219,6 +232,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       db, rest, clock, log, channelId: config.shippedChannelId, guildId: config.guildId,
       words: config.launchWords, minLength: config.launchMinLength, botUserId: botIdFromToken(config.botToken) ?? '',
       backfillWindowMs: config.workerBackfillHours * 3_600_000, ...(timing.ingestRetry ? { retry: timing.ingestRetry } : {}),
+      cursorWriteMs: timing.stateWriteMs ?? STATE_WRITE_MS,
     });
     ingest = ing;
     // The watchdog reflects the process's own health, never Discord's availability (src/worker/liveness.ts).
@@ -277,7 +291,7 @@ export function createWorker(deps: WorkerDeps): Worker {
         st.noteEvent();
         return handled;
       },
-      clock, log: gwLog, timing: timing.gateway,
+      clock, log: gwLog, timing: { sessionSaveMs: timing.stateWriteMs ?? STATE_WRITE_MS, ...timing.gateway },
       identifyLimiter: new IdentifyLimiter({
         clock, log: gwLog, ...(timing.identifySpacingMs !== undefined ? { spacingMs: timing.identifySpacingMs } : {}),
         // Waiting out a used-up daily quota is progress, however long (the watchdog must not restart us for it).

@@ -1,6 +1,6 @@
 // Owns turning message events from #i-shipped into launches: one serial queue, so events are
 // handled in the order they arrived, each retried until done (DB or Discord outages never drop
-// an event), then the backfill cursor moves. A stored launch's 🚀 goes to the reaction queue
+// an event), then the backfill cursor moves (written coalesced by cursor-writer.ts). A stored launch's 🚀 goes to the reaction queue
 // (reactions.ts), which pays it on its own: a rate-limited reaction never holds up storing.
 // Does not talk to the gateway (the bin wires that), does not decide what is a launch
 // (src/launch/detect.ts) and does not page history (backfill.ts).
@@ -11,7 +11,6 @@ import type { Logger } from '../log.js';
 import { SerialQueue } from '../serial-queue.js';
 import type { Queryable } from '../db/pool.js';
 import { findByMessageId, insertLaunch, softDeleteByMessageIds, updateLaunchText } from '../db/launches.js';
-import { advanceCursor } from '../db/gateway-state.js';
 import type { RestClient } from '../discord/rest/client.js';
 import { detectLaunch, extractUrls } from '../launch/detect.js';
 import { displayName } from '../discord/display-name.js';
@@ -19,6 +18,7 @@ import { asDeleteBulk, asMessage, editedAt, isComplete, postedAt, toLaunchMessag
 import { ReactionQueue } from './reactions.js';
 import { retryUntilDone, type RetryOptions } from './retry.js';
 import { runBackfill, type BackfillResult } from './backfill.js';
+import { CursorWriter } from './cursor-writer.js';
 
 export interface IngestOptions {
   db: Queryable;
@@ -39,6 +39,12 @@ export interface IngestOptions {
    * written) before it is aborted (default 1000 ms, well inside the worker's 5 s stop budget).
    */
   reactionGraceMs?: number;
+  /**
+   * The backfill cursor is written at most once per this many ms while messages flow, and always
+   * before a backfill and at a halt (default 500; src/worker/cursor-writer.ts says why a lagging
+   * cursor loses nothing).
+   */
+  cursorWriteMs?: number;
 }
 
 export type Via = 'gateway' | 'backfill' | 'edit';
@@ -86,11 +92,14 @@ export class Ingest {
   private botUserId: string;
   /** The 🚀 of stored launches, paid apart from the events. */
   readonly reactions: ReactionQueue;
+  /** The backfill cursor: the newest message finished, written coalesced. */
+  private readonly cursor: CursorWriter;
 
   constructor(options: IngestOptions) {
     this.o = options;
     this.log = options.log;
     this.botUserId = options.botUserId ?? '';
+    this.cursor = new CursorWriter({ db: options.db, clock: options.clock, log: options.log, channelId: options.channelId, intervalMs: options.cursorWriteMs ?? 500 });
     this.reactions = new ReactionQueue({ db: options.db, rest: options.rest, clock: options.clock, log: options.log, signal: this.reactionsAbort.signal, ...(options.retry ? { retry: options.retry } : {}) });
   }
 
@@ -137,10 +146,15 @@ export class Ingest {
     return new Promise((resolve) => {
       this.enqueue('backfill', async () => {
         try {
-          resolve(await runBackfill({
+          // The backfill starts reading at the stored cursor: bring it up to date first.
+          await this.cursor.flush();
+          const result = await runBackfill({
             db: this.o.db, rest: this.o.rest, clock: this.o.clock, log: this.log, signal: this.abort.signal,
             channelId: this.o.channelId, windowMs: this.o.backfillWindowMs, ...(this.o.retry ? { retry: this.o.retry } : {}),
-          }, (m) => this.handleCreate(m, 'backfill')));
+          }, (m) => this.handleCreate(m, 'backfill'));
+          // A backfill is a catch-up in bulk: its cursor is written when it ends, not a tick later.
+          await this.cursor.flush();
+          resolve(result);
         } finally {
           resolve(undefined);
         }
@@ -153,15 +167,22 @@ export class Ingest {
     this.reactions.payOwed();
   }
 
-  /** Resolves when no event or backfill is queued or running: everything received is stored. Reactions may still be owed. */
-  stored(): Promise<void> { return this.jobs.idle; }
+  /**
+   * Resolves when no event or backfill is queued or running: everything received is stored, and
+   * the cursor written. Reactions may still be owed.
+   */
+  async stored(): Promise<void> {
+    await this.jobs.idle;
+    await this.cursor.flush();
+  }
 
-  /** Resolves when neither events nor reactions are queued or running (tests, benchmarks). */
+  /** Resolves when neither events nor reactions are queued or running and the cursor is written (tests, benchmarks). */
   async idle(): Promise<void> {
     do {
       await this.jobs.idle;
       await this.reactions.idle();
     } while (this.jobs.pending > 0 || this.reactions.depth > 0);
+    await this.cursor.flush();
   }
 
   /**
@@ -170,7 +191,8 @@ export class Ingest {
    * usually answered at once, and recording it spares the next start a second PUT), then it is
    * aborted too. Used when the gateway lock is lost (another worker may take over) and on shutdown.
    * Unfinished events are not lost: the cursor never moved past them, so backfill finds them;
-   * unpaid reactions stay owed in the database.
+   * unpaid reactions stay owed in the database. The cursor of the events finished is written once
+   * more (bounded by reactionGraceMs, like the reaction in hand).
    */
   halt(reason: string): Promise<void> {
     if (!this.halted) {
@@ -182,7 +204,16 @@ export class Ingest {
       void this.reactions.idle().then(() => { this.o.clock.clearTimeout(grace); this.reactionsAbort.abort(why); });
       this.log.info('ingest.halted', { reason, dropped, reactions_dropped: reactions });
     }
-    return Promise.all([this.jobs.idle, this.reactions.idle()]).then(() => {});
+    const cursorWritten = this.jobs.idle.then(() => this.boundedByGrace(this.cursor.close()));
+    return Promise.all([cursorWritten, this.reactions.idle()]).then(() => {});
+  }
+
+  /** `p`, or reactionGraceMs, whichever comes first (a stalled database must not hold up a stop). */
+  private boundedByGrace(p: Promise<void>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = this.o.clock.setTimeout(resolve, this.o.reactionGraceMs ?? 1000);
+      void p.finally(() => { this.o.clock.clearTimeout(timer); resolve(); });
+    });
   }
 
   private enqueue(name: string, run: () => Promise<void>, onDrop?: () => void): void {
@@ -229,8 +260,8 @@ export class Ingest {
       m = full;
     }
     const stored = await this.decideAndStore(m, via);
-    if (!stored) return;
-    await this.retry('cursor.advance', () => advanceCursor(this.o.db, this.o.channelId, m.id), { message_id: m.id });
+    if (!stored || this.halted) return;
+    this.cursor.advance(m.id);
   }
 
   /** Returns false only when the event could not be stored (a permanent DB error). */

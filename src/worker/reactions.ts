@@ -15,10 +15,11 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Queryable } from '../db/pool.js';
 import { SerialQueue } from '../serial-queue.js';
-import { isReactionOwed, listUnreacted, markReacted, markReactionRefused, softDeleteByMessageIds } from '../db/launches.js';
+import { isReactionOwed, listUnreacted, markReactionRefused, softDeleteByMessageIds } from '../db/launches.js';
 import type { RestClient } from '../discord/rest/client.js';
 import { DiscordApiError } from '../discord/rest/client.js';
 import { retryUntilDone, type RetryOptions } from './retry.js';
+import { ReactedMarks } from './reacted-marks.js';
 
 export const ROCKET = '🚀';
 /** Discord JSON code: the message no longer exists. */
@@ -33,6 +34,9 @@ export interface ReactContext {
   signal: AbortSignal;
   retry?: Pick<RetryOptions, 'baseMs' | 'maxMs'>;
 }
+
+/** Where reactToLaunch confirms a paid 🚀 (reacted_at): resolves once written. */
+export type MarkReacted = (launchId: string, at: Date) => Promise<void>;
 
 export type ReactResult = 'reacted' | 'refused' | 'left-owed' | 'not-owed';
 
@@ -55,11 +59,12 @@ function refusal(err: unknown): string | undefined {
 }
 
 /**
- * PUT 🚀 then set reacted_at, each retried until done. A refusal for good is recorded with its
- * reason (and 10008 Unknown Message soft-deletes the row); any other permanent error (the token)
- * leaves the reaction owed for the next start.
+ * PUT 🚀 then hand the launch to `mark` (reacted_at, written in batches by reacted-marks.ts; not
+ * awaited here). A refusal for good is recorded with its reason (and 10008 Unknown Message
+ * soft-deletes the row); any other permanent error (the token) leaves the reaction owed for the
+ * next start.
  */
-export async function reactToLaunch(ctx: ReactContext, job: ReactionJob): Promise<ReactResult> {
+export async function reactToLaunch(ctx: ReactContext, job: ReactionJob, mark: MarkReacted): Promise<ReactResult> {
   const fields = { launch_id: job.launchId, message_id: job.messageId };
   const base = { clock: ctx.clock, log: ctx.log, signal: ctx.signal, fields, ...ctx.retry };
   if (job.recheck) {
@@ -71,7 +76,7 @@ export async function reactToLaunch(ctx: ReactContext, job: ReactionJob): Promis
   const path = `/channels/${encodeURIComponent(job.channelId)}/messages/${encodeURIComponent(job.messageId)}/reactions/${encodeURIComponent(ROCKET)}/@me`;
   const put = await retryUntilDone(() => ctx.rest.request<void>('PUT', path, { signal: ctx.signal }), { ...base, what: 'reaction.put' });
   if (put.ok) {
-    await retryUntilDone(() => markReacted(ctx.db, job.launchId, new Date(ctx.clock.now())), { ...base, what: 'launch.mark_reacted' });
+    void mark(job.launchId, new Date(ctx.clock.now()));
     ctx.log.debug('reaction.added', fields);
     return 'reacted';
   }
@@ -104,26 +109,37 @@ export class ReactionQueue {
   /** Launch ids queued or in flight: what the owed path must not queue again. */
   private readonly queued = new Set<string>();
   private closed = false;
+  /** reacted_at of the 🚀s paid, written in batches. */
+  private readonly marks: ReactedMarks;
 
-  constructor(private readonly ctx: ReactContext) {}
+  constructor(private readonly ctx: ReactContext) {
+    this.marks = new ReactedMarks({ db: ctx.db, clock: ctx.clock, log: ctx.log, signal: ctx.signal, ...(ctx.retry ? { retry: ctx.retry } : {}) });
+  }
 
-  /** Reactions queued or in flight. */
+  /** Reactions queued, in flight, or paid and not yet confirmed in the database. */
   get depth(): number { return this.queued.size; }
 
-  /** Resolves once nothing is queued or running. */
-  idle(): Promise<void> { return this.queue.idle; }
+  /** Resolves once nothing is queued or running and every paid 🚀 is confirmed in the database. */
+  async idle(): Promise<void> {
+    await this.queue.idle;
+    await this.marks.flush();
+  }
 
   /** Queue the 🚀 for a launch just stored (or found owed); a launch already queued is not added again. */
   owe(job: ReactionJob): void {
     if (this.closed || this.ctx.signal.aborted || this.queued.has(job.launchId)) return;
     this.queued.add(job.launchId);
+    // A paid 🚀 stays in `queued` until its reacted_at is written, so payOwed never queues it again.
+    let marked: Promise<void> | undefined;
+    const mark: MarkReacted = (id, at) => (marked = this.marks.add(id, at));
     this.run('reaction', async () => {
       try {
-        const r = await reactToLaunch(this.ctx, job);
+        const r = await reactToLaunch(this.ctx, job, mark);
         if (r === 'reacted') this.stats.reacted++;
         if (r === 'refused') this.stats.refused++;
       } finally {
-        this.queued.delete(job.launchId);
+        if (marked) void marked.then(() => this.queued.delete(job.launchId));
+        else this.queued.delete(job.launchId);
       }
     }, () => this.queued.delete(job.launchId));
   }
@@ -136,6 +152,8 @@ export class ReactionQueue {
   payOwed(limit = 500): void {
     if (this.closed) return;
     this.run('owed-reactions', async () => {
+      // Paid 🚀s still waiting for their reacted_at would be listed as owed: write them first.
+      await this.marks.flush();
       const list = await retryUntilDone(() => listUnreacted(this.ctx.db, limit), {
         clock: this.ctx.clock, log: this.ctx.log, signal: this.ctx.signal, what: 'launch.list_unreacted', ...this.ctx.retry,
       });

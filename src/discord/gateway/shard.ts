@@ -3,7 +3,7 @@
 // Does not touch `ws` (connection.ts), hold per-connection state or timers (attempt.ts), count
 // failed resumes (session.ts) or interpret events (the worker).
 import { EventEmitter } from 'node:events';
-import { sleep, systemClock, type Clock } from '../../clock.js';
+import { sleep, systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { SerialQueue } from '../../serial-queue.js';
 import { withTimeout } from '../../timeout.js';
@@ -80,6 +80,10 @@ export class GatewayShard extends EventEmitter {
   private persistedSeq: number | null = null;
   /** Every session save, one at a time in call order, so a late write never overwrites a newer one. */
   private readonly saves = new SerialQueue();
+  /** A coalesced save waiting for its time (timing.sessionSaveMs). */
+  private saveTimer: TimerHandle | undefined;
+  /** The session id of the last save queued: a seq of the same session may be coalesced, a new session is saved at once. */
+  private savedSessionId: string | undefined;
   /** When RESUMEd connections were dropped by the server, within takeoverWindowMs. */
   private takeovers: number[] = [];
   /** The READY user (the bot itself). */
@@ -112,6 +116,7 @@ export class GatewayShard extends EventEmitter {
     if (stored) {
       this.session.restore(stored);
       this.persistedSeq = stored.seq;
+      this.savedSessionId = stored.sessionId;
       this.log.info('gateway.session_restored', { seq: stored.seq });
     }
     this.transition('waiting', stored ? 'start with stored session' : 'start');
@@ -130,6 +135,8 @@ export class GatewayShard extends EventEmitter {
     // Let the handler finish the event in hand; queued ones are replayed by the next RESUME.
     this.queue.clear();
     await this.bounded(this.queue.idle, this.timing.stopGraceMs);
+    this.clock.clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
     if (resumable) {
       const stored = this.session.toStored(this.persistedSeq);
       if (stored) this.save(stored);
@@ -299,10 +306,21 @@ export class GatewayShard extends EventEmitter {
     if (this.persistedSeq !== null && item.s <= this.persistedSeq) return;
     this.persistedSeq = item.s;
     const stored = this.session.toStored(item.s);
-    if (stored) this.save(stored);
+    if (!stored) return;
+    if (this.timing.sessionSaveMs <= 0 || stored.sessionId !== this.savedSessionId) { this.save(stored); return; }
+    // Coalesced: the save, when its time comes, carries the last seq processed by then.
+    this.saveTimer ??= this.clock.setTimeout(() => {
+      this.saveTimer = undefined;
+      const latest = this.session.toStored(this.persistedSeq);
+      if (latest && !this.stopping) this.save(latest);
+    }, this.timing.sessionSaveMs);
   }
 
+  /** Queues a save now; it supersedes a coalesced one still waiting. */
   private save(s: StoredSession | undefined): void {
+    this.clock.clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.savedSessionId = s?.sessionId;
     const store = this.opts.sessionStore;
     void this.saves.add(() => store.save(s)).catch((err: unknown) => {
       this.log.warn('gateway.session_save_failed', { err });

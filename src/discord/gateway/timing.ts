@@ -23,6 +23,13 @@ export interface GatewayTiming {
   takeoverWindowMs?: number;
   /** During stop(): time for the handler in hand and for the final save, each (500 ms; with the 3 s close budget stop() stays < 5 s). */
   stopGraceMs?: number;
+  /**
+   * Session saves while events flow: at most one per this many ms, carrying the last processed seq
+   * (0, the default: one save after every processed event). A new session, a forgotten one and the
+   * save at stop() are written at once. Only for an application whose handling is idempotent: a
+   * crash loses up to this much of the saved seq, and the RESUME replays those events again.
+   */
+  sessionSaveMs?: number;
 }
 
 export function resolveTiming(t: GatewayTiming = {}): Required<GatewayTiming> {
@@ -37,5 +44,6 @@ export function resolveTiming(t: GatewayTiming = {}): Required<GatewayTiming> {
     stopGraceMs: t.stopGraceMs ?? 500,
     takeoverLimit: t.takeoverLimit ?? 8,
     takeoverWindowMs: t.takeoverWindowMs ?? 60_000,
+    sessionSaveMs: t.sessionSaveMs ?? 0,
   };
 }
