@@ -13,8 +13,12 @@ import { describeError } from '../errors.js';
 import { commandDifferences } from './commands.js';
 import { fail, pass, skipBecause, type CheckResult } from './check.js';
 
-/** What the digest does in #announcements (issue 15's list): see the channel and post there. */
-export const ANNOUNCEMENTS_NEEDS: readonly PermissionName[] = ['VIEW_CHANNEL', 'SEND_MESSAGES'];
+/**
+ * What the digest does in #announcements: see the channel, post there, and read its recent messages
+ * before re-posting a half-posted week, so a part that did reach Discord is adopted, not doubled
+ * (README, "How the digest reads"; without it the digest stops with digest.adopt_search_failed).
+ */
+export const ANNOUNCEMENTS_NEEDS: readonly PermissionName[] = ['VIEW_CHANNEL', 'SEND_MESSAGES', 'READ_MESSAGE_HISTORY'];
 
 /**
  * GATEWAY_MESSAGE_CONTENT (1 << 18) and GATEWAY_MESSAGE_CONTENT_LIMITED (1 << 19): either means the

@@ -122,7 +122,7 @@ test('doctor: every check passes against a healthy installation (text), exit 0',
     `ok   ${pad('shipped-channel')} #i-shipped (${shipped}) is a text channel of ${GUILD}`,
     `ok   ${pad('announcements-channel')} #announcements (${announcements}) is a text channel of ${GUILD}`,
     `ok   ${pad('shipped-permissions')} the bot may View Channel, Read Message History, Add Reactions in #i-shipped`,
-    `ok   ${pad('announcements-permissions')} the bot may View Channel, Send Messages in #announcements`,
+    `ok   ${pad('announcements-permissions')} the bot may View Channel, Send Messages, Read Message History in #announcements`,
     `ok   ${pad('slash-commands')} /ship /profile /leaderboard registered in guild ${fake.guildId}, identical to this release's`,
     `ok   ${pad('web-health')} http://127.0.0.1:${port}/healthz → 200 (version 0.1.0)`,
     `ok   ${pad('digest-timer')} shiptrack-digest.timer is enabled`,
@@ -193,7 +193,8 @@ test('doctor: without DISCORD_GUILD_ID the guild is #i-shipped\'s and commands a
   const fake = await startFake(t);
   const w = fake.world;
   const stage = w.addChannel('stage', 13);
-  w.setPermissionOverwrites(fake.channels.announcements, [{ id: w.guildId, type: 0, allow: '0', deny: String(Permission.SEND_MESSAGES) }]);
+  // Without Read Message History the digest cannot adopt a part that reached Discord before a crash.
+  w.setPermissionOverwrites(fake.channels.announcements, [{ id: w.guildId, type: 0, allow: '0', deny: String(Permission.SEND_MESSAGES | Permission.READ_MESSAGE_HISTORY) }]);
   // Discord accepts the request for the global commands and does not answer.
   fake.rest.script({ path: /\/applications\/\d+\/commands$/, status: 200, delayMs: 1500, passThrough: true });
   // A database and a web service that accept connections and never answer.
@@ -217,7 +218,7 @@ test('doctor: without DISCORD_GUILD_ID the guild is #i-shipped\'s and commands a
     `FAIL ${pad('shipped-channel')} #stage (SHIPPED_CHANNEL_ID=${stage.id}) is a stage channel, not a text or announcement channel; fix: point SHIPPED_CHANNEL_ID at a text channel in /etc/shiptrack/env; restart shiptrack-worker`,
     `ok   ${pad('announcements-channel')} #announcements (${fake.channels.announcements}) is a text channel of ${GUILD}`,
     `skip ${pad('shipped-permissions')} skipped (because shipped-channel failed)`,
-    `FAIL ${pad('announcements-permissions')} the bot lacks Send Messages in #announcements (from its roles and the channel's overwrites); fix: allow Send Messages for the bot (or its role) in #announcements: Edit Channel → Permissions, or the role in Server Settings → Roles`,
+    `FAIL ${pad('announcements-permissions')} the bot lacks Send Messages, Read Message History in #announcements (from its roles and the channel's overwrites); fix: allow Send Messages, Read Message History for the bot (or its role) in #announcements: Edit Channel → Permissions, or the role in Server Settings → Roles`,
     `FAIL ${pad('slash-commands')} could not read the commands registered globally: no answer within 0.5 s; fix: check DISCORD_GUILD_ID and that the bot was invited with the applications.commands scope, then run \`shiptrack register-commands\``,
   ]);
   assert.deepEqual(lines.slice(10), [
