@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, un
 import { join } from 'node:path';
 
 export const ARCHIVE_RE = /^shiptrack-(\d{8}T\d{6}Z)(?:-(\d+))?-v[^/]*\.dump$/;
-const PARTIAL_RE = /^\.shiptrack-.*\.dump\.partial$/;
+const PARTIAL_RE = /^\.shiptrack-.*\.dump\.\d+\.partial$/;
 
 export type BackupFailureReason =
   | 'pg_dump_missing' | 'db_unreachable' | 'auth' | 'no_role' | 'no_database' | 'permission'
@@ -112,7 +112,8 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
   const version = o.version.replace(/[^0-9A-Za-z.+_-]/g, '_');
   let name = `shiptrack-${stamp(now)}-v${version}.dump`;
   for (let n = 1; existsSync(join(o.dir, name)); n++) name = `shiptrack-${stamp(now)}-${n}-v${version}.dump`;
-  const partial = join(o.dir, `.${name}.partial`);
+  // The pid keeps two runs started in the same second (timer and wrapper) off each other's file.
+  const partial = join(o.dir, `.${name}.${process.pid}.partial`);
   const final = join(o.dir, name);
 
   const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env) };
