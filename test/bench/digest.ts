@@ -1,87 +1,108 @@
-// On demand: `npx tsx test/bench/digest.ts` (or `npm run bench digest`); never part of npm test.
-// A full digest process run (spawn → claim → build → post every part → exit) with 10,000 launches
-// in the window, against baselines measured in the same run: a bare node process that connects to
-// the DB and exits, and the digest bin posting 1 launch. Wall time is spawn-to-exit; peak RSS comes
-// from /usr/bin/time -v when present (else the bin's own VmHWM log field).
-// The fake's message bucket is widened so this measures ShipTrack, not Discord's 5-per-5 s limit.
+// On demand: `npm run bench digest`; never part of npm test. The digest process as production runs
+// it (`node dist/bin/digest.js`: spawn → claim → build → post every part → exit) with 10,000 launches
+// in the window, with the default parts cap (DIGEST_MAX_PARTS=10) and with the largest one allowed
+// (100), against a floor measured in the same run, rounds interleaved: a bare node + pg process
+// that reads the same rows and formats them into 2,000-character parts, and posts nothing. Wall
+// time is spawn-to-exit; peak RSS and CPU (user+sys) come from /usr/bin/time -v.
+// The fake's message bucket is widened so this measures ShipTrack, not Discord's 5-per-5 s limit
+// (the REST client's global 50 requests/s cap still applies: with 100 parts it is the bound).
+// BENCH_LAUNCHES (default 10000), BENCH_ROUNDS (default 3).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '../helpers/db.js';
+import { binArgs, REPO } from '../helpers/bin.js';
 import { startFakeDiscord } from '../../src/fake-discord/index.js';
+import { median } from './lib/proc.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const N = Number(process.env.BENCH_LAUNCHES ?? 10_000);
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+if (!existsSync('/usr/bin/time')) throw new Error('this bench needs /usr/bin/time (GNU time) for peak RSS and CPU');
 
-interface Measure { label: string; ms: number; rssKb: number | undefined; code: number | null; note: string }
+interface Measure { ms: number; rssMb: number; cpuMs: number; parts: number }
 
-async function measure(label: string, args: string[], env: Record<string, string>, note = ''): Promise<Measure> {
-  const argv = TIME ? [TIME, '-v', process.execPath, ...args] : [process.execPath, ...args];
+const FLOOR = `
+import pg from 'pg';
+const [start, end] = process.argv.slice(1);
+const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+await c.connect();
+const { rows } = await c.query(\`SELECT id::text, user_id::text AS "userId", content, urls, created_at AS "createdAt"
+  FROM launches WHERE deleted_at IS NULL AND created_at >= $1 AND created_at < $2 ORDER BY created_at, id\`, [start, end]);
+const parts = [];
+let cur = '';
+for (const r of rows) {
+  const line = '• <@' + r.userId + '> — ' + r.content.split('\\n')[0].slice(0, 140) + (r.urls[0] ? ' · <' + r.urls[0] + '>' : '');
+  if (cur.length + 1 + line.length > 2000) { parts.push(cur); cur = line; } else cur = cur ? cur + '\\n' + line : line;
+}
+if (cur) parts.push(cur);
+console.log('parts=' + parts.length);
+await c.end();
+`;
+
+async function measure(args: string[], env: Record<string, string>): Promise<Measure> {
   const t0 = process.hrtime.bigint();
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-v', process.execPath, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
   child.stderr.setEncoding('utf8').on('data', (c: string) => { err += c; });
   const code = await new Promise<number | null>((r) => child.on('close', r));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const fromTime = /Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1];
-  const fromLog = /peak_rss_kb=(\d+)/.exec(out)?.[1];
-  if (code !== 0) process.stderr.write(`!! ${label} exited ${code}\n${out}\n${err}\n`);
-  const parts = /digest\.done .*parts=(\d+)/.exec(out)?.[1];
-  return { label, ms, rssKb: fromTime ? Number(fromTime) : fromLog ? Number(fromLog) : undefined, code, note: note || (parts ? `${parts} parts posted` : '') };
-}
-
-async function seed(pool: import('pg').Pool, n: number, start: Date, end: Date, guild: string, channel: string): Promise<void> {
-  await pool.query('TRUNCATE digest_parts, digests, launches');
-  // One statement: 10,000 rows by 500 makers, spread evenly over the window, realistic text lengths.
-  await pool.query(
-    `INSERT INTO launches (source, guild_id, channel_id, user_id, user_name, content, urls, message_id, created_at)
-     SELECT 'channel', $1, $2, 100000000000000000 + (i % 500), 'maker' || (i % 500),
-            'Launched v' || i || ' of my side project today: a small tool that does one thing well, now with dark mode **and** exports https://p' || i || '.example.com',
-            ARRAY['https://p' || i || '.example.com'], 1300000000000000000 + i,
-            $3::timestamptz + ((i + 0.5) / $5) * ($4::timestamptz - $3::timestamptz)
-     FROM generate_series(0, $5 - 1) AS i`,
-    [guild, channel, start, end, n]);
+  if (code !== 0) throw new Error(`${args.join(' ').slice(0, 80)} exited ${code}\n${out}\n${err}`);
+  const num = (re: RegExp) => Number(re.exec(err)?.[1] ?? NaN);
+  const parts = Number(/parts=(\d+)/.exec(out)?.[1] ?? NaN);
+  return {
+    ms, rssMb: num(/Maximum resident set size \(kbytes\): (\d+)/) / 1024,
+    cpuMs: 1000 * (num(/User time \(seconds\): ([\d.]+)/) + num(/System time \(seconds\): ([\d.]+)/)), parts,
+  };
 }
 
 const db = await createTestDatabase();
 const fake = await startFakeDiscord();
 try {
   fake.rest.setBucket('POST /channels/:id/messages', 100_000, 1);
-  const env = {
-    NODE_ENV: 'production', DATABASE_URL: db.url, DISCORD_BOT_TOKEN: fake.botToken, DISCORD_API_BASE: fake.apiBase,
-    ANNOUNCEMENTS_CHANNEL_ID: fake.channels.announcements, LLM_API_URL: '', LLM_MODEL: '', DIGEST_QUIET_WEEK: 'false', LOG_LEVEL: 'info',
-  };
   const start = new Date('2026-11-23T09:00:00Z');
   const end = new Date('2026-11-30T09:00:00Z');
-  const now = ['--now', '2026-11-30T09:00:30Z'];
-  const rows: Measure[] = [];
+  const env = {
+    NODE_ENV: 'production', DATABASE_URL: db.url, DISCORD_BOT_TOKEN: fake.botToken, DISCORD_API_BASE: fake.apiBase,
+    ANNOUNCEMENTS_CHANNEL_ID: fake.channels.announcements, DIGEST_QUIET_WEEK: 'false', DIGEST_CATCHUP_WEEKS: '0', LOG_LEVEL: 'info',
+  };
+  await db.pool.query('TRUNCATE digest_parts, digests, launches');
+  // One statement: N rows by 500 makers, spread evenly over the window, realistic text lengths.
+  await db.pool.query(
+    `INSERT INTO launches (source, guild_id, channel_id, user_id, user_name, content, urls, message_id, created_at)
+     SELECT 'channel', $1, $2, 100000000000000000 + (i % 500), 'maker' || (i % 500),
+            'Launched v' || i || ' of my side project today: a small tool that does one thing well, now with dark mode **and** exports https://p' || i || '.example.com',
+            ARRAY['https://p' || i || '.example.com'], 1300000000000000000 + i,
+            $3::timestamptz + ((i + 0.5) / $5) * ($4::timestamptz - $3::timestamptz)
+     FROM generate_series(0, $5 - 1) AS i`,
+    [fake.guildId, fake.channels.shipped, start, end, N]);
+  // Each digest run starts from an unposted window.
+  const reset = () => db.pool.query('TRUNCATE digest_parts, digests; UPDATE launches SET digest_window_start = NULL WHERE digest_window_start IS NOT NULL');
+  const digest = async (maxParts: number) => {
+    await reset();
+    return measure(binArgs('digest', '--now', '2026-11-30T09:00:30Z'), { ...env, DIGEST_MAX_PARTS: String(maxParts) });
+  };
+  const floor = () => measure(['--input-type=module', '-e', FLOOR, start.toISOString(), end.toISOString()], env);
 
-  const bare = `import pg from 'pg'; const c = new pg.Client({ connectionString: process.env.DATABASE_URL }); await c.connect(); await c.query('SELECT 1'); await c.end();`;
-  rows.push(await measure('baseline: bare node + pg connect, SELECT 1, exit', ['--input-type=module', '-e', bare], env, 'no tsx, no app code'));
-
-  await seed(db.pool, 1, start, end, fake.guildId, fake.channels.shipped);
-  rows.push(await measure('baseline: digest bin, 1 launch', ['--import', 'tsx', 'src/bin/digest.ts', ...now], env));
-
-  await seed(db.pool, N, start, end, fake.guildId, fake.channels.shipped);
-  const before = fake.requests.length;
-  rows.push(await measure(`digest bin, ${N.toLocaleString('en')} launches`, ['--import', 'tsx', 'src/bin/digest.ts', ...now], env));
-  const posted = fake.requests.length - before;
-  rows.push(await measure('digest bin, same window again (already posted)', ['--import', 'tsx', 'src/bin/digest.ts', ...now], env, 'no request'));
-
-  const base = rows[1]!;
-  console.log(`database: ${db.backend}${db.backend === 'embedded' ? ' (PGlite in this bench process)' : ''}; node ${process.version}; rss via ${TIME ? '/usr/bin/time -v' : 'VmHWM log field'}`);
-  console.log('| run | wall ms | peak RSS MiB | vs 1-launch run | note |');
-  console.log('|---|---:|---:|---|---|');
-  for (const r of rows) {
-    const rss = r.rssKb === undefined ? 'n/a' : (r.rssKb / 1024).toFixed(1);
-    const ratio = `${(r.ms / base.ms).toFixed(2)}× time, ${r.rssKb && base.rssKb ? (r.rssKb / base.rssKb).toFixed(2) : '?'}× RSS`;
-    console.log(`| ${r.label} | ${r.ms.toFixed(0)} | ${rss} | ${ratio} | ${r.note}${r.code !== 0 ? ` EXIT ${r.code}` : ''} |`);
+  const runs: Record<'floor' | 'cap10' | 'cap100', Measure[]> = { floor: [], cap10: [], cap100: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    runs.floor.push(await floor());
+    runs.cap10.push(await digest(10));
+    runs.cap100.push(await digest(100));
   }
-  console.log(`POSTs for the ${N}-launch digest: ${posted}. At Discord's usual 5 messages / 5 s per channel that is ~${Math.ceil(posted / 5) * 5} s of posting.`);
-  if (rows.some((r) => r.code !== 0)) process.exitCode = 1;
+  const med = (xs: Measure[], k: keyof Measure) => median(xs.map((x) => x[k]));
+  const f = { ms: med(runs.floor, 'ms'), rss: med(runs.floor, 'rssMb'), cpu: med(runs.floor, 'cpuMs') };
+  console.log(`\ndigest: ${N.toLocaleString('en')} launches in the window, ${ROUNDS} interleaved rounds (median), database=${db.backend}, node ${process.version}, digest = node dist/bin/digest.js\n`);
+  console.log('| run                                   |  wall ms | vs floor | peak RSS MiB | vs floor |  CPU ms | parts');
+  console.log('|---------------------------------------|----------|----------|--------------|----------|---------|------');
+  const row = (name: string, xs: Measure[]) => {
+    const ms = med(xs, 'ms'), rss = med(xs, 'rssMb'), cpu = med(xs, 'cpuMs');
+    console.log(`| ${name.padEnd(37)} | ${ms.toFixed(0).padStart(8)} | ${(ms / f.ms).toFixed(2).padStart(8)} | ${rss.toFixed(1).padStart(12)} | ${(rss / f.rss).toFixed(2).padStart(8)} | ${cpu.toFixed(0).padStart(7)} | ${med(xs, 'parts')}`);
+  };
+  row('floor: node + pg, read + format', runs.floor);
+  row('digest, DIGEST_MAX_PARTS=10 (default)', runs.cap10);
+  row('digest, DIGEST_MAX_PARTS=100 (max)', runs.cap100);
+  console.log('\ntargets (cap 10): peak RSS ≤ 1.2× floor; wall ≤ 2× floor. With 100 parts the REST client\'s 50 requests/s cap is the bound.');
 } finally {
   await fake.close();
   await db.close();
