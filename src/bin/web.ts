@@ -5,11 +5,12 @@ import { systemClock } from '../clock.js';
 import { describeError } from '../errors.js';
 import { commandHandlers } from '../commands/index.js';
 import { guardQueries } from '../db/pool.js';
+import { loadMigrations } from '../db/migrate.js';
 import { isTransientDbError } from '../db/transient.js';
 import { RestClient } from '../discord/rest/client.js';
 import { editOriginalResponse } from '../discord/rest/api.js';
 import { createRouter } from '../discord/interactions/router.js';
-import { createInteractionServer, INTERACTIONS_PATH } from '../discord/interactions/server.js';
+import { createInteractionServer, INTERACTIONS_PATH, schemaState } from '../discord/interactions/server.js';
 import { createVerifier, publicKeyFromHex } from '../discord/interactions/verify.js';
 import { createNotifier } from '../systemd/notify.js';
 import { packageVersion } from '../version.js';
@@ -46,8 +47,13 @@ try {
     editOriginal: (token, body) => editOriginalResponse(rest, config.applicationId, token, body),
     commands: commandHandlers({ db: pool, clock, log, guildId: config.guildId }), retryable: isTransientDbError,
   });
+  // A database behind this release (MIGRATE_ON_START off and no migrate run): commands would fail on
+  // missing tables, so say so now and keep /healthz "not ready" until it is migrated.
+  const schemaVersion = loadMigrations().at(-1)?.id ?? 0;
+  const schema = await schemaState(pool, schemaVersion);
+  if (schema.schema !== 'current') log.warn('web.schema_behind', { schema: schema.schema, hint: schema.reason });
   const web = createInteractionServer({
-    verifier: createVerifier(key, { clock }), router, db: pool, clock, log, version: packageVersion(),
+    verifier: createVerifier(key, { clock }), router, db: pool, clock, log, version: packageVersion(), schemaVersion,
     maxConnections: config.webMaxConnections, maxBodyMemoryBytes: config.webBodyMemoryBytes,
   });
   const addr = await web.listen(config.port, config.host);

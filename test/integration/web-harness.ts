@@ -39,7 +39,7 @@ export interface WebOptions {
   /** What /healthz reports as the version (default '0.1.0-test'). */
   version?: string;
   /** The server's resource bounds (docs/interactions.md §1.5); defaults as in production. */
-  limits?: Pick<ServerOptions, 'maxConnections' | 'maxBodyMemoryBytes' | 'maxPipelined' | 'socketTimeoutMs' | 'healthTimeoutMs'>;
+  limits?: Pick<ServerOptions, 'maxConnections' | 'maxBodyMemoryBytes' | 'maxPipelined' | 'socketTimeoutMs' | 'healthTimeoutMs' | 'schemaVersion'>;
 }
 
 export interface Web {
