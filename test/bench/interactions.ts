@@ -1,15 +1,19 @@
 // On-demand benchmark of the interactions endpoint (NOT part of npm test):
-//   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx test/bench/interactions.ts
-// Runs signed /ship (a real INSERT each) against `src/bin/web.ts` as a child process and against a
-// floor program (bare node:http + node:crypto verify + one INSERT, this file with --floor), both
-// under the same load; then ShipTrack again with the launches table locked for 5 s (real Postgres
-// only). Each request has its own interaction id and signature, generated before the run.
-// Options via env: BENCH_SECONDS (10), BENCH_CONNECTIONS (100).
+//   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench interactions
+// Runs signed /ship (a real INSERT each) against the web service as production runs it (`node
+// dist/bin/web.js`), one instance and two instances on one database (the load split over both),
+// and against a floor program (bare node:http + node:crypto verify + one INSERT, this file with
+// --floor), rounds interleaved, all under the same load; then ShipTrack again with
+// the launches table locked for 5 s (real Postgres only). Server CPU per request is the servers'
+// utime+stime from /proc over the run. Each request has its own interaction id and signature,
+// generated before the run. Options via env: BENCH_SECONDS (10), BENCH_CONNECTIONS (100).
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
+import { binArgs, REPO } from '../helpers/bin.js';
+import { cpuMs, median } from './lib/proc.js';
 
 // autocannon ships no types (and @types/autocannon is not a dependency): the slice used here.
 interface CannonResult { requests: { average: number; total: number }; latency: { p50: number; p99: number; max: number }; errors: number; timeouts: number }
@@ -102,6 +106,12 @@ async function load(name: string, port: number, reqs: Signed[], seconds: number,
   };
 }
 
+function sumCounts(xs: Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of xs) for (const [k, n] of Object.entries(x)) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
 async function freePort(): Promise<number> {
   const s = net.createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
@@ -120,7 +130,7 @@ async function waitHttp(port: number, path: string): Promise<void> {
 }
 
 function child(args: string[], env: Record<string, string>): ChildProcess {
-  const p = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn(process.execPath, args, { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   p.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${args.at(-1)}] ${d}`));
   return p;
 }
@@ -146,23 +156,44 @@ async function main(): Promise<void> {
 
   const floorPort = await freePort();
   const webPort = await freePort();
-  const floorProc = child(['test/bench/interactions.ts', '--floor'], { DATABASE_URL: db.url, FLOOR_PUBLIC_KEY: pubHex, PORT: String(floorPort) });
-  const webProc = child(['src/bin/web.ts'], {
-    DATABASE_URL: db.url, DISCORD_PUBLIC_KEY: pubHex, DISCORD_APPLICATION_ID: APP_ID, HOST: '127.0.0.1', PORT: String(webPort),
+  const web2Port = await freePort();
+  // The floor is this file's floor() under tsx: the loader costs CPU at start-up only, before the runs measure anything.
+  const floorProc = child(['--import', 'tsx', 'test/bench/interactions.ts', '--floor'], { DATABASE_URL: db.url, FLOOR_PUBLIC_KEY: pubHex, PORT: String(floorPort) });
+  const webEnv = (port: number) => ({
+    NODE_ENV: 'production', DATABASE_URL: db.url, DISCORD_PUBLIC_KEY: pubHex, DISCORD_APPLICATION_ID: APP_ID, HOST: '127.0.0.1', PORT: String(port),
     DISCORD_API_BASE: `http://127.0.0.1:${sinkPort}/api/v10`, LOG_LEVEL: 'info',
   });
+  const webProc = child(binArgs('web'), webEnv(webPort));
+  const web2Proc = child(binArgs('web'), webEnv(web2Port));
   try {
-    await Promise.all([waitHttp(floorPort, '/'), waitHttp(webPort, '/healthz')]);
+    await Promise.all([waitHttp(floorPort, '/'), waitHttp(webPort, '/healthz'), waitHttp(web2Port, '/healthz')]);
     const perRun = Math.max(20_000, seconds * 4000);
     console.log(`# database: ${db.backend}; ${connections} connections × ${seconds} s; pre-signing ${perRun} requests per run`);
     await load('warm-up floor', floorPort, makeRequests(2000, secret, 'warm'), 1, 10);
     await load('warm-up web', webPort, makeRequests(2000, secret, 'warm'), 1, 10);
+    await load('warm-up web 2', web2Port, makeRequests(2000, secret, 'warm2'), 1, 10);
 
-    // Interleaved (floor, web, floor, web) so drift in machine load hits both alike.
+    // One run against `procs` on `ports` (connections split evenly); server CPU per request from /proc.
+    const cpu: Record<string, number> = {};
+    const measured = async (name: string, procs: ChildProcess[], ports: number[], tag: string): Promise<RunResult> => {
+      const before = procs.map((p) => cpuMs(p.pid!));
+      const parts = await Promise.all(ports.map((port, i) => load(name, port, makeRequests(Math.ceil(perRun / ports.length), secret, `${tag}-${i}`), seconds, Math.ceil(connections / ports.length))));
+      const used = procs.reduce((a, p, i) => a + cpuMs(p.pid!) - before[i]!, 0);
+      const r: RunResult = parts.length === 1 ? parts[0]! : {
+        name, rps: parts.reduce((a, p) => a + p.rps, 0), p50: Math.max(...parts.map((p) => p.p50)), p99: Math.max(...parts.map((p) => p.p99)),
+        max: Math.max(...parts.map((p) => p.max)), total: parts.reduce((a, p) => a + p.total, 0),
+        statuses: sumCounts(parts.map((p) => p.statuses)), types: sumCounts(parts.map((p) => p.types)),
+        over3s: parts.reduce((a, p) => a + p.over3s, 0), reused: parts.reduce((a, p) => a + p.reused, 0),
+      };
+      cpu[name] = used / r.total;
+      return r;
+    };
+    // Interleaved (floor, web, 2 webs; then again) so drift in machine load hits all alike.
     const results: RunResult[] = [];
     for (const round of [1, 2]) {
-      results.push(await load(`floor (http+verify+INSERT) #${round}`, floorPort, makeRequests(perRun, secret, `floor${round}`), seconds, connections));
-      results.push(await load(`ShipTrack web #${round}`, webPort, makeRequests(perRun, secret, `web${round}`), seconds, connections));
+      results.push(await measured(`floor (http+verify+INSERT) #${round}`, [floorProc], [floorPort], `floor${round}`));
+      results.push(await measured(`ShipTrack web #${round}`, [webProc], [webPort], `web${round}`));
+      results.push(await measured(`ShipTrack web ×2 instances #${round}`, [webProc, web2Proc], [webPort, web2Port], `webs${round}`));
     }
 
     let stallNote = '';
@@ -186,20 +217,22 @@ async function main(): Promise<void> {
     }
 
     const floors = results.filter((r) => r.name.startsWith('floor'));
-    const base = { rps: floors.reduce((a, r) => a + r.rps, 0) / floors.length };
+    const base = { rps: median(floors.map((r) => r.rps)), p99: median(floors.map((r) => r.p99)), cpu: median(floors.map((r) => cpu[r.name]!)) };
     const pad = (s: string, n: number) => s.padEnd(n);
-    console.log(`\n${pad('run', 32)} ${pad('req/s', 8)} ${pad('vs floor*', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('max ms', 7)} ${pad('>3 s', 5)} ${pad('total', 7)} responses`);
+    console.log(`\n${pad('run', 36)} ${pad('req/s', 8)} ${pad('vs floor*', 9)} ${pad('CPU ms/req', 10)} ${pad('vs floor*', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('vs floor*', 9)} ${pad('max ms', 7)} ${pad('>3 s', 5)} ${pad('total', 7)} responses`);
     for (const r of results) {
-      console.log(`${pad(r.name, 32)} ${pad(r.rps.toFixed(0), 8)} ${pad((r.rps / base.rps).toFixed(2), 9)} ${pad(String(r.p50), 7)} ${pad(String(r.p99), 7)} ${pad(String(r.max), 7)} ${pad(String(r.over3s), 5)} ${pad(String(r.total), 7)} status ${JSON.stringify(r.statuses)} type ${JSON.stringify(r.types)}${r.reused ? ` (${r.reused} replays: pre-signed set exhausted)` : ''}`);
+      const c = cpu[r.name];
+      console.log(`${pad(r.name, 36)} ${pad(r.rps.toFixed(0), 8)} ${pad((r.rps / base.rps).toFixed(2), 9)} ${pad(c === undefined ? '-' : c.toFixed(3), 10)} ${pad(c === undefined ? '-' : (c / base.cpu).toFixed(2), 9)} ${pad(String(r.p50), 7)} ${pad(String(r.p99), 7)} ${pad((r.p99 / base.p99).toFixed(2), 9)} ${pad(String(r.max), 7)} ${pad(String(r.over3s), 5)} ${pad(String(r.total), 7)} status ${JSON.stringify(r.statuses)} type ${JSON.stringify(r.types)}${r.reused ? ` (${r.reused} replays: pre-signed set exhausted)` : ''}`);
     }
-    console.log(`* ratio to the mean floor req/s (${base.rps.toFixed(0)})`);
+    console.log(`* ratio to the median floor run (req/s ${base.rps.toFixed(0)}, CPU ${base.cpu.toFixed(3)} ms/req, p99 ${base.p99} ms); targets: CPU ≤ 1.25, req/s ≥ 0.85, p99 ≤ 1.3 (one instance)`);
     console.log(stallNote);
     const rows = await db.pool.query<{ source: string; n: string }>('SELECT count(*)::text AS n FROM launches');
     console.log(`rows in launches: ${rows.rows[0]!.n}`);
   } finally {
     floorProc.kill('SIGTERM');
     webProc.kill('SIGTERM');
-    await Promise.all([floorProc, webProc].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.on('exit', r)))));
+    web2Proc.kill('SIGTERM');
+    await Promise.all([floorProc, webProc, web2Proc].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.on('exit', r)))));
     sink.close();
     await db.close();
   }
