@@ -8,7 +8,7 @@ import { guardQueries } from '../db/pool.js';
 import { loadMigrations } from '../db/migrate.js';
 import { isTransientDbError } from '../db/transient.js';
 import { RestClient } from '../discord/rest/client.js';
-import { editOriginalResponse } from '../discord/rest/api.js';
+import { addReaction, editOriginalResponse, removeOwnReaction } from '../discord/rest/api.js';
 import { createRouter } from '../discord/interactions/router.js';
 import { createInteractionServer, INTERACTIONS_PATH, schemaState } from '../discord/interactions/server.js';
 import { createVerifier, publicKeyFromHex } from '../discord/interactions/verify.js';
@@ -40,12 +40,18 @@ try {
   const clock = systemClock;
   const notifier = createNotifier({ env: process.env, log });
   const pool = guardQueries(await openDatabase(rt), { log, clock, ...WEB_DB_GUARD });
-  // Deferred replies are edited with the interaction token: no bot token is needed or used.
-  const rest = new RestClient({ baseUrl: config.discordApiBase, timeoutMs: config.restTimeoutMs, clock, log: log.child({ mod: 'rest' }), maxRetries: 2 });
+  // Deferred replies are edited with the interaction token (no bot token). The bot token, when
+  // set, is used only for the 🚀 that /unship and the message commands add or take off.
+  const botToken = config.botToken === '' ? undefined : config.botToken;
+  const rest = new RestClient({ baseUrl: config.discordApiBase, timeoutMs: config.restTimeoutMs, clock, log: log.child({ mod: 'rest' }), maxRetries: 2, ...(botToken ? { token: botToken } : {}) });
+  const reactions = botToken ? {
+    add: (channelId: string, messageId: string) => addReaction(rest, channelId, messageId),
+    remove: (channelId: string, messageId: string) => removeOwnReaction(rest, channelId, messageId),
+  } : undefined;
   const router = createRouter({
     clock, log, applicationId: config.applicationId, deferMs: config.interactionDeferMs,
     editOriginal: (token, body) => editOriginalResponse(rest, config.applicationId, token, body),
-    commands: commandHandlers({ db: pool, clock, log, guildId: config.guildId }), retryable: isTransientDbError,
+    commands: commandHandlers({ db: pool, clock, log, guildId: config.guildId, reactions }), retryable: isTransientDbError,
   });
   // A database behind this release (MIGRATE_ON_START off and no migrate run): commands would fail on
   // missing tables, so say so now and keep /healthz "not ready" until it is migrated.

@@ -5,7 +5,7 @@
 import type { Clock } from '../clock.js';
 import type { Queryable } from '../db/pool.js';
 import type { Logger } from '../log.js';
-import type { MessageData } from '../discord/interactions/respond.js';
+import type { Choice, MessageData } from '../discord/interactions/respond.js';
 import type { Interaction } from '../discord/interactions/types.js';
 
 export interface CommandDeps {
@@ -18,6 +18,17 @@ export interface CommandDeps {
    * server is answered (DMs still are not): its launches would mix with the community's.
    */
   guildId?: string | undefined;
+  /**
+   * The bot's own 🚀 on a message (PUT / DELETE /channels/{c}/messages/{m}/reactions/{emoji}/@me,
+   * with the bot token). Absent when the web service has no DISCORD_BOT_TOKEN: launches are still
+   * logged and removed, and the reply says the 🚀 was left as it was.
+   */
+  reactions?: Reactions | undefined;
+}
+
+export interface Reactions {
+  add(channelId: string, messageId: string): Promise<void>;
+  remove(channelId: string, messageId: string): Promise<void>;
 }
 
 export interface Command {
@@ -28,6 +39,17 @@ export interface Command {
   readonly apology: string;
   /** The private answer in a DM; index.ts's NOT_IN_SERVER when absent. */
   readonly notInServer?: string;
+  /** Every answer is private: a deferral is ephemeral too (router.ts). */
+  readonly ephemeral?: boolean;
+  /** Suggestions for the option being typed (AUTOCOMPLETE); bounded in time by the router. */
+  autocomplete?(interaction: Interaction, deps: CommandDeps): Promise<readonly Choice[]>;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "30 Nov 2026" in UTC: for plain text that renders no timestamp tokens (autocomplete choices). */
+export function plainDate(date: Date): string {
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
 }
 
 /** `n launch` / `n launches`. */

@@ -2,13 +2,24 @@
 // types, descriptions, length limits, contexts. The limits come from the handlers' own constants
 // so the registered JSON and the server-side checks cannot drift apart.
 
-import { OptionType } from '../discord/interactions/types.js';
+import { CommandType, OptionType } from '../discord/interactions/types.js';
+import { PERIOD_CHOICES, PERIOD_OPTION } from './leaderboard.js';
+import { LOG_AS_LAUNCH, NOT_A_LAUNCH } from './message-commands.js';
 import { PROFILE_OPTION } from './profile.js';
 import { SHIP_MAX_LENGTH, SHIP_MIN_LENGTH, SHIP_OPTION } from './ship.js';
+import { UNSHIP_OPTION } from './unship.js';
 
 /** 0 = GUILD_INSTALL; 0 = GUILD context: server-only, as ShipTrack keeps one community's log. */
 const GUILD_ONLY = { integration_types: [0], contexts: [0] } as const;
-const CHAT_INPUT = 1;
+const CHAT_INPUT = CommandType.chatInput;
+/**
+ * `default_member_permissions: null`: every member sees every command (docs/interactions.md §3.2).
+ * The handlers decide who may act on what: a member removes only their own launches, and the
+ * message commands accept the message's author or a member with Manage Messages, which a default
+ * permission cannot express (it would hide "Log as launch" from authors). Server admins can still
+ * restrict any command in Server Settings → Integrations.
+ */
+const EVERYONE = { default_member_permissions: null } as const;
 
 export interface CommandOptionDefinition {
   type: number;
@@ -17,6 +28,8 @@ export interface CommandOptionDefinition {
   required: boolean;
   min_length?: number;
   max_length?: number;
+  autocomplete?: boolean;
+  choices?: readonly { name: string; value: string }[];
 }
 
 export interface CommandDefinition {
@@ -24,6 +37,7 @@ export interface CommandDefinition {
   type: number;
   description: string;
   options?: CommandOptionDefinition[];
+  default_member_permissions: string | null;
   integration_types: readonly number[];
   contexts: readonly number[];
 }
@@ -38,6 +52,17 @@ export function commandDefinitions(): CommandDefinition[] {
       options: [
         { type: OptionType.string, name: SHIP_OPTION, description: 'What did you ship? (plain text)', required: true, min_length: SHIP_MIN_LENGTH, max_length: SHIP_MAX_LENGTH },
       ],
+      ...EVERYONE,
+      ...GUILD_ONLY,
+    },
+    {
+      name: 'unship',
+      type: CHAT_INPUT,
+      description: 'Remove one of your launches',
+      options: [
+        { type: OptionType.string, name: UNSHIP_OPTION, description: 'Which launch (start typing to search yours)', required: true, autocomplete: true },
+      ],
+      ...EVERYONE,
       ...GUILD_ONLY,
     },
     {
@@ -47,13 +72,21 @@ export function commandDefinitions(): CommandDefinition[] {
       options: [
         { type: OptionType.user, name: PROFILE_OPTION, description: 'Whose profile (defaults to you)', required: false },
       ],
+      ...EVERYONE,
       ...GUILD_ONLY,
     },
     {
       name: 'leaderboard',
       type: CHAT_INPUT,
       description: 'Top shippers in this server',
+      options: [
+        { type: OptionType.string, name: PERIOD_OPTION, description: 'Which period (default: this quarter)', required: false, choices: PERIOD_CHOICES.map((c) => ({ name: c.name, value: c.value })) },
+      ],
+      ...EVERYONE,
       ...GUILD_ONLY,
     },
+    // Message commands: no description (Discord requires ""), names may have capitals and spaces.
+    { name: LOG_AS_LAUNCH, type: CommandType.message, description: '', ...EVERYONE, ...GUILD_ONLY },
+    { name: NOT_A_LAUNCH, type: CommandType.message, description: '', ...EVERYONE, ...GUILD_ONLY },
   ];
 }

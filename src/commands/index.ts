@@ -7,11 +7,13 @@ import type { CommandHandler } from '../discord/interactions/router.js';
 import { isSnowflake } from '../discord/snowflake.js';
 import type { Command, CommandDeps } from './command.js';
 import { leaderboardCommand } from './leaderboard.js';
+import { logAsLaunchCommand, notALaunchCommand } from './message-commands.js';
 import { profileCommand } from './profile.js';
 import { shipCommand } from './ship.js';
+import { unshipCommand } from './unship.js';
 
-/** In the order the unknown-command reply names them: /ship, /profile, /leaderboard. */
-export const SHIPTRACK_COMMANDS: readonly Command[] = [shipCommand, profileCommand, leaderboardCommand];
+/** In the order the unknown-command reply names them: /ship, /unship, /profile, /leaderboard, then the message commands. */
+export const SHIPTRACK_COMMANDS: readonly Command[] = [shipCommand, unshipCommand, profileCommand, leaderboardCommand, logAsLaunchCommand, notALaunchCommand];
 
 export const NOT_IN_SERVER = '🚀 ShipTrack answers only in its community server: use this command in a channel there. Nothing was saved or shown.';
 export const OTHER_SERVER = '🚀 ShipTrack keeps the launch log of another server and answers only there. Nothing was saved or shown.';
@@ -23,9 +25,13 @@ export const OTHER_SERVER = '🚀 ShipTrack keeps the launch log of another serv
  * notice and nothing is stored or read.
  */
 export function commandHandlers(deps: CommandDeps, commands: readonly Command[] = SHIPTRACK_COMMANDS): CommandHandler[] {
+  // Autocomplete answers nothing outside the community's server (no notice can be shown there).
+  const ours = (i: { guild_id?: string | undefined }) => isSnowflake(i.guild_id) && (deps.guildId === undefined || i.guild_id === deps.guildId);
   return commands.map((c) => ({
     name: c.name,
     apology: c.apology,
+    ...(c.ephemeral ? { ephemeral: true } : {}),
+    ...(c.autocomplete ? { autocomplete: async (interaction: Parameters<NonNullable<CommandHandler['autocomplete']>>[0]) => (ours(interaction) ? c.autocomplete!(interaction, deps) : []) } : {}),
     handle: async (interaction) => {
       if (!isSnowflake(interaction.guild_id)) return ephemeral(c.notInServer ?? NOT_IN_SERVER);
       if (deps.guildId !== undefined && interaction.guild_id !== deps.guildId) {

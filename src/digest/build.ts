@@ -58,6 +58,25 @@ export interface DigestOptions {
    * each with its date. Ones not before the window's start, or also in `launches`, are ignored.
    */
   readonly lateLaunches?: readonly DigestLaunch[];
+  /**
+   * Members whose weekly streak reaches a milestone with this window (src/db/streaks.ts): one line
+   * under the header, names as `<@id>` like the launch lines (allowed_mentions is empty, nobody is
+   * pinged). Ignored when the week has no launches of its own.
+   */
+  readonly streakMilestones?: readonly { userId: string; weeks: number }[];
+}
+
+/** At most this many names on the streak line; the rest are counted ("and N more"). */
+export const MAX_STREAK_NAMES = 20;
+
+/** "🔥 Streaks: <@1> 4 weeks in a row · <@2> 12 weeks in a row", longest first, then user id; '' for none. */
+export function streakMilestoneLine(reached: readonly { userId: string; weeks: number }[]): string {
+  const valid = reached.filter((r) => isSnowflake(r.userId) && Number.isInteger(r.weeks) && r.weeks > 0)
+    .sort((a, b) => b.weeks - a.weeks || (BigInt(a.userId) < BigInt(b.userId) ? -1 : 1));
+  if (valid.length === 0) return '';
+  const shown = valid.slice(0, MAX_STREAK_NAMES).map((r) => `<@${r.userId}> ${r.weeks} weeks in a row`);
+  const more = valid.length > MAX_STREAK_NAMES ? ` · and ${valid.length - MAX_STREAK_NAMES} more` : '';
+  return `🔥 Streaks: ${shown.join(' · ')}${more}`;
 }
 
 export interface Digest {
@@ -222,6 +241,8 @@ export function buildDigest(launches: readonly DigestLaunch[], window: DigestWin
   const lines = [`🚀 **Launches of the week** — ${formatWindowDates(window)}${postedLate} · ${thisWeek}${loggedLate}`];
   const theme = normaliseLine(options.theme ?? '');
   if (theme !== '') lines.push(`Theme: ${postableText(truncateAtWord(theme, MAX_THEME_LENGTH), { suppressEmbeds: true })}`);
+  const streakLine = inWindow.length === 0 ? '' : streakMilestoneLine(options.streakMilestones ?? []);
+  if (streakLine !== '') lines.push(streakLine);
   // Each late line is a week's line plus its date; its text is kept short enough that the first
   // one, packed together with the heading, still fits in one part.
   const lateText = Math.min(maxText, Math.floor((limit - LINE_OVERHEAD - LATE_EXTRA) / 2));

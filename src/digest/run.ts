@@ -7,6 +7,7 @@ import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { ShipTrackError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { launchesForDigest, type LaunchRow } from '../db/launches.js';
+import { streakMilestones } from '../db/streaks.js';
 import * as store from '../db/digests.js';
 import type { RestClient } from '../discord/rest/client.js';
 import { createMessage } from '../discord/rest/api.js';
@@ -97,7 +98,8 @@ async function build(deps: DigestDeps, opts: DigestRunOptions, reuseTheme?: { th
     const r = await fetchTheme(opts.llm, [...week, ...late].map((l) => l.content), { log: deps.log, clock: deps.clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     if (r.ok) theme = r.theme;
   }
-  const digest = buildDigest(week, opts.window, { theme, quietWeek: opts.quietWeek, maxParts: opts.maxParts, late: opts.late, lateLaunches: late });
+  const milestones = week.length > 0 ? await streakMilestones(deps.pool, opts.window.start, opts.window.end) : [];
+  const digest = buildDigest(week, opts.window, { theme, quietWeek: opts.quietWeek, maxParts: opts.maxParts, late: opts.late, lateLaunches: late, streakMilestones: milestones });
   return {
     parts: digest.parts, count: digest.count, founders: digest.founders, late: digest.late, theme: theme !== undefined, themeText: theme,
     launchIds: [...rows.week, ...rows.late].map((r) => r.id),

@@ -11,6 +11,7 @@ export const Permission = {
   ADD_REACTIONS: 1n << 6n,
   VIEW_CHANNEL: 1n << 10n,
   SEND_MESSAGES: 1n << 11n,
+  MANAGE_MESSAGES: 1n << 13n,
   READ_MESSAGE_HISTORY: 1n << 16n,
 } as const;
 export type PermissionName = keyof typeof Permission;

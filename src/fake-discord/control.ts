@@ -50,7 +50,12 @@ export class ControlApi {
         applicationFlags: f.world.applicationFlags });
     }
     if (key === 'POST /application-flags') { f.world.setApplicationFlags(Number(b.flags)); return ok({ applicationFlags: f.world.applicationFlags }); }
-    if (key === 'POST /members') return ok(f.addMember({ username: String(b.username), bot: b.bot === true }));
+    if (key === 'POST /members') {
+      const added = f.addMember({ username: String(b.username), bot: b.bot === true });
+      if (b.moderator === true) f.makeModerator(added.id);
+      return ok(added);
+    }
+    if ((m = /^\/members\/([^/]+)\/moderator$/.exec(path)) && method === 'POST') { f.makeModerator(this.user(m[1])); return { status: 204 }; }
     if (key === 'POST /messages') {
       return ok(f.postMessage({ channelId: this.channel(b.channel ?? b.channelId), authorId: this.user(b.author ?? b.authorId), content: String(b.content ?? ''),
         webhookId: typeof b.webhookId === 'string' ? b.webhookId : undefined, replyTo: typeof b.replyTo === 'string' ? b.replyTo : undefined }));
@@ -78,6 +83,17 @@ export class ControlApi {
         (o.type === 6 ? { ...o, value: this.user(o.value) } : o));
       const r = await f.runCommand({ userId: this.user(b.user ?? b.userId), name: String(b.name), options, dm: b.dm === true,
         channelId: b.channel ? this.channel(b.channel) : undefined, signature: b.signature === 'bad' ? 'bad' : 'valid' });
+      return ok(r.toJSON());
+    }
+    if (key === 'POST /autocomplete') {
+      const options = (b.options as { name: string; type: number; value: string | number | boolean; focused?: boolean }[] | undefined) ?? [];
+      const r = await f.autocomplete({ userId: this.user(b.user ?? b.userId), name: String(b.name), options,
+        channelId: b.channel ? this.channel(b.channel) : undefined });
+      return ok(r.toJSON());
+    }
+    if (key === 'POST /message-commands') {
+      const r = await f.runMessageCommand({ userId: this.user(b.user ?? b.userId), name: String(b.name), channelId: this.channel(b.channel),
+        messageId: String(b.message ?? b.messageId), permissions: typeof b.permissions === 'string' ? b.permissions : undefined });
       return ok(r.toJSON());
     }
     if (key === 'GET /interactions') return ok(f.interactions.map((r) => r.toJSON()));

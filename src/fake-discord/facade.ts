@@ -8,7 +8,7 @@ import type { ScriptRule } from './rate-limits.js';
 import type { RecordedRequest } from './rest-server.js';
 import type { GatewayServer } from './gateway-server.js';
 import type { InteractionResult } from './interactions-state.js';
-import type { RunCommandOptions } from './interaction-sender.js';
+import type { RunCommandOptions, RunMessageCommandOptions } from './interaction-sender.js';
 
 export interface FakeDiscord {
   readonly apiBase: string; readonly gatewayUrl: string; readonly resumeGatewayUrl: string; readonly controlUrl: string;
@@ -33,6 +33,12 @@ export interface FakeDiscord {
   reactions(channelId: string, messageId: string): { emoji: string; userIds: string[] }[];
   reactionPuts(): { channelId: string; messageId: string; emoji: string; at: number }[];
   runCommand(opts: RunCommandOptions): Promise<InteractionResult>;
+  /** An AUTOCOMPLETE interaction (type 4); mark the option being typed with `focused: true`. */
+  autocomplete(opts: RunCommandOptions): Promise<InteractionResult>;
+  /** A MESSAGE context-menu command (data.type 3) on a message (data.target_id, data.resolved.messages). */
+  runMessageCommand(opts: RunMessageCommandOptions): Promise<InteractionResult>;
+  /** A member whose role has MANAGE_MESSAGES (a moderator): `member.permissions` in interactions include it. */
+  makeModerator(userId: string): void;
   sendPing(): Promise<InteractionResult>;
   validateEndpoint(): Promise<{ ok: boolean; details: string[] }>;
   readonly interactions: InteractionResult[];

@@ -18,8 +18,11 @@ import type { FakeDiscord } from './facade.js';
 export type { FakeDiscord } from './facade.js';
 export type { RecordedRequest } from './rest-server.js';
 export type { InteractionResult } from './interactions-state.js';
-export type { RunCommandOptions } from './interaction-sender.js';
+export type { RunCommandOptions, RunMessageCommandOptions } from './interaction-sender.js';
 export type { ScriptRule } from './rate-limits.js';
+
+/** MANAGE_MESSAGES (1 << 13), the permission of the fake's "Moderator" role. */
+const MANAGE_MESSAGES = (1n << 13n).toString();
 
 export interface FakeDiscordOptions {
   host?: string; port?: number;
@@ -124,6 +127,14 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
     reactions: (c, m) => world.reactions(c, m),
     reactionPuts: () => [...world.reactionPutLog],
     runCommand: (o) => sender.runCommand(o),
+    autocomplete: (o) => sender.autocomplete(o),
+    runMessageCommand: (o) => sender.runMessageCommand(o),
+    makeModerator: (userId) => {
+      const u = world.users.get(userId) ?? world.findUser(userId);
+      if (!u) throw new Error(`unknown user ${userId}`);
+      const role = [...world.roles.values()].find((r) => r.name === 'Moderator') ?? world.addRole('Moderator', MANAGE_MESSAGES);
+      if (!u.roles.includes(role.id)) world.setMemberRoles(u.id, [...u.roles, role.id]);
+    },
     sendPing: () => sender.sendPing(),
     validateEndpoint: () => sender.validateEndpoint(),
     interactions: sender.results,

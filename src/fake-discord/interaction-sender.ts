@@ -8,6 +8,7 @@ import {
   ApplicationCommandType, ChannelType, InteractionContextType, InteractionType, Locale,
   type APIApplicationCommandInteractionDataOption, type APIInteractionDataResolved, type APIPingInteraction,
   type APIChatInputApplicationCommandGuildInteraction, type APIChatInputApplicationCommandDMInteraction,
+  type APIMessageApplicationCommandGuildInteraction,
 } from 'discord-api-types/v10';
 import type { Logger } from '../log.js';
 import type { World } from './world.js';
@@ -15,11 +16,16 @@ import { InteractionResult, type InteractionRecord, type InteractionRegistry } f
 
 export interface RunCommandOptions {
   userId: string; name: string; channelId?: string;
-  options?: { name: string; type: number; value: string | number | boolean }[];
+  options?: { name: string; type: number; value: string | number | boolean; focused?: boolean }[];
   dm?: boolean; signature?: 'valid' | 'bad'; timestamp?: number;
+  /** `member.permissions` as sent (a decimal bit string); default: the member's roles' (World.memberPermissions). */
+  permissions?: string;
+}
+/** A message context-menu command (data.type 3) on message `messageId` of `channelId` (the channel it is run in). */
+export interface RunMessageCommandOptions {
+  userId: string; name: string; channelId: string; messageId: string; permissions?: string; signature?: 'valid' | 'bad';
 }
 const APP_PERMISSIONS = '2248473465835073';
-const MEMBER_PERMISSIONS = '2248473465835073';
 
 export class InteractionSender {
   readonly keys = nacl.sign.keyPair();
@@ -52,14 +58,14 @@ export class InteractionSender {
     const w = this.world;
     const invoker = w.users.get(opts.userId) ?? w.findUser(opts.userId);
     if (!invoker) throw new Error(`unknown user ${opts.userId}`);
-    const options = (opts.options ?? []).map((o) => ({ name: o.name, type: o.type, value: o.value }) as APIApplicationCommandInteractionDataOption);
+    const options = (opts.options ?? []).map((o) => ({ name: o.name, type: o.type, value: o.value, ...(o.focused ? { focused: true } : {}) }) as APIApplicationCommandInteractionDataOption);
     const resolved: APIInteractionDataResolved = {};
     for (const o of opts.options ?? []) {
       if (o.type !== 6) continue;
       const u = w.users.get(String(o.value));
       if (!u) continue;
       (resolved.users ??= {})[u.id] = w.apiUser(u);
-      if (!opts.dm) (resolved.members ??= {})[u.id] = { ...w.memberNoUser(u), permissions: MEMBER_PERMISSIONS };
+      if (!opts.dm) (resolved.members ??= {})[u.id] = { ...w.memberNoUser(u), permissions: w.memberPermissions(u) };
     }
     const data = { id: this.commandId(opts.name), name: opts.name, type: ApplicationCommandType.ChatInput as const,
       ...(options.length ? { options } : {}), ...(resolved.users ? { resolved } : {}), ...(opts.dm ? {} : { guild_id: w.guildId }) };
@@ -75,7 +81,7 @@ export class InteractionSender {
     return { ...base, guild_id: w.guildId, guild_locale: Locale.EnglishUS,
       guild: { id: w.guildId, locale: Locale.EnglishUS, features: [] },
       channel_id: ch.id, channel: { ...ch },
-      member: { ...w.member(invoker), permissions: MEMBER_PERMISSIONS },
+      member: { ...w.member(invoker), permissions: opts.permissions ?? w.memberPermissions(invoker) },
       authorizing_integration_owners: { 0: w.guildId }, context: InteractionContextType.Guild };
   }
 
@@ -86,6 +92,51 @@ export class InteractionSender {
     const invokerId = 'member' in payload ? payload.member.user.id : payload.user.id;
     const rec = this.newRecord(id, token, InteractionType.ApplicationCommand, invokerId, payload.channel_id!, !opts.dm, opts.name);
     return this.deliver(rec, payload, opts.signature ?? 'valid', opts.timestamp);
+  }
+
+  /**
+   * An APPLICATION_COMMAND_AUTOCOMPLETE interaction (type 4) as Discord sends one per keystroke:
+   * the command's options so far, the one being typed with `focused: true` (its value is the text
+   * typed, always a string). The answer must be type 8 within the deadline.
+   */
+  async autocomplete(opts: RunCommandOptions): Promise<InteractionResult> {
+    const id = this.world.ids.next();
+    const token = this.newToken(id);
+    const payload = { ...this.buildCommand(opts, id, token), type: InteractionType.ApplicationCommandAutocomplete };
+    const invokerId = 'member' in payload ? payload.member.user.id : payload.user.id;
+    const rec = this.newRecord(id, token, InteractionType.ApplicationCommandAutocomplete, invokerId, payload.channel_id!, !opts.dm, opts.name);
+    return this.deliver(rec, payload, opts.signature ?? 'valid', opts.timestamp);
+  }
+
+  /**
+   * A MESSAGE command (right-click a message → Apps): `data.type` 3, `data.target_id` the message's
+   * id and `data.resolved.messages[target_id]` the message as REST serialises it; the invoker's
+   * `member.permissions` are their roles' unless `permissions` is given.
+   */
+  buildMessageCommand(opts: RunMessageCommandOptions, id: string, token: string): APIMessageApplicationCommandGuildInteraction {
+    const w = this.world;
+    const invoker = w.users.get(opts.userId) ?? w.findUser(opts.userId);
+    if (!invoker) throw new Error(`unknown user ${opts.userId}`);
+    const ch = w.channels.get(opts.channelId);
+    if (!ch) throw new Error(`unknown channel ${opts.channelId}`);
+    const msg = w.getMessage(opts.channelId, opts.messageId);
+    if (!msg) throw new Error(`unknown message ${opts.messageId} in channel ${opts.channelId}`);
+    const data = { id: this.commandId(opts.name), name: opts.name, type: ApplicationCommandType.Message as const, target_id: msg.id,
+      resolved: { messages: { [msg.id]: w.present(msg) } }, guild_id: w.guildId };
+    return { id, application_id: w.applicationId, type: InteractionType.ApplicationCommand, token, version: 1,
+      app_permissions: APP_PERMISSIONS, locale: Locale.EnglishUS, entitlements: [], attachment_size_limit: 10485760, data,
+      guild_id: w.guildId, guild_locale: Locale.EnglishUS, guild: { id: w.guildId, locale: Locale.EnglishUS, features: [] },
+      channel_id: ch.id, channel: { ...ch },
+      member: { ...w.member(invoker), permissions: opts.permissions ?? w.memberPermissions(invoker) },
+      authorizing_integration_owners: { 0: w.guildId }, context: InteractionContextType.Guild };
+  }
+
+  async runMessageCommand(opts: RunMessageCommandOptions): Promise<InteractionResult> {
+    const id = this.world.ids.next();
+    const token = this.newToken(id);
+    const payload = this.buildMessageCommand(opts, id, token);
+    const rec = this.newRecord(id, token, InteractionType.ApplicationCommand, payload.member.user.id, payload.channel_id, true, opts.name);
+    return this.deliver(rec, payload, opts.signature ?? 'valid');
   }
 
   async sendPing(signature: 'valid' | 'bad' = 'valid'): Promise<InteractionResult> {

@@ -20,6 +20,8 @@ export interface InteractionRecord {
   channelId: string; inGuild: boolean; createdAt: number; createdReal: number; deadlineMs: number;
   acknowledged: boolean; ackType?: number; ackVia?: 'inline' | 'callback';
   original?: APIMessage; ephemeral: boolean; followups: APIMessage[];
+  /** An autocomplete interaction's answer (type 8). */
+  choices?: { name: string; value: string | number }[];
   /** What the endpoint answered and how long it took; filled in by the sender. */
   result?: InteractionResult;
 }
@@ -34,6 +36,10 @@ export class InteractionResult {
   get original(): APIMessage | undefined { return this.rec.original; }
   get followups(): APIMessage[] { return this.rec.followups; }
   get acknowledged(): boolean { return this.rec.acknowledged; }
+  /** The choices an autocomplete interaction was answered with (undefined until answered with type 8). */
+  get choices(): { name: string; value: string | number }[] | undefined { return this.rec.choices; }
+  /** Whether the answer (inline type 4, or a deferral) is visible to the invoker only. */
+  get ephemeral(): boolean { return this.rec.ephemeral; }
   /** Discord's verdict as the user would see it. */
   get outcome(): 'ok' | 'did-not-respond' | 'failed' {
     if (this.late || this.status === 0) return 'did-not-respond';
@@ -41,7 +47,8 @@ export class InteractionResult {
   }
   toJSON(): Record<string, unknown> {
     return { id: this.id, name: this.name, status: this.status, body: this.body, contentType: this.contentType, latencyMs: this.latencyMs,
-      late: this.late, error: this.error, outcome: this.outcome, original: this.original, followups: this.followups };
+      late: this.late, error: this.error, outcome: this.outcome, original: this.original, followups: this.followups,
+      ...(this.rec.choices ? { choices: this.rec.choices } : {}), ephemeral: this.rec.ephemeral };
   }
 }
 
@@ -70,8 +77,19 @@ export class InteractionRegistry {
   acknowledge(rec: InteractionRecord, body: unknown, via: 'inline' | 'callback'): APIMessage | undefined {
     const b = (body ?? {}) as { type?: unknown; data?: { content?: unknown; flags?: unknown; allowed_mentions?: unknown } };
     const type = typeof b.type === 'number' ? b.type : NaN;
-    const allowed = rec.type === InteractionType.Ping ? [1] : [4, 5];
+    // PING takes PONG; AUTOCOMPLETE only APPLICATION_COMMAND_AUTOCOMPLETE_RESULT (8), with at most 25 choices.
+    const allowed = rec.type === InteractionType.Ping ? [1] : rec.type === InteractionType.ApplicationCommandAutocomplete ? [8] : [4, 5];
     if (!allowed.includes(type)) throw new DiscordError(400, 50035, 'Invalid Form Body', { type: { _errors: [{ code: 'BASE_TYPE_CHOICES', message: `Value must be one of {${allowed.join(', ')}}.` }] } });
+    if (type === 8) {
+      const choices = (b.data as { choices?: unknown } | undefined)?.choices;
+      const list = Array.isArray(choices) ? choices as { name?: unknown; value?: unknown }[] : undefined;
+      const bad = !list || list.length > 25 || list.some((c) => typeof c?.name !== 'string' || c.name.length < 1 || c.name.length > 100
+        || (typeof c.value === 'string' && c.value.length > 100) || (typeof c.value !== 'string' && typeof c.value !== 'number'));
+      if (bad) throw new DiscordError(400, 50035, 'Invalid Form Body', { data: { choices: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length, each name 1-100.' }] } } });
+      rec.acknowledged = true; rec.ackType = type; rec.ackVia = via;
+      rec.choices = list!.map((c) => ({ name: String(c.name), value: c.value as string | number }));
+      return undefined;
+    }
     rec.acknowledged = true; rec.ackType = type; rec.ackVia = via;
     if (type === 1) return undefined;
     const flags = typeof b.data?.flags === 'number' ? b.data.flags : 0;

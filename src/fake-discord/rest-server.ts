@@ -179,12 +179,18 @@ export class RestServer {
 
 function validateCommand(c: Record<string, unknown>, i: number, existing: Record<string, unknown>[], nextId: () => string, appId: string): Record<string, unknown> {
   const name = c.name;
-  if (typeof name !== 'string' || !/^[-_'\p{L}\p{N}]{1,32}$/u.test(name) || name !== name.toLowerCase()) {
+  const type = typeof c.type === 'number' ? c.type : 1;
+  // CHAT_INPUT names are lowercase words; USER (2) and MESSAGE (3) names may have capitals and spaces.
+  const validName = typeof name === 'string' && (type === 1 ? /^[-_'\p{L}\p{N}]{1,32}$/u.test(name) && name === name.toLowerCase() : name.length >= 1 && name.length <= 32 && name.trim() === name);
+  if (!validName) {
     throw new DiscordError(400, 50035, 'Invalid Form Body', { [i]: { name: { _errors: [{ code: 'APPLICATION_COMMAND_INVALID_NAME', message: 'Command name is invalid' }] } } });
   }
-  const type = typeof c.type === 'number' ? c.type : 1;
   if (type === 1 && (typeof c.description !== 'string' || c.description.length < 1 || c.description.length > 100)) {
     throw new DiscordError(400, 50035, 'Invalid Form Body', { [i]: { description: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }] } } });
+  }
+  // USER and MESSAGE commands take no description (an empty string) and no options.
+  if (type !== 1 && ((c.description !== undefined && c.description !== '') || (Array.isArray(c.options) && c.options.length > 0))) {
+    throw new DiscordError(400, 50035, 'Invalid Form Body', { [i]: { description: { _errors: [{ code: 'APPLICATION_COMMAND_INVALID_DESCRIPTION', message: 'Context menu commands cannot have a description or options.' }] } } });
   }
   const prev = existing.find((e) => e.name === name && (e.type ?? 1) === type);
   return { ...c, id: prev?.id ?? nextId(), application_id: appId, type, version: nextId(), default_member_permissions: c.default_member_permissions ?? null, nsfw: c.nsfw ?? false };

@@ -186,6 +186,16 @@ export class World {
   }
   member(u: WorldUser): APIGuildMember { return { ...this.memberNoUser(u), user: this.apiUser(u) }; }
 
+  /**
+   * A member's permissions as an interaction's `member.permissions` carries them: @everyone's and
+   * every role's bits combined; ADMINISTRATOR means every bit (channel overwrites are not applied).
+   */
+  memberPermissions(u: WorldUser): string {
+    let p = BigInt(this.roles.get(this.everyoneRoleId)?.permissions ?? DEFAULT_EVERYONE_PERMISSIONS);
+    for (const id of u.roles) p |= BigInt(this.roles.get(id)?.permissions ?? '0');
+    return ((p & 8n) !== 0n ? (1n << 64n) - 1n : p).toString();
+  }
+
   messages(channelId: string): APIMessage[] { return [...(this.messagesByChannel.get(channelId) ?? [])]; }
   getMessage(channelId: string, messageId: string): APIMessage | undefined {
     return this.messagesByChannel.get(channelId)?.find((m) => m.id === messageId);

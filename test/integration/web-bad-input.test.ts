@@ -124,7 +124,7 @@ test('a seeded storm of bad input: every request gets its status, nothing is wri
       return post(b, signed(b));
     } }),
     'valid sig: unhandled interaction type': () => ({ kind: 'type-unknown', expect: 400, send: () => {
-      const b = JSON.stringify({ ...commandPayload({ name: 'ship' }), type: pick([0, 3, 4, 5, 6, 42, -1, 2 ** 31]) }); return post(b, signed(b));
+      const b = JSON.stringify({ ...commandPayload({ name: 'ship' }), type: pick([0, 3, 5, 6, 42, -1, 2 ** 31]) }); return post(b, signed(b));
     } }),
     'valid sig: unknown command': () => ({ kind: 'command-unknown', expect: 200, send: () => {
       const b = JSON.stringify(commandPayload({ name: `x${randomText(int(30)).replace(/\s/g, '_')}`, options: [{ name: 'product', type: 3, value: 'Not a ship' }] })); return post(b, signed(b));
@@ -218,7 +218,7 @@ const ephemeralAnswer = (content: string): Expected => ({ status: 200, json: { t
 const rejected = (text: string): Expected => ({ status: 400, text });
 const NOT_IN_GUILD = ephemeralAnswer('🚀 /ship logs launches for the community server: use it in a channel there. Nothing was saved.');
 const TOO_SHORT = ephemeralAnswer('Tell me what you shipped: `/ship product:` followed by at least 2 characters. Nothing was saved.');
-const UNKNOWN_COMMAND = ephemeralAnswer('ShipTrack does not know that command. It answers /ship, /profile, /leaderboard; the command list may be out of date (an admin can run register-commands).');
+const UNKNOWN_COMMAND = ephemeralAnswer('ShipTrack does not know that command. It answers /ship, /unship, /profile, /leaderboard, "Log as launch", "Not a launch"; the command list may be out of date (an admin can run register-commands).');
 /** Names and products below need no escaping, so the confirmation is plain text. */
 const nonBlank = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 function confirmation(p: Payload): Expected {
@@ -241,7 +241,9 @@ function mutations(int: (n: number) => number): Mutation[] {
     set('app', 3, (p) => { p.application_id = any(['1300000000000000009', '', null, 1300000000000000001])(); }, () => rejected('interaction is for another application')),
     set('token', 4, (p) => { p.token = any(['', null, 0, []])(); }, () => rejected('interaction token is missing')),
     set('token', 4, (p) => { delete p.token; }, () => rejected('interaction token is missing')),
-    set('type', 5, (p) => { p.type = any([0, 3, 4, 5, 42, -1])(); }, (p) => rejected(`interaction type ${p.type} is not handled`)),
+    set('type', 5, (p) => { p.type = any([0, 3, 5, 42, -1])(); }, (p) => rejected(`interaction type ${p.type} is not handled`)),
+    // AUTOCOMPLETE of a command without suggestions (or none we know): no choices, whatever else is wrong.
+    set('type', 5, (p) => { p.type = 4; }, () => ({ status: 200, json: { type: 8, data: { choices: [] } } })),
     // 200, ephemeral: not a command we know.
     set('data', 6, (p) => { p.data = any([null, 0, '', 'x', [], {}, true, [null], { id: 5 }])(); }, () => UNKNOWN_COMMAND),
     set('data', 6, (p) => { p.data.name = any([null, 5, '', 'Ship', 'ship ', 'shipx'])(); }, () => UNKNOWN_COMMAND),

@@ -52,6 +52,8 @@ describe('/profile', () => {
     assert.equal(body.data.flags, undefined);
     assert.equal(body.data.content, [
       `📦 <@${USER_ID}>: 3 launches · first <t:${unix('2025-03-01T10:00:00Z')}:D> · latest <t:${unix('2026-11-20T10:00:00Z')}:D>`,
+      // Last week's launch (window 16–23 Nov) keeps the streak running while this week has none yet.
+      '🔥 Weekly streak: 1 week · best 1 week',
       `• <t:${unix('2026-11-20T10:00:00Z')}:d> Newest \\*\\*thing\\*\\* <https://x.example>`,
       `• <t:${unix('2026-01-05T10:00:00Z')}:d> Middle thing`,
       `• <t:${unix('2025-03-01T10:00:00Z')}:d> First thing`,
@@ -74,7 +76,7 @@ describe('/profile', () => {
     // right-to-left override (U+202E), an isolate (U+2066) or a BEL (U+0007), as the digest does not.
     await launch(USER_ID, '2026-11-20T10:00:00Z', 'evil\u202eolleh\u0007 \u2066@everyone\u2069 <@123456789012345678> https://x.example/a_b');
     const body = await run({ name: 'profile' });
-    const line = body.data.content.split('\n')[1]!;
+    const line = body.data.content.split('\n')[2]!;
     assert.doesNotMatch(body.data.content, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u);
     assert.equal(line, `• <t:${unix('2026-11-20T10:00:00Z')}:d> evilolleh @\u200beveryone <@\u200b123456789012345678> <https://x.example/a_b>`);
   });
@@ -92,13 +94,14 @@ describe('/profile', () => {
     const shown = lines.filter((l) => l.startsWith('• ')).length;
     assert.ok(shown >= 5 && shown < 70);
     assert.equal(lines.at(-1), `…and ${70 - shown} earlier`);
-    assert.match(lines[1]!, /Launch number 69 /, 'newest first');
-    assert.ok(lines.slice(1, -1).every((l) => l.endsWith('…')), 'each launch line truncated at a word');
+    assert.match(lines[1]!, /^🔥 Weekly streak: none running \(launch this week to start one\) · best 11 weeks$/);
+    assert.match(lines[2]!, /Launch number 69 /, 'newest first');
+    assert.ok(lines.slice(2, -1).every((l) => l.endsWith('…')), 'each launch line truncated at a word');
   });
 });
 
 describe('/leaderboard', () => {
-  test('17: works without data.options; top 10 of this UTC quarter, ties broken deterministically', async () => {
+  test('17: works without data.options; top 10 of this UTC quarter, ties share a rank and are ordered deterministically', async () => {
     const id = (k: number) => `11000000000000001${String(k).padStart(2, '0')}`;
     // Outside the quarter: does not count.
     await launch(id(1), '2026-09-30T23:59:59Z');
@@ -114,14 +117,14 @@ describe('/leaderboard', () => {
       '🏆 Top shippers of Q4 2026',
       `1. <@${id(5)}> · 3 launches`,
       `2. <@${id(9)}> · 2 launches`,
-      `3. <@${id(3)}> · 2 launches`,
+      `2. <@${id(3)}> · 2 launches`,
       `4. <@${id(1)}> · 1 launch`,
-      `5. <@${id(2)}> · 1 launch`,
-      `6. <@${id(4)}> · 1 launch`,
-      `7. <@${id(6)}> · 1 launch`,
-      `8. <@${id(7)}> · 1 launch`,
-      `9. <@${id(8)}> · 1 launch`,
-      `10. <@${id(10)}> · 1 launch`,
+      `4. <@${id(2)}> · 1 launch`,
+      `4. <@${id(4)}> · 1 launch`,
+      `4. <@${id(6)}> · 1 launch`,
+      `4. <@${id(7)}> · 1 launch`,
+      `4. <@${id(8)}> · 1 launch`,
+      `4. <@${id(10)}> · 1 launch`,
     ].join('\n'));
   });
 

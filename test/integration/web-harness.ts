@@ -11,6 +11,7 @@ import type { Queryable } from '../../src/db/pool.js';
 import { dateToSnowflake } from '../../src/discord/snowflake.js';
 import { createLogger } from '../../src/log.js';
 import { commandHandlers } from '../../src/commands/index.js';
+import type { Reactions } from '../../src/commands/command.js';
 import { isTransientDbError } from '../../src/db/transient.js';
 import { createRouter, type EditOriginal, type Router } from '../../src/discord/interactions/router.js';
 import { createInteractionServer, INTERACTIONS_PATH, type InteractionServer, type ServerOptions } from '../../src/discord/interactions/server.js';
@@ -38,6 +39,10 @@ export interface WebOptions {
   onLog?: (line: string) => void;
   /** What /healthz reports as the version (default '0.1.0-test'). */
   version?: string;
+  /** The bot's own 🚀 (/unship and the message commands); absent as in a web service without a bot token. */
+  reactions?: Reactions;
+  /** How long autocomplete may take before an empty answer (router.ts AUTOCOMPLETE_MS by default). */
+  autocompleteMs?: number;
   /** The server's resource bounds (docs/interactions.md §1.5); defaults as in production. */
   limits?: Pick<ServerOptions, 'maxConnections' | 'maxBodyMemoryBytes' | 'maxPipelined' | 'socketTimeoutMs' | 'healthTimeoutMs' | 'schemaVersion'>;
 }
@@ -65,7 +70,8 @@ export async function startWeb(o: WebOptions): Promise<Web> {
   const router = createRouter({
     clock, log, applicationId: o.applicationId ?? APP_ID, deferMs: o.deferMs ?? 1500,
     editOriginal: o.editOriginal ?? (async () => { throw new Error('no follow-up expected in this test'); }),
-    commands: commandHandlers({ db: o.db, clock, log, guildId: o.guildId ?? GUILD_ID }), retryable: isTransientDbError,
+    commands: commandHandlers({ db: o.db, clock, log, guildId: o.guildId ?? GUILD_ID, reactions: o.reactions }), retryable: isTransientDbError,
+    ...(o.autocompleteMs !== undefined ? { autocompleteMs: o.autocompleteMs } : {}),
   });
   const server = createInteractionServer({
     verifier: createVerifier(publicKeyFromHex(publicKeyHex), { clock }), router, db: o.db, clock, log, version: o.version ?? '0.1.0-test',

@@ -108,7 +108,7 @@ describe('register-commands as a child process', () => {
     for (let i = 0; i < 2; i++) {
       const child = run('register-commands', env(fake.guildId));
       assert.equal(await child.exited, 0, child.out.join(''));
-      assert.match(child.out.join(''), /commands\.registered proc=register-commands scope="guild \d+" commands=ship,profile,leaderboard returned=3/);
+      assert.match(child.out.join(''), /commands\.registered proc=register-commands scope="guild \d+" commands="ship,unship,profile,leaderboard,Log as launch,Not a launch" returned=6/);
     }
     const sent = fake.requests.filter((r) => r.path.startsWith(`/applications/${fake.applicationId}/`));
     assert.deepEqual(sent.map((r) => `${r.method} ${r.path} ${r.status}`), [
@@ -118,7 +118,7 @@ describe('register-commands as a child process', () => {
     assert.equal(sent[0]!.rawBody, sent[1]!.rawBody);
     assert.deepEqual(sent[0]!.body, commandDefinitions());
     assert.equal(sent[0]!.headers.authorization, `Bot ${fake.botToken}`);
-    assert.deepEqual((fake.registeredCommands(fake.guildId) as { name: string }[]).map((c) => c.name), ['ship', 'profile', 'leaderboard']);
+    assert.deepEqual((fake.registeredCommands(fake.guildId) as { name: string }[]).map((c) => c.name), ['ship', 'unship', 'profile', 'leaderboard', 'Log as launch', 'Not a launch']);
   });
 
   test('without DISCORD_GUILD_ID the PUT goes to the global list', async () => {

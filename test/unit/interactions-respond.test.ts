@@ -30,28 +30,47 @@ test('quarterOf: UTC calendar quarters, boundaries included at the start', () =>
 });
 
 test('command definitions equal docs/interactions.md §3.2 and serialise to exactly the registered JSON', () => {
+  const everyone = { default_member_permissions: null, integration_types: [0], contexts: [0] };
   assert.deepEqual(commandDefinitions(), [
     { name: 'ship', type: 1, description: 'Log a product launch',
-      options: [{ type: 3, name: 'product', description: 'What did you ship? (plain text)', required: true, min_length: 2, max_length: 100 }],
-      integration_types: [0], contexts: [0] },
+      options: [{ type: 3, name: 'product', description: 'What did you ship? (plain text)', required: true, min_length: 2, max_length: 100 }], ...everyone },
+    { name: 'unship', type: 1, description: 'Remove one of your launches',
+      options: [{ type: 3, name: 'launch', description: 'Which launch (start typing to search yours)', required: true, autocomplete: true }], ...everyone },
     { name: 'profile', type: 1, description: "Show a maker's launches",
-      options: [{ type: 6, name: 'user', description: 'Whose profile (defaults to you)', required: false }],
-      integration_types: [0], contexts: [0] },
-    { name: 'leaderboard', type: 1, description: 'Top shippers in this server', integration_types: [0], contexts: [0] },
+      options: [{ type: 6, name: 'user', description: 'Whose profile (defaults to you)', required: false }], ...everyone },
+    { name: 'leaderboard', type: 1, description: 'Top shippers in this server',
+      options: [{ type: 3, name: 'period', description: 'Which period (default: this quarter)', required: false, choices: [
+        { name: 'this week', value: 'week' }, { name: 'this month', value: 'month' }, { name: 'this quarter', value: 'quarter' },
+        { name: 'this year', value: 'year' }, { name: 'all time', value: 'all' }] }], ...everyone },
+    { name: 'Log as launch', type: 3, description: '', ...everyone },
+    { name: 'Not a launch', type: 3, description: '', ...everyone },
   ]);
   // The exact bytes register-commands PUTs (the REST client sends JSON.stringify of this array):
   // key order included, so re-registering an unchanged set sends an identical body.
+  const tail = '"default_member_permissions":null,"integration_types":[0],"contexts":[0]}';
   assert.equal(JSON.stringify(commandDefinitions()),
     '[{"name":"ship","type":1,"description":"Log a product launch",' +
-      '"options":[{"type":3,"name":"product","description":"What did you ship? (plain text)","required":true,"min_length":2,"max_length":100}],' +
-      '"integration_types":[0],"contexts":[0]},' +
+      '"options":[{"type":3,"name":"product","description":"What did you ship? (plain text)","required":true,"min_length":2,"max_length":100}],' + tail + ',' +
+    '{"name":"unship","type":1,"description":"Remove one of your launches",' +
+      '"options":[{"type":3,"name":"launch","description":"Which launch (start typing to search yours)","required":true,"autocomplete":true}],' + tail + ',' +
     '{"name":"profile","type":1,"description":"Show a maker\'s launches",' +
-      '"options":[{"type":6,"name":"user","description":"Whose profile (defaults to you)","required":false}],' +
-      '"integration_types":[0],"contexts":[0]},' +
-    '{"name":"leaderboard","type":1,"description":"Top shippers in this server","integration_types":[0],"contexts":[0]}]');
+      '"options":[{"type":6,"name":"user","description":"Whose profile (defaults to you)","required":false}],' + tail + ',' +
+    '{"name":"leaderboard","type":1,"description":"Top shippers in this server",' +
+      '"options":[{"type":3,"name":"period","description":"Which period (default: this quarter)","required":false,"choices":[' +
+      '{"name":"this week","value":"week"},{"name":"this month","value":"month"},{"name":"this quarter","value":"quarter"},' +
+      '{"name":"this year","value":"year"},{"name":"all time","value":"all"}]}],' + tail + ',' +
+    '{"name":"Log as launch","type":3,"description":"",' + tail + ',' +
+    '{"name":"Not a launch","type":3,"description":"",' + tail + ']');
   for (const c of commandDefinitions()) {
-    assert.match(c.name, /^[-_'\p{L}\p{N}]{1,32}$/u);
-    assert.ok(c.description.length >= 1 && c.description.length <= 100);
+    if (c.type === 1) {
+      assert.match(c.name, /^[-_'\p{L}\p{N}]{1,32}$/u);
+      assert.ok(c.description.length >= 1 && c.description.length <= 100);
+    } else {
+      // MESSAGE commands: 1-32 characters, any case and spaces; no description, no options.
+      assert.ok(c.name.length >= 1 && c.name.length <= 32);
+      assert.equal(c.description, '');
+      assert.equal(c.options, undefined);
+    }
   }
 });
 

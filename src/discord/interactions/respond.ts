@@ -14,10 +14,16 @@ export interface MessageData {
   flags?: number;
 }
 
+/** One autocomplete suggestion: `name` shown (1–100 characters), `value` sent back as the option's value. */
+export interface Choice { name: string; value: string }
+/** Discord's limit on choices in one autocomplete answer (docs/interactions.md §2.7). */
+export const MAX_AUTOCOMPLETE_CHOICES = 25;
+
 export type InteractionResponse =
   | { type: 1 }
   | { type: 4; data: MessageData }
-  | { type: 5 };
+  | { type: 5; data?: { flags: number } }
+  | { type: 8; data: { choices: Choice[] } };
 
 export function pong(): InteractionResponse {
   return { type: 1 };
@@ -39,11 +45,17 @@ export function inline(data: MessageData): InteractionResponse {
 }
 
 /**
- * DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, public: the final answer (a /ship confirmation) is meant
- * for the channel, and a defer fixes the visibility (docs/interactions.md §2.5), so no EPHEMERAL flag here.
+ * DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE. A defer fixes the visibility (docs/interactions.md §2.5):
+ * public for a command whose answer is meant for the channel (a /ship confirmation), EPHEMERAL
+ * for one whose answers only the invoker should see (/unship, the message context-menu commands).
  */
-export function deferred(): InteractionResponse {
-  return { type: 5 };
+export function deferred(ephemeralAnswer = false): InteractionResponse {
+  return ephemeralAnswer ? { type: 5, data: { flags: EPHEMERAL } } : { type: 5 };
+}
+
+/** APPLICATION_COMMAND_AUTOCOMPLETE_RESULT: at most 25 choices, names cut to 100 characters. */
+export function autocompleteResult(choices: readonly Choice[]): InteractionResponse {
+  return { type: 8, data: { choices: choices.slice(0, MAX_AUTOCOMPLETE_CHOICES).map((c) => ({ name: c.name.slice(0, 100) || '…', value: c.value.slice(0, 100) })) } };
 }
 
 /** The PATCH @original body for a deferred reply: visibility cannot change, so flags are dropped. */

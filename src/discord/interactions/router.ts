@@ -9,7 +9,7 @@ import { sleep, type Clock } from '../../clock.js';
 import { withTimeout } from '../../timeout.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { deferred, editBody, ephemeral, HttpError, inline, pong, type InteractionResponse, type MessageData } from './respond.js';
+import { autocompleteResult, deferred, editBody, ephemeral, HttpError, inline, pong, type Choice, type InteractionResponse, type MessageData } from './respond.js';
 import { isSnowflake } from '../snowflake.js';
 import { InteractionType, type Interaction } from './types.js';
 
@@ -45,7 +45,18 @@ export interface CommandHandler {
   handle(interaction: Interaction): Promise<MessageData>;
   /** What the user sees when handle() throws: says what did (not) happen. */
   readonly apology: string;
+  /** Every answer is for the invoker only: a deferral is ephemeral too (docs/interactions.md §2.5). */
+  readonly ephemeral?: boolean;
+  /** Suggestions for the option being typed (an AUTOCOMPLETE interaction); the router bounds the wait. */
+  autocomplete?(interaction: Interaction): Promise<readonly Choice[]>;
 }
+
+/**
+ * An autocomplete interaction cannot be deferred: it is answered within Discord's 3 s or not at
+ * all (docs/interactions.md §2.7). Suggestions not ready after this long are answered with no
+ * choices, and the member can keep typing (each keystroke sends a new interaction).
+ */
+export const AUTOCOMPLETE_MS = 1500;
 
 export interface RouterOptions {
   clock: Clock;
@@ -61,6 +72,8 @@ export interface RouterOptions {
    * be idempotent for this to be safe (web.ts passes src/db/transient.ts's isTransientDbError).
    */
   retryable: (err: unknown) => boolean;
+  /** How long autocomplete suggestions may take before an empty answer (default AUTOCOMPLETE_MS). */
+  autocompleteMs?: number;
 }
 
 export interface Router {
@@ -166,20 +179,40 @@ export function createRouter(options: RouterOptions): Router {
       const task: Promise<void> = work.then((data) => followUp(i, command.name, data, receivedAt, signal))
         .finally(() => { pending.delete(task); });
       pending.add(task);
-      return deferred();
+      return deferred(command.ephemeral === true);
     });
+  }
+
+  /** Suggestions within autocompleteMs, or none: a failure or a slow database answers an empty list. */
+  async function suggest(i: Interaction, name: string): Promise<InteractionResponse> {
+    const command = commands.get(name);
+    if (!command?.autocomplete) return autocompleteResult([]);
+    const receivedAt = clock.now();
+    const fields = { interaction: i.id, command: command.name };
+    const work = command.autocomplete(i).catch((err: unknown) => {
+      log.warn('interaction.autocomplete_failed', { ...fields, error: describeError(err) });
+      return [] as readonly Choice[];
+    });
+    const r = await withTimeout(work, options.autocompleteMs ?? AUTOCOMPLETE_MS, clock);
+    if (r.timedOut) {
+      log.warn('interaction.autocomplete_timeout', { ...fields, after_ms: clock.now() - receivedAt });
+      return autocompleteResult([]);
+    }
+    log.debug('interaction.autocompleted', { ...fields, choices: r.value.length, ms: clock.now() - receivedAt });
+    return autocompleteResult(r.value);
   }
 
   return {
     async handle(payload) {
       const i = validateInteraction(payload, options.applicationId);
       if (i.type === InteractionType.ping) return pong();
-      if (i.type !== InteractionType.command) throw new HttpError(400, `interaction type ${i.type} is not handled`);
+      if (i.type !== InteractionType.command && i.type !== InteractionType.autocomplete) throw new HttpError(400, `interaction type ${i.type} is not handled`);
       const name = typeof i.data?.name === 'string' ? i.data.name : '';
+      if (i.type === InteractionType.autocomplete) return suggest(i, name);
       const command = commands.get(name);
       if (!command) {
         log.warn('interaction.unknown_command', { interaction: i.id, command: name.slice(0, 32) });
-        const known = [...commands.keys()].map((n) => `/${n}`).join(', ');
+        const known = [...commands.keys()].map((n) => (/^[a-z]/.test(n) ? `/${n}` : `"${n}"`)).join(', ');
         return inline(ephemeral(`ShipTrack does not know that command. It answers ${known}; the command list may be out of date (an admin can run register-commands).`));
       }
       return run(i, command);

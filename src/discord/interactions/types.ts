@@ -5,8 +5,15 @@
 import { isSnowflake } from '../snowflake.js';
 
 export interface ApiUser { id: string; username?: string; global_name?: string | null; bot?: boolean }
-export interface ApiMember { user?: ApiUser; nick?: string | null }
-export interface CommandOption { name: string; type: number; value?: unknown; options?: CommandOption[] }
+/** `permissions`: the member's total permissions in the interaction's channel, overwrites included (a decimal bit string). */
+export interface ApiMember { user?: ApiUser; nick?: string | null; permissions?: string }
+/** `focused`: the option the member is typing in, in an autocomplete interaction. */
+export interface CommandOption { name: string; type: number; value?: unknown; options?: CommandOption[]; focused?: boolean }
+/** The slice of a message ShipTrack reads from `data.resolved.messages` (message commands). */
+export interface ApiMessage {
+  id: string; channel_id?: string; content?: string; author?: ApiUser; webhook_id?: string;
+  timestamp?: string; type?: number; member?: ApiMember;
+}
 
 export interface Interaction {
   id: string;
@@ -23,7 +30,9 @@ export interface Interaction {
     name?: string;
     type?: number;
     options?: CommandOption[];
-    resolved?: { users?: Record<string, ApiUser>; members?: Record<string, ApiMember> };
+    /** USER and MESSAGE commands: the id of the user or message right-clicked. */
+    target_id?: string;
+    resolved?: { users?: Record<string, ApiUser>; members?: Record<string, ApiMember>; messages?: Record<string, ApiMessage> };
   };
 }
 
@@ -31,6 +40,8 @@ export interface Interaction {
 export const InteractionType = { ping: 1, command: 2, component: 3, autocomplete: 4, modal: 5 } as const;
 /** Option types used by ShipTrack's commands. */
 export const OptionType = { string: 3, user: 6 } as const;
+/** Application command types (`data.type`): slash, user context menu, message context menu. */
+export const CommandType = { chatInput: 1, user: 2, message: 3 } as const;
 
 /** The invoking user: `member.user` in a guild, `user` in a DM. */
 export function invoker(i: Interaction): ApiUser | undefined {
@@ -56,4 +67,28 @@ export function userOption(i: Interaction, name: string): { user: ApiUser; membe
   const user = i.data?.resolved?.users?.[id];
   const member = i.data?.resolved?.members?.[id];
   return { user: user && typeof user === 'object' ? { ...user, id } : { id }, ...(member && typeof member === 'object' ? { member } : {}) };
+}
+
+/** The option being typed in an autocomplete interaction: its name and what was typed so far. */
+export function focusedOption(i: Interaction): { name: string; value: string } | undefined {
+  const opts = Array.isArray(i.data?.options) ? i.data.options : [];
+  const f = opts.find((o) => o && o.focused === true && typeof o.name === 'string');
+  if (!f) return undefined;
+  return { name: f.name, value: typeof f.value === 'string' ? f.value : f.value === undefined ? '' : String(f.value) };
+}
+
+/** A MESSAGE command's target: `data.resolved.messages[data.target_id]`, when it has an id and an author. */
+export function targetMessage(i: Interaction): (ApiMessage & { author: ApiUser }) | undefined {
+  const id = i.data?.target_id;
+  if (i.data?.type !== CommandType.message || !isSnowflake(id)) return undefined;
+  const m = i.data.resolved?.messages?.[id];
+  if (!m || typeof m !== 'object' || !m.author || typeof m.author !== 'object' || !isSnowflake(m.author.id)) return undefined;
+  return { ...m, id, author: m.author };
+}
+
+/** `member.permissions` as a bit set; 0n when absent or malformed (no permission is assumed). */
+export function memberPermissions(i: Interaction): bigint {
+  const p = i.member?.permissions;
+  if (typeof p !== 'string' || !/^\d{1,20}$/.test(p)) return 0n;
+  return BigInt(p);
 }

@@ -37,6 +37,11 @@ export async function addReaction(rest: RestClient, channelId: string, messageId
   await rest.request<void>('PUT', `/channels/${seg(channelId)}/messages/${seg(messageId)}/reactions/${encodeURIComponent(emoji)}/@me`);
 }
 
+/** DELETE /channels/{c}/messages/{m}/reactions/{emoji}/@me (204): takes the bot's own reaction off. */
+export async function removeOwnReaction(rest: RestClient, channelId: string, messageId: string, emoji = '🚀'): Promise<void> {
+  await rest.request<void>('DELETE', `/channels/${seg(channelId)}/messages/${seg(messageId)}/reactions/${encodeURIComponent(emoji)}/@me`);
+}
+
 /** GET /channels/{id}/messages?after=…&limit=… (oldest-first paging is the caller's job). */
 export function listMessagesAfter(rest: RestClient, channelId: string, afterId: string, limit = 100): Promise<APIMessage[]> {
   return rest.request<APIMessage[]>('GET', `/channels/${seg(channelId)}/messages`, { query: { after: afterId, limit } });
