@@ -11,8 +11,11 @@ import { parseArgs } from 'node:util';
 import { fatalExitCode, openDatabase, startRuntime } from '../bin/bootstrap.js';
 import type { Env } from '../config.js';
 import { isTimedOutQuery } from '../db/pool.js';
-import { describeError } from '../errors.js';
-import { RestClient } from '../discord/rest/client.js';
+import { ExitCode, describeError } from '../errors.js';
+import { DiscordApiError, RestClient } from '../discord/rest/client.js';
+import { recordTokenCheck } from '../db/token-checks.js';
+import type { Queryable } from '../db/pool.js';
+import type { Logger } from '../log.js';
 import { runDigest, runScheduled, type DigestOutcome } from './run.js';
 import { isLate, windowEndingAt, windowForIsoWeek, type DigestWindow } from './window.js';
 
@@ -96,6 +99,30 @@ function parseCommandLine(io: DigestIo, argv: string[]): { dryRun: boolean; week
   return { dryRun: values['dry-run'] ?? false, ...(values.week !== undefined ? { week: values.week } : {}), ...(now ? { now } : {}) };
 }
 
+/**
+ * Asks Discord whether the bot token is still good (GET /users/@me), on every run: a week with
+ * nothing to post makes no other request, and a token reset in the Developer Portal would otherwise
+ * go unnoticed until a Monday post failed. The verdict goes to bot_token_checks for `shiptrack
+ * status`. Only a 401 is a verdict; Discord unreachable is left to the run itself.
+ */
+async function tokenAccepted(rest: RestClient, log: Logger, db: Queryable): Promise<boolean> {
+  let detail: string | null = null;
+  try {
+    await rest.request('GET', '/users/@me');
+  } catch (err) {
+    if (!(err instanceof DiscordApiError && err.status === 401)) return true;
+    detail = describeError(err);
+  }
+  const ok = detail === null;
+  if (!ok) {
+    log.error('digest.token_rejected', {
+      error: detail, hint: 'put the bot token from the Developer Portal (Bot → Reset Token) in DISCORD_BOT_TOKEN in /etc/shiptrack/env, restart shiptrack-worker, then `systemctl start shiptrack-digest`',
+    });
+  }
+  await recordTokenCheck(db, { proc: 'digest', ok, checkedAt: new Date(), detail });
+  return ok;
+}
+
 /** One digest run for `argv` (the options after the program name); resolves with the exit code. */
 export async function digestMain(argv: string[], io: DigestIo = processIo): Promise<number> {
   try {
@@ -144,6 +171,13 @@ async function run(argv: string[], io: DigestIo): Promise<number> {
   let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
     pool = await openDatabase(rt, { max: 2, ...DIGEST_DB_TIMEOUTS, migrate: !args.dryRun });
+    // A dry run sends Discord nothing at all, this question included.
+    if (!args.dryRun && !await tokenAccepted(rest, log, pool)) {
+      rest.destroy();
+      await pool.end();
+      offSignal();
+      return ExitCode.config;
+    }
     const common = {
       channelId: config.announcementsChannelId, runId, quietWeek: config.digestQuietWeek, maxParts: config.digestMaxParts, llm: config.llm,
       dryRun: args.dryRun, signal: stop.signal,

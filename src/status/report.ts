@@ -4,6 +4,7 @@
 import type { Queryable } from '../db/pool.js';
 import { readWorkerStatus, type WorkerStatusRow } from '../db/gateway-state.js';
 import { listWindows } from '../db/digests.js';
+import { readTokenChecks, type TokenCheck } from '../db/token-checks.js';
 import { windowsToCatchUp } from '../digest/catch-up.js';
 import { windowEndingAt } from '../digest/window.js';
 import { reactionCounts, type ReactionCounts } from '../db/launches.js';
@@ -37,6 +38,8 @@ export interface StatusReport {
    * Absent or null: unknown, every window is judged.
    */
   installedAt?: Date | null;
+  /** What the digest last learnt about the bot token (sql/0010); absent: never checked. */
+  digestTokenCheck?: TokenCheck;
 }
 export interface Verdict { ok: boolean; problems: string[] }
 
@@ -63,20 +66,23 @@ export async function collectStatus(
   const next = nextDigestRun(now);
   const weekStart = new Date(next.getTime() - WEEK_MS);
   const catchUpWeeks = options.catchUpWeeks ?? 4;
-  const [worker, reactions, digest, count, webHealth, installed] = await Promise.all([
+  const [worker, reactions, digest, count, webHealth, installed, tokenChecks] = await Promise.all([
     readWorkerStatus(db),
     reactionCounts(db),
     listWindows(db),
     db.query<{ n: number }>('SELECT count(*)::int AS n FROM launches WHERE deleted_at IS NULL AND created_at >= $1', [weekStart]),
     web().catch((err: Error) => ({ ok: false, detail: err.message })),
     installedAt(db),
+    readTokenChecks(db),
   ]);
+  const digestTokenCheck = tokenChecks.find((c) => c.proc === 'digest');
   const last = digest.at(-1);
   const lastDigest = last ? { ...last, lateCount: await lateLaunchesCarried(db, last.windowStart) } : undefined;
   return { now, worker, reactions, web: webHealth, lastDigest, nextDigestAt: next, launchesThisWeek: count.rows[0]?.n ?? 0,
     outstanding: outstandingDigests(digest, now, catchUpWeeks)
       // A missed week before the installation could not have run; a started (unfinished) one did, whenever it was.
-      .filter((o) => o.reason === 'unfinished' || windowEndedAfter(o.windowEnd, installed)), catchUpWeeks, installedAt: installed };
+      .filter((o) => o.reason === 'unfinished' || windowEndedAfter(o.windowEnd, installed)), catchUpWeeks, installedAt: installed,
+    ...(digestTokenCheck ? { digestTokenCheck } : {}) };
 }
 
 /**
@@ -152,6 +158,11 @@ export function assessChecks(r: StatusReport, opts: AssessOptions = {}): Record<
   }
   if (!r.web.ok) out.web.push(`web service unhealthy: ${r.web.detail}`);
   problems = out.digest;
+  const token = r.digestTokenCheck;
+  if (token && !token.ok) {
+    problems.push(`Discord rejected the bot token when the digest checked it at ${iso(token.checkedAt)}${token.detail ? ` (${token.detail})` : ''}: `
+      + 'put the current token (Developer Portal → Bot → Reset Token) in DISCORD_BOT_TOKEN in /etc/shiptrack/env, restart shiptrack-worker, then systemctl start shiptrack-digest');
+  }
   const lastRun = new Date(r.nextDigestAt.getTime() - WEEK_MS);
   const graceMs = 3600_000;
   const d = r.lastDigest;

@@ -167,7 +167,7 @@ export class DigestEnv {
   }
 
   async reset(): Promise<void> {
-    await this.db.pool.query('TRUNCATE digest_parts, digests, launches');
+    await this.db.pool.query('TRUNCATE digest_parts, digests, launches, bot_token_checks');
   }
 }
 
