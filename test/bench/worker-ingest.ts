@@ -10,7 +10,7 @@
 // BENCH_N messages per burst (default 600), BENCH_ROUNDS (default 3). Database: TEST_DATABASE_URL,
 // else embedded PGlite. CPU_PROF_DIR=<dir> runs the worker with --cpu-prof into that directory.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
 import { getCursor } from '../../src/db/gateway-state.js';
@@ -123,15 +123,26 @@ async function worker(fake: FakeDiscord, db: TestDatabase, tag: string): Promise
   await db.pool.query('TRUNCATE launches, channel_cursors, gateway_sessions, worker_status');
   const prof = process.env.CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`] : [];
   const child = spawn(process.execPath, [...prof, ...binArgs('worker')], {
-    cwd: REPO, stdio: ['ignore', process.env.BENCH_LOG_DIR ? openSync(`${process.env.BENCH_LOG_DIR}/${tag}.log`, 'w') : 'ignore', 'inherit'],
+    cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: db.url, DISCORD_BOT_TOKEN: fake.botToken,
       SHIPPED_CHANNEL_ID: fake.channels.shipped, DISCORD_API_BASE: fake.apiBase, WORKER_BACKFILL_HOURS: '0', LOG_LEVEL: 'info',
     },
   });
+  const logFile = process.env.BENCH_LOG_DIR ? createWriteStream(`${process.env.BENCH_LOG_DIR}/${tag}.log`) : undefined;
+  // Ready for the burst once the backfill that READY starts is done: a burst posted before it
+  // ends is read over REST by that backfill, which measures the backfill, not the ingest.
+  const caughtUp = new Promise<void>((resolve, reject) => {
+    let ready = false;
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      logFile?.write(`${l}\n`);
+      if (l.startsWith('<6>gateway.ready ')) ready = true;
+      else if (ready && l.startsWith('<6>backfill.done ')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited ${code} before it was ready`)));
+  });
   try {
-    await waitFor('worker READY', async () => (await db.pool.query("SELECT 1 FROM worker_status WHERE state = 'ready'")).rowCount === 1, 60_000);
-    await waitFor('start-up backfill', async () => (await getCursor(db.pool, fake.channels.shipped)) !== undefined, 30_000);
+    await caughtUp;
     let last: string | undefined;
     const run = await burst(fake, db, child, tag, () => count(db, 'reacted'), async () => {
       // Settled: the cursor reached the burst's last message (it may be written a little later than the rows).
