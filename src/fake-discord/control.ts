@@ -1,5 +1,6 @@
 // Owns the HTTP control API (/control/...) used by the demo and by humans: simulate members, read what
 // the bot did, inject faults. A thin JSON skin over the FakeDiscord facade; no state of its own.
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import type { FakeDiscord } from './facade.js';
@@ -49,6 +50,7 @@ export class ControlApi {
         identifyCount: f.gateway.identifyCount, resumeCount: f.gateway.resumeCount, interactions: f.interactions.length, requests: f.requests.length,
         applicationFlags: f.world.applicationFlags });
     }
+    if (key === 'POST /rotate-token') return ok(this.rotateToken(b));
     if (key === 'POST /application-flags') { f.world.setApplicationFlags(Number(b.flags)); return ok({ applicationFlags: f.world.applicationFlags }); }
     if (key === 'POST /members') {
       const added = f.addMember({ username: String(b.username), bot: b.bot === true });
@@ -108,6 +110,22 @@ export class ControlApi {
     if (key === 'GET /gateway') return ok({ sessions: f.gateway.sessions(), connections: f.gateway.connectionLog() });
     if (key === 'POST /faults') return this.fault(b);
     return { status: 404, body: { error: `no control route ${key}` } };
+  }
+
+  /** Developer Portal → Bot → Reset Token: a new token (`b.token`, or a fresh one shaped like the first) replaces the
+   *  old at once. Every gateway connection is closed with 4004 (Authentication failed; session-ending, as Discord does
+   *  to a reset token's sessions), and REST and IDENTIFY/RESUME answer the old token 401 / 4004 from then on. */
+  private rotateToken(b: Body): { botToken: string } {
+    const f = this.fake;
+    const token = typeof b.token === 'string' && b.token
+      ? b.token
+      : `${Buffer.from(f.botUserId).toString('base64url')}.${randomBytes(4).toString('base64url')}.${randomBytes(27).toString('base64url')}`;
+    // The REST and gateway servers compare against world.botToken on every request; the facade's copy is for callers.
+    (f.world as { botToken: string }).botToken = token;
+    (f as { botToken: string }).botToken = token;
+    f.gateway.closeAll(4004, 'Authentication failed.');
+    this.log.info('fake_discord.token_rotated', { connectionsClosed: true });
+    return { botToken: token };
   }
 
   /** {target:'gateway', action:'drop'|'close'|'reconnect'|'invalidate'|'stop-acking'|'ack'|'refuse'|'accept'|'request-heartbeat'|'dispatch-delay', code?, resumable?, ms?}

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../helpers/clock.js';
+import { RawClient } from '../helpers/raw-gateway-client.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
 
 /** Calls the fake's control API; the answer's JSON body (if any) comes back parsed. */
@@ -62,4 +63,44 @@ test('control API: expire-nonces ends the enforce_nonce window; a member can rep
   assert.deepEqual(reply.body.message_reference, { type: 0, message_id: first, channel_id: fake.channels.announcements, guild_id: fake.guildId });
   assert.equal(reply.body.referenced_message.id, first);
   assert.equal((await ctl('GET', '/state')).body.applicationFlags, 1 << 19);
+});
+
+test('control API: rotate-token ends the gateway session with 4004, REST and IDENTIFY/RESUME refuse the old token, the new one works', async (t) => {
+  const fake = await startFakeDiscord({ clock: new ManualClock(), heartbeatIntervalMs: 45000, identifyWindowMs: 0 });
+  t.after(() => fake.close());
+  const ctl = controlClient(fake);
+  const identify = (token: string) => ({ op: 2, d: { token, intents: 512, properties: { os: 'linux', browser: 'shiptrack', device: 'shiptrack' } } });
+  const me = (token: string) => fetch(`${fake.apiBase}/users/@me`, { headers: { authorization: `Bot ${token}` } }).then(async (r) => { await r.text(); return r.status; });
+  const oldToken = fake.botToken;
+  const c = await RawClient.open(`${fake.gatewayUrl}?v=10&encoding=json`);
+  t.after(() => c.ws.terminate());
+  assert.equal((await c.next()).op, 10);
+  c.send(identify(oldToken));
+  const ready = await c.next();
+  assert.equal(ready.t, 'READY');
+  assert.equal(await me(oldToken), 200);
+
+  const rotated = await ctl('POST', '/rotate-token');
+  assert.equal(rotated.status, 200);
+  const newToken = rotated.body.botToken as string;
+  assert.notEqual(newToken, oldToken);
+  assert.ok(newToken.startsWith(oldToken.split('.')[0]! + '.'), 'same shape: the bot user id comes first');
+  assert.equal(fake.botToken, newToken);
+  assert.equal((await c.closed).code, 4004);
+  assert.equal(await me(oldToken), 401);
+  assert.equal(await me(newToken), 200);
+
+  const resume = await RawClient.open(`${fake.resumeGatewayUrl}?v=10&encoding=json`);
+  t.after(() => resume.ws.terminate());
+  assert.equal((await resume.next()).op, 10);
+  resume.send({ op: 6, d: { token: oldToken, session_id: ready.d.session_id, seq: 1 } });
+  assert.equal((await resume.closed).code, 4004);
+  const fresh = await RawClient.open(`${fake.gatewayUrl}?v=10&encoding=json`);
+  t.after(() => fresh.ws.terminate());
+  assert.equal((await fresh.next()).op, 10);
+  fresh.send(identify(newToken));
+  assert.equal((await fresh.next()).t, 'READY');
+
+  assert.equal((await ctl('POST', '/rotate-token', { token: 'chosen.token.value' })).body.botToken, 'chosen.token.value');
+  assert.equal(await me('chosen.token.value'), 200);
 });
