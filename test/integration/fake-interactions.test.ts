@@ -146,3 +146,60 @@ test('202 then /callback: acknowledged once; the token lives 15 minutes on the i
   assert.deepEqual((await call('PATCH', `/webhooks/${fake.applicationId}/${r.token}/messages/@original`, { content: 'expired' })).body, { message: 'Unknown Webhook', code: 10015 });
   assert.deepEqual((await call('POST', `/webhooks/${fake.applicationId}/unknown-token`, { content: 'x' })).body, { message: 'Unknown Webhook', code: 10015 });
 });
+
+test('autocomplete: type 4 with the focused option; only type 8 with at most 25 valid choices is accepted, and no message is created', async (t) => {
+  const answers: unknown[] = [];
+  const { fake, ep } = await setup(t, (r) => (!r.verified ? { status: 401 } : { status: 200, body: answers.shift() }));
+  const ada = fake.members[0]!;
+  answers.push({ type: 8, data: { choices: [{ name: '1 Dec 2026 · Pocket Ledger', value: '42' }] } });
+  const ok = await fake.autocomplete({ userId: ada.id, name: 'unship', options: [{ name: 'launch', type: 3, value: 'Poc', focused: true }] });
+  const p = ep.received[0]!.body;
+  assert.equal(p.type, 4); assert.equal(p.data.type, 1); assert.equal(p.data.name, 'unship');
+  assert.deepEqual(p.data.options, [{ name: 'launch', type: 3, value: 'Poc', focused: true }]);
+  assert.equal(p.member.user.id, ada.id); assert.equal(typeof p.member.permissions, 'string');
+  assert.equal(ok.outcome, 'ok'); assert.deepEqual(ok.choices, [{ name: '1 Dec 2026 · Pocket Ledger', value: '42' }]);
+  assert.equal(ok.original, undefined);
+  answers.push({ type: 8, data: { choices: Array.from({ length: 26 }, (_, k) => ({ name: `n${k}`, value: String(k) })) } });
+  const tooMany = await fake.autocomplete({ userId: ada.id, name: 'unship', options: [{ name: 'launch', type: 3, value: '', focused: true }] });
+  assert.equal(tooMany.outcome, 'failed'); assert.match(tooMany.error ?? '', /invalid response/);
+  answers.push({ type: 4, data: { content: 'not for autocomplete' } });
+  assert.equal((await fake.autocomplete({ userId: ada.id, name: 'unship', options: [{ name: 'launch', type: 3, value: '', focused: true }] })).outcome, 'failed');
+  assert.deepEqual(fake.messages(fake.channels.shipped), []);
+});
+
+test('message command: data.type 3, target_id and resolved.messages in Discord\'s shape; member.permissions from roles or given', async (t) => {
+  const { fake, ep } = await setup(t, (r) => (!r.verified ? { status: 401 } : { status: 200, body: { type: 4, data: { content: 'ok', flags: 64 } } }));
+  const [ada, grace] = [fake.members[0]!, fake.members[1]!];
+  const msg = fake.postMessage({ channelId: fake.channels.general, authorId: grace.id, content: 'Pocket Ledger 2 is out' });
+  const r = await fake.runMessageCommand({ userId: ada.id, name: 'Log as launch', channelId: fake.channels.general, messageId: msg.id });
+  const p = ep.received[0]!.body;
+  assert.equal(p.type, 2); assert.equal(p.data.type, 3); assert.equal(p.data.name, 'Log as launch');
+  assert.equal(p.data.target_id, msg.id); assert.equal('options' in p.data, false);
+  assert.equal(p.data.resolved.messages[msg.id].author.id, grace.id);
+  assert.equal(p.data.resolved.messages[msg.id].content, 'Pocket Ledger 2 is out');
+  assert.equal(p.data.resolved.messages[msg.id].channel_id, fake.channels.general);
+  assert.equal(p.channel_id, fake.channels.general); assert.equal(p.guild_id, fake.guildId);
+  const everyone = BigInt(p.member.permissions);
+  assert.equal(everyone & (1n << 13n), 0n, 'no MANAGE_MESSAGES by default');
+  assert.equal(r.ephemeral, true); assert.deepEqual(fake.messages(fake.channels.general).map((m) => m.id), [msg.id], 'an ephemeral answer is not in the channel');
+  fake.makeModerator(ada.id);
+  await fake.runMessageCommand({ userId: ada.id, name: 'Log as launch', channelId: fake.channels.general, messageId: msg.id });
+  assert.notEqual(BigInt(ep.received[1]!.body.member.permissions) & (1n << 13n), 0n, 'the Moderator role grants MANAGE_MESSAGES');
+  await fake.runMessageCommand({ userId: ada.id, name: 'Log as launch', channelId: fake.channels.general, messageId: msg.id, permissions: '0' });
+  assert.equal(ep.received[2]!.body.member.permissions, '0');
+});
+
+test('context-menu commands register with capitals and spaces and an empty description; a description on them is refused', async (t) => {
+  const { fake, call } = await setup(t, () => ({ status: 200 }));
+  const path = `/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`;
+  const auth = { authorization: `Bot ${fake.botToken}` };
+  const put = async (body: unknown) => {
+    const res = await fetch(fake.apiBase + path, { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...auth } });
+    return { status: res.status, body: await res.json() as any };
+  };
+  const good = await put([{ name: 'Log as launch', type: 3, description: '' }, { name: 'ship', type: 1, description: 'Log a product launch' }]);
+  assert.equal(good.status, 200); assert.deepEqual(good.body.map((c: { name: string }) => c.name), ['Log as launch', 'ship']);
+  assert.equal((await put([{ name: 'Log as launch', type: 3, description: 'no' }])).status, 400);
+  assert.equal((await put([{ name: 'Log as launch', type: 1, description: 'slash names are lowercase words' }])).status, 400);
+  void call;
+});
