@@ -81,8 +81,31 @@ export async function playWeek(ctx: DemoContext): Promise<void> {
   t.scene('Slash commands');
   await command(ctx, cy, 'ship', [{ name: 'product', type: 3, value: 'Typewriter — a distraction-free editor https://typewriter.example' }]);
   await command(ctx, dee, 'ship', [{ name: 'product', type: 3, value: '   ' }], /ephemeral/);
-  await command(ctx, bob, 'profile', [{ name: 'user', type: 6, value: ada.id }]);
   await command(ctx, eve, 'leaderboard', []);
+
+  t.scene('Members correct the log');
+  const wrong = await post(cy, 'Shipped the new pricing page https://wrong-link.example');
+  t.member('cy', 'notices the link is wrong and types /unship launch:pricing');
+  const suggest = await fake.autocomplete({ userId: cy.id, name: 'unship', options: [{ name: 'launch', type: 3, value: 'pricing', focused: true }] });
+  t.bot(`suggests cy's own launches as they type (${Math.round(suggest.latencyMs)} ms): ${(suggest.choices ?? []).map((c) => `"${c.name}"`).join(', ') || '(none)'}`);
+  const pick = suggest.choices?.find((c) => c.name.includes('wrong-link'));
+  t.expect(suggest.outcome === 'ok' && pick !== undefined, '/unship did not suggest the mistaken launch');
+  await command(ctx, cy, 'unship', [{ name: 'launch', type: 3, value: String(pick?.value ?? '') }], /ephemeral/);
+  const rocketGone = !fake.reactions(fake.channels.shipped, wrong.id).some((r) => r.emoji === '🚀');
+  t.bot(rocketGone ? 'took its 🚀 off cy\'s message' : 'left the 🚀 on the message?!');
+  t.expect(rocketGone, 'the 🚀 of the un-shipped launch is still on the message');
+  const mo = m('mo');
+  fake.makeModerator(mo.id);
+  t.system('mo is a moderator (a role with Manage Messages)');
+  const missed = fake.postMessage({ channelId: fake.channels.general, authorId: dee.id, content: 'Pocket Ledger for iPad is out today! https://ipad.example' });
+  t.member('dee', `posts in #general (not watched): "${oneLine(missed.content)}"`);
+  await messageCommand(ctx, bob, 'Log as launch', fake.channels.general, missed.id, /^Only the message's author or a moderator/);
+  await messageCommand(ctx, mo, 'Log as launch', fake.channels.general, missed.id, /^🚀 Logged/);
+  const rocketOn = fake.reactions(fake.channels.general, missed.id).some((r) => r.emoji === '🚀');
+  t.bot(rocketOn ? 'reacted 🚀 on dee\'s message in #general' : 'did not react?!');
+  t.expect(rocketOn, 'the message logged with "Log as launch" got no 🚀');
+  const profile = await command(ctx, bob, 'profile', [{ name: 'user', type: 6, value: ada.id }]);
+  t.expect(/🔥 Weekly streak: \d+ weeks? · best \d+ weeks?/.test(profile), '/profile shows no streak');
 
   t.scene('Thursday: the worker crashes (SIGKILL) and comes back');
   const identifiesBefore = fake.gateway.identifyCount;
@@ -125,6 +148,8 @@ export async function playWeek(ctx: DemoContext): Promise<void> {
     const all = parts.map((p) => p.content).join('\n');
     for (const who of [ada, bob, cy, dee, eve]) t.expect(all.includes(`<@${who.id}>`), `digest does not name ${who.username}`);
     t.expect(!all.includes('oops.example'), 'the deleted launch appeared in the digest');
+    t.expect(!all.includes('wrong-link.example'), 'the un-shipped launch appeared in the digest');
+    t.expect(all.includes('ipad.example'), 'the launch logged with "Log as launch" is not in the digest');
     t.expect(parts.every((p) => JSON.stringify(fake.messageMeta(p.id)?.allowedMentions) === '{"parse":[]}'), 'a digest part could ping someone');
     const again = await runOnce('digest', bin('digest'), ['--now', now], env, log('digest'));
     t.expect(again.code === 0 && fake.botMessages(fake.channels.announcements).length === parts.length, 'running the digest twice posted twice');
@@ -134,17 +159,19 @@ export async function playWeek(ctx: DemoContext): Promise<void> {
   }
 
   ctx.children = { web, worker };
-  const expected = [deeMsg.id, bobMsg.id, downMsgs[0]!.id];
+  const expected = [deeMsg.id, bobMsg.id, downMsgs[0]!.id, missed.id];
   const rows = await ctx.db.query<{ n: number; all: number }>(
     `SELECT count(*) FILTER (WHERE guild_id = $1 AND deleted_at IS NULL)::int AS n, count(*) FILTER (WHERE deleted_at IS NULL)::int AS all FROM launches`, [fake.guildId]);
   const puts = fake.reactionPuts().slice(startPuts);
   const reactedMessages = new Set(puts.map((p) => p.messageId));
-  const reactions = fake.messages(fake.channels.shipped).reduce((n, msg) => n + fake.reactions(fake.channels.shipped, msg.id).reduce((k, r) => k + r.userIds.length, 0), 0);
-  t.expect(rows.rows[0]!.n === 5, `expected 5 live launches this run (4 in #i-shipped + 1 /ship), found ${rows.rows[0]!.n}`);
+  const reactions = [fake.channels.shipped, fake.channels.general].reduce((sum, ch) =>
+    sum + fake.messages(ch).reduce((n, msg) => n + fake.reactions(ch, msg.id).reduce((k, r) => k + r.userIds.length, 0), 0), 0);
+  t.expect(rows.rows[0]!.n === 6, `expected 6 live launches this run (4 in #i-shipped + 1 /ship + 1 logged by a moderator), found ${rows.rows[0]!.n}`);
   for (const id of expected) t.expect(reactedMessages.has(id), `message ${id} got no 🚀`);
-  // Five launch-shaped messages were posted (one later deleted, taking its 🚀 with it): one PUT each.
-  t.expect(reactedMessages.size === 5 && puts.length === 5, `expected exactly one 🚀 PUT on each of 5 messages, got ${puts.length} PUTs on ${reactedMessages.size}`);
-  t.expect(reactions === 4, `expected 4 🚀 on the messages still in #i-shipped, found ${reactions}`);
+  // Six launch-shaped messages in #i-shipped (one later deleted, one un-shipped, each taking its 🚀
+  // with it) and the one logged by hand in #general: one PUT each.
+  t.expect(reactedMessages.size === 7 && puts.length === 7, `expected exactly one 🚀 PUT on each of 7 messages, got ${puts.length} PUTs on ${reactedMessages.size}`);
+  t.expect(reactions === 5, `expected 5 🚀 still on messages (4 in #i-shipped, 1 in #general), found ${reactions}`);
   ctx.summary = {
     launchesLogged: rows.rows[0]!.n, launchesAllTime: rows.rows[0]!.all, reactions, reactedMessages: reactedMessages.size, reactionPuts: puts.length,
     digest: digestText, digestParts: parts.length, identifies: fake.gateway.identifyCount, resumes: fake.gateway.resumeCount,
@@ -180,7 +207,20 @@ function waitForReaction(fake: FakeDiscord, messageId: string): Promise<void> {
   });
 }
 
-async function command(ctx: DemoContext, who: { id: string; username: string }, name: string, options: { name: string; type: number; value: string }[], expectFlag?: RegExp): Promise<void> {
+/** A member right-clicks a message → Apps → `name`; `expect` is what the private answer must say. */
+async function messageCommand(ctx: DemoContext, who: { id: string; username: string }, name: string, channelId: string, messageId: string, expect: RegExp): Promise<void> {
+  const channel = ctx.fake.world.channels.get(channelId)?.name ?? channelId;
+  ctx.t.member(who.username, `right-clicks that message in #${channel} → Apps → "${name}"`);
+  const r = await ctx.fake.runMessageCommand({ userId: who.id, name, channelId, messageId });
+  const body = r.body as { data?: { content?: string; flags?: number } } | undefined;
+  const content = body?.data?.content ?? (r.original as { content?: string } | undefined)?.content ?? '';
+  ctx.t.bot(`answers only them (ephemeral) in ${Math.round(r.latencyMs)} ms:`);
+  ctx.t.block(content);
+  ctx.t.expect(r.status === 200 && !r.late && r.ephemeral, `"${name}" was not answered privately in time (status ${r.status})`);
+  ctx.t.expect(expect.test(content), `"${name}" answered "${oneLine(content)}", expected ${String(expect)}`);
+}
+
+async function command(ctx: DemoContext, who: { id: string; username: string }, name: string, options: { name: string; type: number; value: string }[], expectFlag?: RegExp): Promise<string> {
   const shown = options.map((o) => (o.type === 6 ? `@${ctx.fake.members.find((mm) => mm.id === o.value)?.username ?? o.value}` : `"${o.value}"`)).join(' ');
   ctx.t.member(who.username, `runs /${name} ${shown}`);
   const r = await ctx.fake.runCommand({ userId: who.id, name, options });
@@ -190,5 +230,6 @@ async function command(ctx: DemoContext, who: { id: string; username: string }, 
   ctx.t.bot(`${ephemeral ? 'answers only them (ephemeral)' : 'answers in the channel'} in ${Math.round(r.latencyMs)} ms:`);
   ctx.t.block(content);
   ctx.t.expect(r.status === 200 && !r.late, `/${name} was not answered in time (status ${r.status})`);
-  if (expectFlag) ctx.t.expect(ephemeral, `/${name} with bad input was not answered ephemerally`);
+  if (expectFlag) ctx.t.expect(ephemeral, `/${name} was not answered ephemerally`);
+  return content;
 }

@@ -40,7 +40,17 @@ test('npm run demo plays the week from a clean state and exits 0; a second run k
   const code = await demo.closed;
   const out = demo.output();
   assert.equal(code, 0, out);
-  assert.match(out, /DEMO_RESULT ok=true launches=5 reactions=4 digest_parts=1 failures=0/);
+  assert.match(out, /DEMO_RESULT ok=true launches=6 reactions=5 digest_parts=1 failures=0/);
+  // A member un-ships a mistaken launch (autocomplete, ephemeral answer, the 🚀 taken off) and a
+  // moderator logs a missed one with the message context menu; /profile shows a streak.
+  assert.match(out, /cy +notices the link is wrong and types \/unship launch:pricing/);
+  assert.match(out, /suggests cy's own launches as they type \(\d+ ms\): "[^"]*Shipped the new pricing page https:\/\/wrong-link\.example"/);
+  assert.match(out, /cy +runs \/unship "\d+"\n.*answers only them \(ephemeral\).*\n.*🗑️ Removed your launch from <t:\d+:d>: Shipped the new pricing page/);
+  assert.match(out, /took its 🚀 off cy's message/);
+  assert.match(out, /bob +right-clicks that message in #general → Apps → "Log as launch"\n.*\n.*Only the message's author or a moderator/);
+  assert.match(out, /mo +right-clicks that message in #general → Apps → "Log as launch"\n.*\n.*🚀 Logged Dee's message as a launch and reacted 🚀: Pocket Ledger for iPad is out today!/);
+  assert.match(out, /reacted 🚀 on dee's message in #general/);
+  assert.match(out, /🔥 Weekly streak: \d+ weeks? · best \d+ weeks?/);
   assert.match(out, /logged it as a launch/);
   assert.match(out, /ignored it \(no-url\)/);
   assert.match(out, /ignored it \(webhook\)/);
@@ -60,7 +70,7 @@ test('npm run demo plays the week from a clean state and exits 0; a second run k
     void second.closed.then(() => { clearTimeout(timer); reject(new Error('demo exited before keep-running: ' + second.output())); });
   });
   assert.match(second.output(), /DEMO_RESULT ok=true/);
-  assert.match(second.output(), /all-time in this demo database: 10\)/);
+  assert.match(second.output(), /all-time in this demo database: 12\)/);
   assert.match(second.output(), /already posted by an earlier demo run/);
   const pids = PIDS.exec(second.output());
   assert.ok(pids, second.output());
