@@ -264,3 +264,43 @@ describe('commands outside the community', () => {
     assert.match(answeredPrivately(dm), /use it in a channel there/);
   });
 });
+
+describe('streaks and periods through the fake Discord', () => {
+  const slash = (userId: string, at: string, k: number) => insertLaunch(db.pool, { source: 'slash', guildId: fake.guildId, channelId: null, userId, userName: 'x',
+    content: `Launch ${k}`, urls: [], interactionId: String(1450000000000000000n + BigInt(k)), createdAt: new Date(at) });
+
+  test('/profile shows the current and best weekly streak across the year boundary; removed launches do not count', async () => {
+    // NOW is Wed 2 Dec 2026: this digest week began Mon 30 Nov 09:00 UTC.
+    let k = 0;
+    for (const at of ['2025-12-24T10:00:00Z', '2025-12-31T10:00:00Z', '2026-01-06T10:00:00Z']) await slash(ada.id, at, k++); // 3 weeks across New Year
+    for (const at of ['2026-11-17T10:00:00Z', '2026-11-24T10:00:00Z', '2026-12-01T10:00:00Z']) await slash(ada.id, at, k++); // 3 weeks up to now
+    const ship = await slash(ada.id, '2026-11-10T10:00:00Z', k++); // would make the run 4
+    await db.pool.query(`UPDATE launches SET deleted_at = now(), deleted_reason = 'unship' WHERE id = $1`, [ship.id]);
+    const r = await fake.runCommand({ userId: ada.id, name: 'profile' });
+    assert.equal(content(r).split('\n')[1], '🔥 Weekly streak: 3 weeks · best 3 weeks');
+    // This week has none yet for Grace: her streak up to last week still runs.
+    await slash(grace.id, '2026-11-24T10:00:00Z', k++);
+    const g = await fake.runCommand({ userId: grace.id, name: 'profile' });
+    assert.equal(content(g).split('\n')[1], '🔥 Weekly streak: 1 week · best 1 week');
+  });
+
+  test('/leaderboard period: week, month, quarter (default), year, all; the reply names it; ties share a rank', async () => {
+    let k = 0;
+    await slash(ada.id, '2026-11-30T09:00:00Z', k++); // this week (since Mon 30 Nov 09:00) and November
+    await slash(grace.id, '2026-12-01T10:00:00Z', k++); // this week, December
+    await slash(grace.id, '2026-11-30T08:59:59Z', k++); // last week, November
+    await slash(mod.id, '2026-02-01T10:00:00Z', k++); // this year, Q1
+    await slash(mod.id, '2025-06-01T10:00:00Z', k++); // all time only
+    const board = async (period?: string) => content(await fake.runCommand({ userId: ada.id, name: 'leaderboard', ...(period ? { options: [{ name: 'period', type: 3, value: period }] } : {}) }));
+    assert.equal(await board('week'), `🏆 Top shippers of this week (since Mon 30 Nov, 09:00 UTC)\n1. <@${ada.id}> · 1 launch\n1. <@${grace.id}> · 1 launch`);
+    assert.equal(await board('month'), `🏆 Top shippers of December 2026\n1. <@${grace.id}> · 1 launch`);
+    assert.equal(await board(), `🏆 Top shippers of Q4 2026\n1. <@${grace.id}> · 2 launches\n2. <@${ada.id}> · 1 launch`);
+    assert.equal(await board('quarter'), await board());
+    // Within a tie, whoever reached the count first comes first (mo in February, Ada on 30 Nov).
+    assert.equal(await board('year'), `🏆 Top shippers of 2026\n1. <@${grace.id}> · 2 launches\n2. <@${mod.id}> · 1 launch\n2. <@${ada.id}> · 1 launch`);
+    assert.equal(await board('all'), `🏆 Top shippers of all time\n1. <@${mod.id}> · 2 launches\n1. <@${grace.id}> · 2 launches\n3. <@${ada.id}> · 1 launch`);
+    await db.pool.query('DELETE FROM launches');
+    assert.equal(await board('week'), '🏆 No launches logged yet in this week (since Mon 30 Nov, 09:00 UTC). Be the first: /ship');
+    assert.equal(await board('all'), '🏆 No launches logged yet. Be the first: /ship');
+  });
+});

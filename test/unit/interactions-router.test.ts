@@ -202,3 +202,55 @@ test('idle(deadline) abandons a follow-up whose handler is still running; its la
   assert.equal(attempts, 0);
   assert.equal(clock.pending(), 0);
 });
+
+test('an ephemeral command is deferred ephemerally (type 5 with flags 64), then edited once', async () => {
+  const w = deferredWork();
+  const clock = new ManualClock();
+  const edits: { token: string; body: unknown }[] = [];
+  const router = createRouter({
+    clock, log: silentLogger, applicationId: APP, deferMs: 1500,
+    editOriginal: async (token, body) => { edits.push({ token, body }); },
+    commands: [{ name: 'slow', handle: () => w.p, apology: 'sorry', ephemeral: true }], retryable: isTransientDbError,
+  });
+  const answer = router.handle(interaction());
+  await clock.tick(1500);
+  assert.deepEqual(await settled(answer), { type: 5, data: { flags: 64 } } satisfies InteractionResponse);
+  w.resolve(message('removed', { ephemeral: true }));
+  await router.idle();
+  assert.deepEqual(edits, [{ token: 'secret-token', body: { content: 'removed', allowed_mentions: { parse: [] } } }]);
+});
+
+test('autocomplete (type 4): the handler\'s choices as type 8, at most 25, names cut to 100; none when it is slow, fails, or has no autocomplete', async () => {
+  const clock = new ManualClock();
+  const lines: string[] = [];
+  let suggest: () => Promise<{ name: string; value: string }[]> = async () => [];
+  const router = createRouter({
+    clock, log: createLogger({ level: 'debug', write: (l) => { lines.push(l); } }), applicationId: APP, deferMs: 1500, autocompleteMs: 1000,
+    editOriginal: async () => {},
+    commands: [
+      { name: 'pick', handle: async () => message('x'), apology: 'sorry', autocomplete: () => suggest() },
+      { name: 'plain', handle: async () => message('x'), apology: 'sorry' },
+    ], retryable: isTransientDbError,
+  });
+  const ac = (name: string) => ({ ...interaction(name), type: 4 });
+  suggest = async () => Array.from({ length: 30 }, (_, k) => ({ name: `${k} ${'x'.repeat(120)}`, value: String(k) }));
+  const full = await router.handle(ac('pick')) as { type: 8; data: { choices: { name: string; value: string }[] } };
+  assert.equal(full.type, 8);
+  assert.equal(full.data.choices.length, 25);
+  assert.ok(full.data.choices.every((c) => c.name.length === 100));
+  // Slow: answered with no choices when autocompleteMs passes, whatever the query does later.
+  let release!: () => void;
+  suggest = () => new Promise((r) => { release = () => r([{ name: 'late', value: '1' }]); });
+  const slow = router.handle(ac('pick'));
+  await clock.tick(999);
+  assert.equal(await settled(slow), 'pending');
+  await clock.tick(1);
+  assert.deepEqual(await slow, { type: 8, data: { choices: [] } });
+  assert.ok(lines.some((l) => l.startsWith('<4>interaction.autocomplete_timeout')));
+  release();
+  suggest = async () => { throw new Error('db down'); };
+  assert.deepEqual(await router.handle(ac('pick')), { type: 8, data: { choices: [] } });
+  assert.ok(lines.some((l) => l.startsWith('<4>interaction.autocomplete_failed')));
+  assert.deepEqual(await router.handle(ac('plain')), { type: 8, data: { choices: [] } });
+  assert.deepEqual(await router.handle(ac('unknown')), { type: 8, data: { choices: [] } });
+});
