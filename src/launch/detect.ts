@@ -59,7 +59,17 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\\/]/g, '\\$&');
 }
 
+/** Compiled patterns by word list: the worker passes its configured list with every message. */
+const patterns = new WeakMap<readonly string[], RegExp | undefined>();
+
 function wordPattern(words: readonly string[]): RegExp | undefined {
+  if (patterns.has(words)) return patterns.get(words);
+  const pattern = compileWordPattern(words);
+  patterns.set(words, pattern);
+  return pattern;
+}
+
+function compileWordPattern(words: readonly string[]): RegExp | undefined {
   const alternatives = [...new Set(words.map((w) => w.trim().normalize('NFC').toLowerCase()).filter(Boolean))]
     .sort((a, b) => b.length - a.length || (a < b ? -1 : 1))
     .map((w) => w.split(/\s+/u).map(escapeRegex).join('\\s+'));
