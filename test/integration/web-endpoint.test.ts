@@ -156,11 +156,15 @@ describe('body limits and routing', () => {
   });
 
   test('18: unhandled interaction types → 400; an unknown command → 200 ephemeral type 4', async () => {
-    for (const type of [3, 4, 5, 99]) {
+    for (const type of [3, 5, 99]) {
       const body = JSON.stringify({ ...commandPayload({ name: 'ship' }), type });
       const r = await signedPost(web, body);
       assert.equal(r.status, 400, `type ${type}`);
     }
+    // AUTOCOMPLETE (4) is handled (docs/interactions.md §2.7): a command without suggestions gets none.
+    const ac = await signedPost(web, JSON.stringify({ ...commandPayload({ name: 'ship' }), type: 4 }));
+    assert.equal(ac.status, 200);
+    assert.deepEqual(ac.json, { type: 8, data: { choices: [] } });
     const r = await signedPost(web, JSON.stringify(commandPayload({ name: 'deploy' })));
     assert.equal(r.status, 200);
     const body = r.json as { type: number; data: { flags: number; content: string; allowed_mentions: unknown } };
