@@ -87,7 +87,7 @@ async function logAsLaunch(i: Interaction, { db, clock, log, reactions }: Comman
       await reactions.add(launch.channelId, launch.messageId);
       await markReacted(db, r.id, new Date(clock.now()));
     } catch (err) {
-      // Still owed (reacted_at stays NULL): the worker adds it at its next start (README, The gateway worker).
+      // Still owed (reacted_at stays NULL): the worker's start-up pays owed reactions (listUnreacted).
       log.warn('reaction.add_failed', { launch_id: r.id, message_id: launch.messageId, error: describeError(err) });
       rocket = '; its 🚀 could not be added just now and will follow';
     }
