@@ -41,6 +41,8 @@ test('removed before the digest is frozen: not in it', async (t) => {
   await launch(env, grace, 'Launched Tiny Forms https://forms.example', inWindow(WINDOW, 30));
   const r = await fake.runCommand({ userId: ada, name: 'unship', options: [{ name: 'launch', type: 3, value: mistake }] });
   assert.match(said(r), /^🗑️ Removed your launch/);
+  // This web service has no bot token (startWeb without reactions): the launch goes, the 🚀 is left alone.
+  assert.match(said(r), /Its 🚀 stays on the message \(this ShipTrack has no bot token for the web service\)\.$/);
   const run = await env.run(['--now', ON_TIME]);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   const text = posted(fake);

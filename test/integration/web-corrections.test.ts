@@ -157,6 +157,16 @@ describe('/unship', () => {
     assert.equal(rocketOn(fake.channels.shipped, msg.id), true);
   });
 
+  test('Discord refusing the 🚀 removal (403) still removes the launch, says so, and logs reaction.remove_failed', async () => {
+    const { msg, id } = await channelLaunch(ada.id, 'Shipped https://refused.example');
+    fake.rest.script({ method: 'DELETE', path: new RegExp(`/messages/${msg.id}/reactions/`), status: 403, code: 50013, times: 1 });
+    const r = await fake.runCommand({ userId: ada.id, name: 'unship', options: [{ name: 'launch', type: 3, value: id }] });
+    assert.match(answeredPrivately(r), /Its 🚀 could not be taken off the message just now; the launch is removed all the same\.$/);
+    assert.ok((await row(msg.id))?.deleted_at);
+    assert.ok(web.logs.some((l) => l.startsWith('<4>reaction.remove_failed') && l.includes(`message_id=${msg.id}`)));
+    fake.rest.clearScripts();
+  });
+
   test('a /ship launch has no message: it is removed with no reaction call', async () => {
     const ship = await fake.runCommand({ userId: ada.id, name: 'ship', options: [{ name: 'product', type: 3, value: 'Mistake https://m.example' }] });
     assert.equal(ship.status, 200);
