@@ -164,6 +164,11 @@ export async function launchesBetween(db: Queryable, start: Date, end: Date): Pr
   return rows;
 }
 
+/** The columns a digest line is made of (issue 14: a 10,000-launch week reads no more than it uses). */
+export type DigestSourceRow = Pick<LaunchRow, 'id' | 'source' | 'guildId' | 'channelId' | 'userId' | 'userName' | 'content' | 'urls' | 'messageId' | 'createdAt'>;
+const DIGEST_COLUMNS = `id::text, source, guild_id::text AS "guildId", channel_id::text AS "channelId",
+  user_id::text AS "userId", user_name AS "userName", content, urls, message_id::text AS "messageId", created_at AS "createdAt"`;
+
 /**
  * What the digest of [start, end) lists: `week`, its live launches that no other digest carried
  * (launches.digest_window_start, sql/0006); `late`, live launches from before `start` that no
@@ -171,14 +176,14 @@ export async function launchesBetween(db: Queryable, start: Date, end: Date): Pr
  * frozen): stored after that freeze, by a back-fill or an edit. Both oldest first. A launch
  * already carried by this very window counts as not carried, so a rebuilt window takes its own back.
  */
-export async function launchesForDigest(db: Queryable, start: Date, end: Date): Promise<{ week: LaunchRow[]; late: LaunchRow[] }> {
-  const week = await db.query<LaunchRow>(
-    `SELECT ${COLUMNS} FROM launches
+export async function launchesForDigest(db: Queryable, start: Date, end: Date): Promise<{ week: DigestSourceRow[]; late: DigestSourceRow[] }> {
+  const week = await db.query<DigestSourceRow>(
+    `SELECT ${DIGEST_COLUMNS} FROM launches
      WHERE deleted_at IS NULL AND created_at >= $1 AND created_at < $2
        AND (digest_window_start IS NULL OR digest_window_start = $1)
      ORDER BY created_at, id`, [start, end]);
-  const late = await db.query<LaunchRow>(
-    `SELECT ${COLUMNS} FROM launches l
+  const late = await db.query<DigestSourceRow>(
+    `SELECT ${DIGEST_COLUMNS} FROM launches l
      WHERE l.deleted_at IS NULL AND l.created_at < $1
        AND (l.digest_window_start IS NULL OR l.digest_window_start = $1)
        AND EXISTS (SELECT 1 FROM digests d

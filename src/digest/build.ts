@@ -246,17 +246,28 @@ export function buildDigest(launches: readonly DigestLaunch[], window: DigestWin
   // Each late line is a week's line plus its date; its text is kept short enough that the first
   // one, packed together with the heading, still fits in one part.
   const lateText = Math.min(maxText, Math.floor((limit - LINE_OVERHEAD - LATE_EXTRA) / 2));
-  const launchLines = [
-    ...founders.flatMap((f) => f.launches.map((l) => launchLine(l, maxText))),
-    ...lateOnes.map((l, i) => `${i === 0 ? `${LATE_HEADING}\n` : ''}${launchLine(l, lateText)} (${shortDate(l.createdAt, window)})`),
-  ];
   const maxParts = options.maxParts ?? Infinity;
   if (!(maxParts >= 1)) throw new RangeError(`maxParts must be at least 1, got ${maxParts}`);
   const result = (parts: string[]): Digest => ({ parts, count, founders: founders.length, late: lateOnes.length });
-  const all = packLines([...lines, ...launchLines], limit);
-  if (all.length <= maxParts) return result(all);
+  // Lines are made only while they can still be posted (issue 14: a 10,000-launch week posts a few
+  // hundred): maxParts parts of at most `limit` characters, each line plus its newline, hold at
+  // most maxParts × (limit + 1) characters, so the line that passes that budget is the last one
+  // that could matter; the rest are only counted in "…and N more".
+  const budget = maxParts * (limit + 1);
+  let used = lines.reduce((n, l) => n + l.length + 1, 0);
+  const launchLines: string[] = [];
+  const made = (line: string) => { launchLines.push(line); used += line.length + 1; return used <= budget; };
+  const total = count;
+  fill: {
+    for (const f of founders) for (const l of f.launches) if (!made(launchLine(l, maxText))) break fill;
+    lateOnes.every((l, i) => made(`${i === 0 ? `${LATE_HEADING}\n` : ''}${launchLine(l, lateText)} (${shortDate(l.createdAt, window)})`));
+  }
+  if (launchLines.length === total) {
+    const all = packLines([...lines, ...launchLines], limit);
+    if (all.length <= maxParts) return result(all);
+  }
   // Packing is monotonic in the number of lines kept: binary-search the most that fit with the tail line.
-  const withTail = (kept: number) => packLines([...lines, ...launchLines.slice(0, kept), moreLine(launchLines.length - kept, lateOnes.length > 0)], limit);
+  const withTail = (kept: number) => packLines([...lines, ...launchLines.slice(0, kept), moreLine(total - kept, lateOnes.length > 0)], limit);
   let lo = 0, hi = launchLines.length - 1;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);

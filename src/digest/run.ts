@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { ShipTrackError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { launchesForDigest, type LaunchRow } from '../db/launches.js';
+import { launchesForDigest, type DigestSourceRow } from '../db/launches.js';
 import { streakMilestones } from '../db/streaks.js';
 import * as store from '../db/digests.js';
 import type { RestClient } from '../discord/rest/client.js';
@@ -68,7 +68,7 @@ function partNonce(window: DigestWindow, partNo: number): string {
   return `dg${Math.floor(window.start.getTime() / 1000).toString(36)}p${partNo}`;
 }
 
-export function toDigestLaunch(r: LaunchRow): DigestLaunch {
+export function toDigestLaunch(r: DigestSourceRow): DigestLaunch {
   const messageUrl = r.guildId && r.channelId && r.messageId
     ? `https://discord.com/channels/${r.guildId}/${r.channelId}/${r.messageId}` : undefined;
   return { id: r.id, userId: r.userId, userName: r.userName, content: r.content, urls: r.urls, createdAt: r.createdAt, source: r.source, messageUrl };
