@@ -6,7 +6,7 @@
 // time is spawn-to-exit; peak RSS and CPU (user+sys) come from /usr/bin/time -v.
 // The fake's message bucket is widened so this measures ShipTrack, not Discord's 5-per-5 s limit
 // (the REST client's global 50 requests/s cap still applies: with 100 parts it is the bound).
-// BENCH_LAUNCHES (default 10000), BENCH_ROUNDS (default 3).
+// BENCH_LAUNCHES (default 10000), BENCH_ROUNDS (default 3); CPU_PROF_DIR=<dir> runs the digest with --cpu-prof.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createTestDatabase } from '../helpers/db.js';
@@ -43,7 +43,10 @@ async function measure(args: string[], env: Record<string, string>): Promise<Mea
   const child = spawn('/usr/bin/time', ['-v', process.execPath, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+    if (process.env.BENCH_VERBOSE) process.stderr.write(c.replace(/^/gm, `${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0).padStart(6)} ms `));
+  });
   child.stderr.setEncoding('utf8').on('data', (c: string) => { err += c; });
   const code = await new Promise<number | null>((r) => child.on('close', r));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -80,7 +83,8 @@ try {
   const reset = () => db.pool.query('TRUNCATE digest_parts, digests; UPDATE launches SET digest_window_start = NULL WHERE digest_window_start IS NOT NULL');
   const digest = async (maxParts: number) => {
     await reset();
-    return measure(binArgs('digest', '--now', '2026-11-30T09:00:30Z'), { ...env, DIGEST_MAX_PARTS: String(maxParts) });
+    const prof = process.env.CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`] : [];
+    return measure([...prof, ...binArgs('digest', '--now', '2026-11-30T09:00:30Z')], { ...env, DIGEST_MAX_PARTS: String(maxParts) });
   };
   const floor = () => measure(['--input-type=module', '-e', FLOOR, start.toISOString(), end.toISOString()], env);
 
