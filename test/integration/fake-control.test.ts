@@ -104,3 +104,37 @@ test('control API: rotate-token ends the gateway session with 4004, REST and IDE
   assert.equal((await ctl('POST', '/rotate-token', { token: 'chosen.token.value' })).body.botToken, 'chosen.token.value');
   assert.equal(await me('chosen.token.value'), 200);
 });
+
+test('control API: moderators, autocomplete and message commands reach the interaction URL in Discord\'s shapes', async (t) => {
+  const fake = await startFakeDiscord({ clock: new ManualClock() });
+  t.after(() => fake.close());
+  const received: any[] = [];
+  const server = (await import('node:http')).createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => { raw += c; });
+    req.on('end', () => {
+      const p = JSON.parse(raw);
+      received.push(p);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(p.type === 4 ? { type: 8, data: { choices: [{ name: 'first', value: '1' }] } } : { type: 4, data: { content: 'ok', flags: 64 } }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  fake.setInteractionUrl(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+  const ctl = controlClient(fake);
+  const mo = await ctl('POST', '/members', { username: 'mo', moderator: true });
+  assert.equal(mo.status, 200);
+  const ac = await ctl('POST', '/autocomplete', { user: 'ada', name: 'unship', options: [{ name: 'launch', type: 3, value: 'Po', focused: true }] });
+  assert.deepEqual(ac.body.choices, [{ name: 'first', value: '1' }]);
+  assert.equal(received[0].type, 4); assert.equal(received[0].data.options[0].focused, true);
+  const msg = await ctl('POST', '/messages', { channel: 'general', author: 'ada', content: 'Pocket Ledger 2 is out' });
+  const mc = await ctl('POST', '/message-commands', { user: 'mo', name: 'Log as launch', channel: 'general', message: msg.body.id });
+  assert.equal(mc.body.outcome, 'ok'); assert.equal(mc.body.ephemeral, true);
+  assert.equal(received[1].data.type, 3); assert.equal(received[1].data.target_id, msg.body.id);
+  assert.equal(received[1].data.resolved.messages[msg.body.id].content, 'Pocket Ledger 2 is out');
+  assert.notEqual(BigInt(received[1].member.permissions) & (1n << 13n), 0n, 'mo has MANAGE_MESSAGES');
+  assert.equal((await ctl('POST', '/members/grace/moderator')).status, 204);
+  await ctl('POST', '/message-commands', { user: 'grace', name: 'Not a launch', channel: 'general', message: msg.body.id });
+  assert.notEqual(BigInt(received[2].member.permissions) & (1n << 13n), 0n);
+});
