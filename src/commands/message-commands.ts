@@ -89,7 +89,7 @@ async function logAsLaunch(i: Interaction, { db, clock, log, reactions }: Comman
     } catch (err) {
       // Still owed (reacted_at stays NULL): the worker's start-up pays owed reactions (listUnreacted).
       log.warn('reaction.add_failed', { launch_id: r.id, message_id: launch.messageId, error: describeError(err) });
-      rocket = '; its 🚀 could not be added just now and will follow';
+      rocket = ' (its 🚀 could not be added just now; ShipTrack tries again when the worker next starts)';
     }
   }
   log.info('launch.logged_by_hand', { interaction: i.id, launch_id: r.id, message_id: launch.messageId, user_id: launch.userId, by: t.user.id, moderator: !t.own, restored: r.restored });

@@ -216,6 +216,17 @@ describe('"Log as launch"', () => {
     assert.match(answeredPrivately(none), /already logged/, 'the author may, whatever their permissions');
   });
 
+  test('a 🚀 Discord refuses (403) leaves the launch logged with its reaction still owed, and logs reaction.add_failed', async () => {
+    const msg = fake.postMessage({ channelId: fake.channels.general, authorId: ada.id, content: 'Released the API' });
+    fake.rest.script({ method: 'PUT', path: new RegExp(`/messages/${msg.id}/reactions/`), status: 403, code: 50013, times: 1 });
+    const r = await fake.runMessageCommand({ userId: ada.id, name: 'Log as launch', channelId: fake.channels.general, messageId: msg.id });
+    assert.match(answeredPrivately(r), /^🚀 Logged your message as a launch \(its 🚀 could not be added just now; ShipTrack tries again when the worker next starts\): Released the API$/);
+    const stored = await row(msg.id);
+    assert.equal(stored?.deleted_at, null); assert.equal(stored.reacted_at, null, 'still owed: the worker pays it at its next start');
+    assert.ok(web.logs.some((l) => l.startsWith('<4>reaction.add_failed') && l.includes(`message_id=${msg.id}`)));
+    fake.rest.clearScripts();
+  });
+
   test('bot and webhook messages and a message without text are refused', async () => {
     const hook = fake.postMessage({ channelId: fake.channels.shipped, authorId: ada.id, content: 'v2 released https://ci.example', webhookId: '1100000000000000001' });
     assert.match(answeredPrivately(await fake.runMessageCommand({ userId: mod.id, name: 'Log as launch', channelId: fake.channels.shipped, messageId: hook.id })), /bots and webhooks/);
