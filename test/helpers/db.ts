@@ -7,8 +7,11 @@
 // database empties every table (TRUNCATE … RESTART IDENTITY), releases advisory locks and keeps
 // the instance for the next fixture in the same test file; a new instance starts from the
 // template that test/run.mjs prepares once per run (SHIPTRACK_TEST_PGLITE_TEMPLATES).
-// An instance whose schema no longer matches the migrated one is stopped, never reused.
+// An instance whose schema no longer matches the migrated one is stopped, never reused. Under
+// test/run.mjs the instances come from one pool for the whole run (SHIPTRACK_TEST_PGLITE_POOL,
+// test/helpers/pglite-pool.ts), so a file's first fixture usually needs no start either.
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -78,6 +81,8 @@ const IDLE_MS = 300;
 let migratedTables: string | undefined;
 
 async function takeEmbedded(migrated: boolean): Promise<Created> {
+  const shared = process.env.SHIPTRACK_TEST_PGLITE_POOL;
+  if (shared) return takeFromPool(shared, migrated);
   const taken = migrated ? idle.pop() : undefined;
   if (taken) clearTimeout(taken.expire);
   const reused = taken?.db;
@@ -106,8 +111,31 @@ function loadTemplate(kind: Template): Blob | undefined {
   return blob;
 }
 
+/**
+ * An instance from the run's shared pool (test/helpers/pglite-pool.ts, which test/run.mjs starts):
+ * an emptied migrated one another file released, or a new one. Released, it is emptied for reuse.
+ */
+async function takeFromPool(pool: string, migrated: boolean): Promise<Created> {
+  const { id, url } = JSON.parse(await post(`${pool}/take?kind=${migrated ? 'migrated' : 'empty'}`)) as { id: number; url: string };
+  return { url, dispose: async () => { await post(`${pool}/release?id=${id}`); } };
+}
+
+/** POST with no body over node:http (cheaper to load than fetch); resolves with the answer's body. */
+function post(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => { body += d; }).on('end', () => {
+        if ((res.statusCode ?? 500) >= 400) reject(new Error(`${url}: ${res.statusCode} ${body}`)); else resolve(body);
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Empties a migrated embedded database for the next fixture; false when it cannot be reused. */
-async function resetForReuse(url: string): Promise<boolean> {
+export async function resetForReuse(url: string): Promise<boolean> {
   try {
     return await withClient(url, async (c) => {
       const { rows } = await c.query<{ name: string }>(
