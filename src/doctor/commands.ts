@@ -70,6 +70,13 @@ function at(v: Json | undefined, path: string): Json | undefined {
 
 const show = (v: Json | undefined) => (v === undefined ? 'absent' : JSON.stringify(v));
 
+/** How a command reads to a person: `/ship` for a slash command, `"Not a launch" (message command)` for the others. */
+export function commandLabel(c: { name?: unknown; type?: unknown }): string {
+  const type = Number(c.type ?? 1);
+  if (type === 1) return `/${String(c.name)}`;
+  return `"${String(c.name)}" (${type === 3 ? 'message' : type === 2 ? 'user' : `type ${type}`} command)`;
+}
+
 /** One phrase per difference; empty when the registered list is this release's, in any order. */
 export function commandDifferences(registered: readonly unknown[], wanted: readonly CommandDefinition[], scope: CommandScope): string[] {
   const out: string[] = [];
@@ -78,13 +85,13 @@ export function commandDifferences(registered: readonly unknown[], wanted: reado
   const byKey = new Map(reg.map((c) => [key(c), c]));
   for (const w of wanted) {
     const r = byKey.get(key(w));
-    if (!r) { out.push(`/${w.name} is not registered`); continue; }
+    if (!r) { out.push(`${commandLabel(w)} is not registered`); continue; }
     const a = comparable(r, scope);
     const b = comparable(w as unknown as Record<string, unknown>, scope);
     const path = firstDifference(a, b, '');
-    if (path !== undefined) out.push(`/${w.name} differs in ${path} (registered ${show(at(a, path))}, this release ${show(at(b, path))})`);
+    if (path !== undefined) out.push(`${commandLabel(w)} differs in ${path} (registered ${show(at(a, path))}, this release ${show(at(b, path))})`);
   }
   const wantedKeys = new Set(wanted.map(key));
-  for (const r of reg) if (!wantedKeys.has(key(r))) out.push(`/${String(r.name)} is registered but not part of this release`);
+  for (const r of reg) if (!wantedKeys.has(key(r))) out.push(`${commandLabel(r)} is registered but not part of this release`);
   return out;
 }

@@ -10,7 +10,7 @@ import { channelPermissions, missingPermissions, type PermissionName } from '../
 import { NEEDED_PERMISSIONS as SHIPPED_NEEDS } from '../worker/channel-check.js';
 import { commandDefinitions } from '../commands/definitions.js';
 import { describeError } from '../errors.js';
-import { commandDifferences } from './commands.js';
+import { commandDifferences, commandLabel } from './commands.js';
 import { fail, pass, skipBecause, type CheckResult } from './check.js';
 
 /**
@@ -190,7 +190,7 @@ async function commandsCheck(o: DiscordCheckOptions, get: Get, why: Why): Promis
   }
   const wanted = commandDefinitions();
   const diffs = commandDifferences(Array.isArray(registered) ? registered : [], wanted, scope);
-  if (!diffs.length) return pass('slash-commands', `${wanted.map((c) => `/${c.name}`).join(' ')} registered ${where}, identical to this release's`);
+  if (!diffs.length) return pass('slash-commands', `${wanted.map(commandLabel).join(', ')} registered ${where}, identical to this release's`);
   return fail('slash-commands', `registered ${where} differ from this release's: ${diffs.join('; ')}`, 'run `shiptrack register-commands`');
 }
 
