@@ -1,7 +1,7 @@
 // `shiptrack doctor` (issue 15): the compiled bin against the fake Discord, a test database, a
 // stand-in web service and a stand-in systemctl. Every check passes in one run and fails in another,
 // each asserted by its exact line or JSON entry and the exit code; the failing cases are packed
-// into a few runs (one process each). Timeouts run with `--timeout 0.5`, so nothing waits 10 s.
+// into a few runs (one process each). Hung peers are cut off by short timeouts, so nothing waits 10 s.
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -197,7 +197,9 @@ test('doctor: without DISCORD_GUILD_ID the guild is #i-shipped\'s and commands a
   // Without Read Message History the digest cannot adopt a part that reached Discord before a crash.
   w.setPermissionOverwrites(fake.channels.announcements, [{ id: w.guildId, type: 0, allow: '0', deny: String(Permission.SEND_MESSAGES | Permission.READ_MESSAGE_HISTORY) }]);
   // Discord accepts the request for the global commands and does not answer.
-  fake.rest.script({ path: /\/applications\/\d+\/commands$/, status: 200, delayMs: 1500, passThrough: true });
+  // (--timeout 2 below: a timeout much shorter would also cut off the checks that must pass when
+  // this machine is busy; the delay outlasts it and ends soon after, so nothing is left pending.)
+  fake.rest.script({ path: /\/applications\/\d+\/commands$/, status: 200, delayMs: 2500, passThrough: true });
   // A database and a web service that accept connections and never answer.
   const sockets: Socket[] = [];
   t.after(() => { for (const s of sockets) s.destroy(); });
@@ -208,7 +210,7 @@ test('doctor: without DISCORD_GUILD_ID the guild is #i-shipped\'s and commands a
     SHIPTRACK_SYSTEMD_RUN_DIR: tmpdir(), SHIPTRACK_SYSTEMCTL: systemctl.missing };
   delete (env as Record<string, string | undefined>).DISCORD_GUILD_ID;
   const started = Date.now();
-  const r = await runDoctor(env, ['--timeout', '0.5']);
+  const r = await runDoctor(env, ['--timeout', '2']);
   assert.ok(Date.now() - started < 8000, 'bounded by the timeout, not hung');
   assert.equal(r.code, 1, r.err);
   const lines = r.out.split('\n');
@@ -220,10 +222,10 @@ test('doctor: without DISCORD_GUILD_ID the guild is #i-shipped\'s and commands a
     `ok   ${pad('announcements-channel')} #announcements (${fake.channels.announcements}) is a text channel of ${GUILD}`,
     `skip ${pad('shipped-permissions')} skipped (because shipped-channel failed)`,
     `FAIL ${pad('announcements-permissions')} the bot lacks Send Messages, Read Message History in #announcements (from its roles and the channel's overwrites); fix: allow Send Messages, Read Message History for the bot (or its role) in #announcements: Edit Channel → Permissions, or the role in Server Settings → Roles`,
-    `FAIL ${pad('slash-commands')} could not read the commands registered globally: no answer within 0.5 s; fix: check DISCORD_GUILD_ID and that the bot was invited with the applications.commands scope, then run \`shiptrack register-commands\``,
+    `FAIL ${pad('slash-commands')} could not read the commands registered globally: no answer within 2 s; fix: check DISCORD_GUILD_ID and that the bot was invited with the applications.commands scope, then run \`shiptrack register-commands\``,
   ]);
   assert.deepEqual(lines.slice(10), [
-    `FAIL ${pad('web-health')} http://127.0.0.1:${webPort}/healthz → no answer within 0.5 s; fix: start the web service (systemctl start shiptrack-web) and see \`journalctl -u shiptrack-web\`; HOST and PORT must be what it listens on`,
+    `FAIL ${pad('web-health')} http://127.0.0.1:${webPort}/healthz → no answer within 2 s; fix: start the web service (systemctl start shiptrack-web) and see \`journalctl -u shiptrack-web\`; HOST and PORT must be what it listens on`,
     `FAIL ${pad('digest-timer')} shiptrack-digest.timer is not installed; fix: install the units: \`sudo systemd/install.sh\` (README, Operations → Install)`,
     'doctor: 6 failed, 1 skipped because of them, of 12 checks',
     '',
@@ -333,8 +335,10 @@ test('doctor (in-process): the token of another application, a hung Discord, the
   ]);
 
   const systemctl = fakeSystemctl(t);
-  const timer = (path: string) => checkTimer({ systemdRunDir: tmpdir(), systemctl: path, timeoutMs: 300 }).then(formatLine);
-  assert.deepEqual(await Promise.all([timer(systemctl.notFound), timer(systemctl.masked), timer(systemctl.hung), timer('/nonexistent/systemctl')]), [
+  // Only the hung systemctl gets the short timeout: a script that answers may take longer than
+  // 0.3 s to start on a busy machine, and must not then read as "no answer".
+  const timer = (path: string, timeoutMs = 10_000) => checkTimer({ systemdRunDir: tmpdir(), systemctl: path, timeoutMs }).then(formatLine);
+  assert.deepEqual(await Promise.all([timer(systemctl.notFound), timer(systemctl.masked), timer(systemctl.hung, 300), timer('/nonexistent/systemctl')]), [
     `FAIL ${pad('digest-timer')} shiptrack-digest.timer is not installed; fix: install the units: \`sudo systemd/install.sh\` (README, Operations → Install)`,
     `FAIL ${pad('digest-timer')} shiptrack-digest.timer is masked; fix: systemctl unmask shiptrack-digest.timer && systemctl enable --now shiptrack-digest.timer`,
     `FAIL ${pad('digest-timer')} \`systemctl is-enabled shiptrack-digest.timer\` gave no answer within 0.3 s; fix: check \`systemctl status\`, then run doctor again`,
