@@ -6,7 +6,8 @@
 // --floor), rounds interleaved, all under the same load; then ShipTrack again with
 // the launches table locked for 5 s (real Postgres only). Server CPU per request is the servers'
 // utime+stime from /proc over the run. Each request has its own interaction id and signature,
-// generated before the run. Options via env: BENCH_SECONDS (10), BENCH_CONNECTIONS (100).
+// generated before the run. Options via env: BENCH_SECONDS (10), BENCH_CONNECTIONS (100), BENCH_ROUNDS (2);
+// CPU_PROF_DIR=<dir> runs the floor and the web instances with --cpu-prof into that directory (written at SIGTERM).
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
@@ -158,13 +159,14 @@ async function main(): Promise<void> {
   const webPort = await freePort();
   const web2Port = await freePort();
   // The floor is this file's floor() under tsx: the loader costs CPU at start-up only, before the runs measure anything.
-  const floorProc = child(['--import', 'tsx', 'test/bench/interactions.ts', '--floor'], { DATABASE_URL: db.url, FLOOR_PUBLIC_KEY: pubHex, PORT: String(floorPort) });
+  const prof = process.env.CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`] : [];
+  const floorProc = child([...prof, '--import', 'tsx', 'test/bench/interactions.ts', '--floor'], { DATABASE_URL: db.url, FLOOR_PUBLIC_KEY: pubHex, PORT: String(floorPort) });
   const webEnv = (port: number) => ({
     NODE_ENV: 'production', DATABASE_URL: db.url, DISCORD_PUBLIC_KEY: pubHex, DISCORD_APPLICATION_ID: APP_ID, HOST: '127.0.0.1', PORT: String(port),
     DISCORD_API_BASE: `http://127.0.0.1:${sinkPort}/api/v10`, LOG_LEVEL: 'info',
   });
-  const webProc = child(binArgs('web'), webEnv(webPort));
-  const web2Proc = child(binArgs('web'), webEnv(web2Port));
+  const webProc = child([...prof, ...binArgs('web')], webEnv(webPort));
+  const web2Proc = child([...prof, ...binArgs('web')], webEnv(web2Port));
   try {
     await Promise.all([waitHttp(floorPort, '/'), waitHttp(webPort, '/healthz'), waitHttp(web2Port, '/healthz')]);
     const perRun = Math.max(20_000, seconds * 4000);
@@ -190,7 +192,8 @@ async function main(): Promise<void> {
     };
     // Interleaved (floor, web, 2 webs; then again) so drift in machine load hits all alike.
     const results: RunResult[] = [];
-    for (const round of [1, 2]) {
+    const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+    for (let round = 1; round <= rounds; round++) {
       results.push(await measured(`floor (http+verify+INSERT) #${round}`, [floorProc], [floorPort], `floor${round}`));
       results.push(await measured(`ShipTrack web #${round}`, [webProc], [webPort], `web${round}`));
       results.push(await measured(`ShipTrack web ×2 instances #${round}`, [webProc, web2Proc], [webPort, web2Port], `webs${round}`));
