@@ -18,7 +18,8 @@ fi
 version=$(systemd-analyze --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')
 echo "# systemd-analyze $version in $(pwd)"
 
-services=(shiptrack-web.service shiptrack-worker.service shiptrack-digest.service shiptrack-migrate.service shiptrack-backup.service)
+services=(shiptrack-web.service shiptrack-worker.service shiptrack-digest.service shiptrack-migrate.service shiptrack-backup.service
+  shiptrack-web@.service)
 timer=shiptrack-digest.timer
 backup_timer=shiptrack-backup.timer
 for f in "${services[@]}" "$timer" "$backup_timer"; do
@@ -57,6 +58,9 @@ for u in "${services[@]}"; do
   grep -qx 'EnvironmentFile=/etc/shiptrack/env' "$u" || problems+="no EnvironmentFile=/etc/shiptrack/env; "
   case "$u" in
     shiptrack-web.service) grep -qx 'RestartPreventExitStatus=78' "$u" || problems+="web needs RestartPreventExitStatus=78; " ;;
+    shiptrack-web@.service)
+      grep -qx 'RestartPreventExitStatus=78' "$u" || problems+="web needs RestartPreventExitStatus=78; "
+      grep -q '^ExecStart=/usr/bin/env PORT=%i ' "$u" || problems+="the web template must set PORT=%i on the command line; " ;;
     shiptrack-worker.service)
       grep -qx 'RestartPreventExitStatus=78 79 80' "$u" || problems+="worker needs RestartPreventExitStatus=78 79 80; "
       grep -qx 'NotifyAccess=all' "$u" || problems+="worker needs NotifyAccess=all (systemd-notify is a child); " ;;

@@ -57,7 +57,7 @@ UNIT_DIR=$R/etc/systemd/system
 SYSUSERS_FILE=$R/etc/sysusers.d/$APP.conf
 ADMIN_CMD=$R/usr/local/bin/$APP
 UNITS=(shiptrack-migrate.service shiptrack-web.service shiptrack-worker.service shiptrack-digest.service shiptrack-digest.timer
-  shiptrack-backup.service shiptrack-backup.timer)
+  shiptrack-backup.service shiptrack-backup.timer shiptrack-web@.service)
 # Test seam (test/integration/install-script.test.ts): with --root, run the service steps through
 # this command instead of stopping after the layout. A live install always uses systemctl.
 SYSTEMCTL=${SHIPTRACK_INSTALL_SYSTEMCTL:-}
@@ -91,6 +91,12 @@ uninstall() {
   say "Uninstalling ShipTrack from ${R:-/} (the database is never touched)"
   if [ "$LIVE" -eq 1 ] && command -v systemctl >/dev/null; then
     systemctl disable --now shiptrack-web.service shiptrack-worker.service shiptrack-digest.timer shiptrack-backup.timer 2>/dev/null || true
+    # Extra web processes (shiptrack-web@PORT.service): the enabled ones by name (disable takes no
+    # patterns), then whatever still runs (stop matches loaded units against a pattern).
+    for l in "$UNIT_DIR"/*.wants/shiptrack-web@*.service; do
+      [ -L "$l" ] && systemctl disable "$(basename "$l")" 2>/dev/null || true
+    done
+    systemctl stop 'shiptrack-web@*.service' 2>/dev/null || true
     systemctl stop shiptrack-digest.service shiptrack-backup.service shiptrack-migrate.service 2>/dev/null || true
     systemctl clean --what=state shiptrack-digest.timer shiptrack-backup.timer 2>/dev/null || true   # the Persistent= stamps
   fi

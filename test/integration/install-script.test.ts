@@ -12,7 +12,7 @@ import { REPO } from '../helpers/repo.js';
 
 const repo = REPO;
 const UNITS = ['shiptrack-migrate.service', 'shiptrack-web.service', 'shiptrack-worker.service', 'shiptrack-digest.service', 'shiptrack-digest.timer',
-  'shiptrack-backup.service', 'shiptrack-backup.timer'];
+  'shiptrack-backup.service', 'shiptrack-backup.timer', 'shiptrack-web@.service'];
 const BINS = ['web', 'worker', 'digest', 'migrate', 'status', 'backup'];
 const FIXTURE_ENV = '# fixture .env.example\nDATABASE_URL=\nDISCORD_BOT_TOKEN=\nPORT=3000\n';
 

@@ -14,7 +14,8 @@ const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' }
 const skip = analyze.status === 0 ? false : 'systemd-analyze is not installed (apt-get install systemd); unit checks need it';
 if (skip) console.log(`# SKIP systemd unit checks: ${skip}`);
 
-const SERVICES = ['shiptrack-web.service', 'shiptrack-worker.service', 'shiptrack-digest.service', 'shiptrack-migrate.service', 'shiptrack-backup.service'];
+const SERVICES = ['shiptrack-web.service', 'shiptrack-worker.service', 'shiptrack-digest.service', 'shiptrack-migrate.service', 'shiptrack-backup.service',
+  'shiptrack-web@.service'];
 
 function run(dir?: string): { status: number | null; lines: string[] } {
   const res = spawnSync('bash', dir ? [script, dir] : [script], { encoding: 'utf8', timeout: 60_000 });
@@ -37,7 +38,7 @@ test('check-units.sh passes on the shipped units', { skip }, () => {
   assert.ok(lines.includes("ok   - backup timer daily '*-*-* 03:00:00 UTC', Persistent, randomized"), lines.join('\n'));
   assert.ok(lines.includes('ok   - sysusers declares user shiptrack'));
   assert.equal(lines.filter((l) => l.startsWith('FAIL')).length, 0);
-  assert.equal(lines.at(-1), '15 passed, 0 failed');
+  assert.equal(lines.at(-1), '17 passed, 0 failed');
 });
 
 test('check-units.sh fails on a typo, a missing SystemCallErrorNumber=EPERM, a wrong schedule and a backup tied to migrate', { skip }, (t) => {
@@ -56,6 +57,8 @@ test('check-units.sh fails on a typo, a missing SystemCallErrorNumber=EPERM, a w
   edit('shiptrack-digest.timer', /^OnCalendar=.*$/m, 'OnCalendar=Mon *-*-* 09:00:00');
   // A backup that needs migrate could not run before an upgrade's migrations (docs/systemd.md §1.9).
   edit('shiptrack-backup.service', /^\[Unit\]$/m, '[Unit]\nRequires=shiptrack-migrate.service');
+  // An extra web process that took PORT from the env file would bind the main one's port.
+  edit('shiptrack-web@.service', /^ExecStart=\/usr\/bin\/env PORT=%i /m, 'ExecStart=');
 
   const { status, lines } = run(dir);
   assert.equal(status, 1, lines.join('\n'));
@@ -64,7 +67,8 @@ test('check-units.sh fails on a typo, a missing SystemCallErrorNumber=EPERM, a w
   assert.ok(lines.includes('FAIL - policy shiptrack-web.service: missing SystemCallErrorNumber=EPERM'), lines.join('\n'));
   assert.ok(lines.some((l) => l.startsWith("FAIL - calendar 'Mon *-*-* 09:00:00' gave")), 'a schedule without UTC follows the host zone');
   assert.ok(lines.includes('FAIL - policy shiptrack-backup.service: backup must not require shiptrack-migrate.service'), lines.join('\n'));
-  assert.equal(lines.at(-1), '11 passed, 4 failed');
+  assert.ok(lines.includes('FAIL - policy shiptrack-web@.service: the web template must set PORT=%i on the command line'), lines.join('\n'));
+  assert.equal(lines.at(-1), '12 passed, 5 failed');
 });
 
 // Regression (issue 13): the digest unit had no Restart=, so a run that failed at 09:00 (a few
