@@ -1,7 +1,7 @@
 // Owns /ship: validate the product text, store the launch once per interaction id, and confirm it
 // publicly with the text escaped. Does not decide when to defer (src/discord/interactions/router.ts) or send anything.
 
-import { findByInteractionId, insertLaunch } from '../db/launches.js';
+import { insertInteractionLaunch } from '../db/launches.js';
 import { extractUrls } from '../launch/detect.js';
 import { codePointLength, normaliseLine, visibleLength } from '../text.js';
 import { postableText } from '../discord/escape.js';
@@ -37,7 +37,9 @@ async function handle(i: Interaction, { db, log }: CommandDeps): Promise<Message
     return ephemeral(`That is ${length} characters; /ship takes at most ${SHIP_MAX_LENGTH}. Please shorten it. Nothing was saved.`);
   }
   const userName = displayName(user, i.member);
-  const { created, id } = await insertLaunch(db, {
+  // One statement for a new launch; a retried delivery (created false) reads back what the first
+  // stored and answers exactly as then.
+  const stored = await insertInteractionLaunch(db, {
     source: 'slash',
     guildId: i.guild_id,
     channelId: isSnowflake(i.channel_id) ? i.channel_id : null,
@@ -48,11 +50,9 @@ async function handle(i: Interaction, { db, log }: CommandDeps): Promise<Message
     interactionId: i.id,
     createdAt: snowflakeToDate(i.id),
   });
-  log.info('ship.stored', { interaction: i.id, launch: id, created });
-  if (created) return message(shipConfirmation(userName, product));
-  // A replayed delivery: answer exactly as the first time, from what was stored then.
-  const row = await findByInteractionId(db, i.id);
-  return message(shipConfirmation(row?.userName ?? userName, row?.content ?? product));
+  // Debug only: the router's interaction.answered / interaction.deferred is the request's one info line.
+  log.debug('ship.stored', { interaction: i.id, launch: stored.id, created: stored.created });
+  return message(shipConfirmation(stored.userName, stored.content));
 }
 
 export const shipCommand: Command = {

@@ -79,6 +79,30 @@ export async function insertLaunch(db: Queryable, l: NewLaunch): Promise<{ creat
   return { created: false, id: existing.rows[0]?.id ?? '', reactionOwed: existing.rows[0]?.owed ?? false };
 }
 
+/**
+ * /ship's store: the launch of interaction `l.interactionId`, once. A new one costs one statement
+ * (INSERT … ON CONFLICT DO NOTHING RETURNING); a retried delivery one more, the SELECT of what
+ * the first delivery stored, so its answer repeats the first one (issue 14: no SELECT before the
+ * INSERT, no second SELECT of the same row).
+ */
+export async function insertInteractionLaunch(db: Queryable, l: NewLaunch & { interactionId: string }): Promise<{ created: boolean; id: string; userName: string; content: string }> {
+  const userName = storableText(l.userName);
+  const content = storableText(l.content);
+  const inserted = await db.query<{ id: string }>(
+    `INSERT INTO launches (source, guild_id, channel_id, user_id, user_name, content, urls, message_id, interaction_id, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT DO NOTHING
+     RETURNING id::text`,
+    [l.source, l.guildId, l.channelId, l.userId, userName, content, l.urls.map(storableText),
+      l.messageId ?? null, l.interactionId, l.createdAt],
+  );
+  if (inserted.rows[0]) return { created: true, id: inserted.rows[0].id, userName, content };
+  const existing = await db.query<{ id: string; userName: string; content: string }>(
+    'SELECT id::text, user_name AS "userName", content FROM launches WHERE interaction_id = $1', [l.interactionId]);
+  const row = existing.rows[0];
+  return { created: false, id: row?.id ?? '', userName: row?.userName ?? userName, content: row?.content ?? content };
+}
+
 /** Whether a channel launch still waits for its 🚀 (not reacted, refused or deleted). */
 export async function isReactionOwed(db: Queryable, id: string): Promise<boolean> {
   const { rows } = await db.query<{ owed: boolean }>(

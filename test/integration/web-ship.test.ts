@@ -97,6 +97,26 @@ describe('/ship with a fast database', () => {
     assert.equal(await launchCount(db.pool), 1);
   });
 
+  test('a /ship sends one statement to the database, a replayed delivery two (issue 14: no SELECT before the INSERT, no transaction, no second read)', async (t) => {
+    const statements: string[] = [];
+    const counting: Queryable = { query: (text: string, values?: unknown[]) => { statements.push(text.replace(/\s+/g, ' ').trim()); return db.pool.query(text, values) as never; } };
+    const counted = await startWeb({ db: counting });
+    t.after(() => counted.close());
+    const body = JSON.stringify(ship('Counted launch https://shiptrack.example/c'));
+    const ts = nowSec();
+    const first = await signedPost(counted, body, { timestamp: ts });
+    assert.equal((first.json as Reply).type, 4);
+    assert.equal(statements.length, 1, `one statement for a new /ship, got: ${JSON.stringify(statements)}`);
+    assert.match(statements[0]!, /^INSERT INTO launches .* ON CONFLICT DO NOTHING RETURNING/);
+    statements.length = 0;
+    const second = await signedPost(counted, body, { timestamp: ts });
+    assert.deepEqual(second.json, first.json, 'the replay answers as the first delivery');
+    assert.equal(statements.length, 2, `INSERT and one SELECT for a replay, got: ${JSON.stringify(statements)}`);
+    assert.match(statements[1]!, /^SELECT .* FROM launches WHERE interaction_id = \$1$/);
+    assert.equal(await launchCount(db.pool), 1);
+    assert.equal(counted.logs.filter((l) => /^<[0-6]>/.test(l)).length, 2, `one line at info or above per /ship: ${counted.logs.join('\n')}`);
+  });
+
   test('16: the database throwing → 200 type 4 ephemeral apology, never a 5xx', async (t) => {
     const broken = await startWeb({ db: { query: () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:5432')) } });
     t.after(() => broken.close());
