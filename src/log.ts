@@ -105,9 +105,10 @@ export function createLogger(options: LoggerOptions = {}, base: LogFields = {}):
   const write = options.write ?? ((line: string, level: LogLevel) => {
     (PRIORITY[level] <= PRIORITY.warn ? process.stderr : process.stdout).write(line + '\n');
   });
+  const hasBase = Object.keys(base).length > 0;
   const emit = (level: LogLevel) => (event: string, fields: LogFields = {}) => {
     if (PRIORITY[level] > threshold) return;
-    write(redact(formatLine(level, event, { ...base, ...fields }), secrets), level);
+    write(redact(formatLine(level, event, hasBase ? { ...base, ...fields } : fields), secrets), level);
   };
   return {
     error: emit('error'),

@@ -39,7 +39,9 @@ try {
   const key = publicKeyFromHex(config.publicKey);
   const clock = systemClock;
   const notifier = createNotifier({ env: process.env, log });
-  const pool = guardQueries(await openDatabase(rt), { log, clock, ...WEB_DB_GUARD });
+  // The pool's connections carry the statement and read timeouts from the start (no SET per
+  // connection, no per-call config); guardQueries adds the slow-query watch and discards broken ones.
+  const pool = guardQueries(await openDatabase(rt, { statementTimeoutMs: WEB_DB_GUARD.statementTimeoutMs, queryTimeoutMs: WEB_DB_GUARD.queryTimeoutMs }), { log, clock, ...WEB_DB_GUARD });
   // Deferred replies are edited with the interaction token (no bot token). The bot token, when
   // set, is used only for the 🚀 that /unship and the message commands add or take off.
   const botToken = config.botToken === '' ? undefined : config.botToken;

@@ -131,7 +131,17 @@ export function guardQueries(pool: GuardedPool, o: QueryGuardOptions): GuardedPo
   const slowMs = o.slowMs ?? 5000;
   const configured = new WeakSet<pg.PoolClient>();
 
+  // A pool created with these very bounds (createPool's statementTimeoutMs and queryTimeoutMs, as
+  // the web service's is) gives every connection both at connect time: no SET round trip per new
+  // connection, and each call is a plain (text, values) query, which node-postgres does not clone
+  // (issue 14). Any other pg.Pool gets them per connection and per call, as below.
+  const preset = (p: pg.Pool): boolean => {
+    const po = (p as { options?: { statement_timeout?: unknown; query_timeout?: unknown } }).options;
+    return po?.statement_timeout === statementTimeoutMs && po?.query_timeout === queryTimeoutMs;
+  };
+
   async function viaClient(p: pg.Pool, text: string, values: unknown[] | undefined): Promise<pg.QueryResult> {
+    const bounded = preset(p);
     const client = await p.connect();
     let broken: Error | undefined;
     // A checked-out client that loses its server emits 'error'; unheard, that crashes the process
@@ -139,6 +149,7 @@ export function guardQueries(pool: GuardedPool, o: QueryGuardOptions): GuardedPo
     const onError = (err: Error) => { broken = err; };
     client.on('error', onError);
     try {
+      if (bounded) return await client.query(text, values);
       if (!configured.has(client)) {
         await client.query({ text: `SET statement_timeout = ${Math.max(0, Math.round(statementTimeoutMs))}`, query_timeout: queryTimeoutMs } as pg.QueryConfig);
         configured.add(client);

@@ -68,6 +68,7 @@ export function escapeMarkdown(text: string): string {
 }
 
 const ZWSP = '\u200b';
+const MENTION_START = /[@<]/;
 
 function neutraliseSegment(text: string): string {
   return text
@@ -84,6 +85,9 @@ function neutraliseSegment(text: string): string {
  * mention. Text inside URLs is left alone (a URL may legitimately contain `@here`).
  */
 export function neutraliseMentions(text: string): string {
+  // Every form above starts with `@` or `<`: text with neither is already inert (most names and
+  // launches), and needs no URL scan and no five replaces (issue 14).
+  if (!MENTION_START.test(text)) return text;
   const spans = findUrlSpans(text);
   let out = '';
   let pos = 0;

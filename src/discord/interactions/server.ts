@@ -225,6 +225,8 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
   const counts = { connections: 0, refusedConnections: 0, refusedBodies: 0, pipelineClosed: 0, timedOut: 0 };
   /** Requests per connection whose answer is not finished yet. */
   const unanswered = new WeakMap<Socket, number>();
+  /** The body memory each request holds, released when its answer is out. */
+  const leases = new WeakMap<http.ServerResponse, BodyLease>();
   const limitLog = new Map<string, { at: number; count: number }>();
   const signatures = createSignatureWatch({ clock, log });
   let closing = false;
@@ -265,8 +267,9 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBody) throw new HttpError(413, `Content-Length ${declared} is over ${maxBody}`);
     const lease = bodyMemory.lease();
-    // Given back once the answer is out (the body is referenced until the handler has answered).
-    res.once('close', () => lease.release());
+    // Given back once the answer is out (the body is referenced until the handler has answered):
+    // the request's 'close' listener releases it.
+    leases.set(res, lease);
     if (Number.isFinite(declared) && declared > 0 && !lease.take(declared)) throw busy();
     const body = await readBody(req, maxBody, lease);
     const verdict = verifier(req.headers['x-signature-ed25519'], req.headers['x-signature-timestamp'], body);
@@ -317,11 +320,16 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
   }, (req, res) => {
     inFlight++;
     if (closing) res.setHeader('Connection', 'close');
-    res.on('close', () => { if (--inFlight === 0 && drained) drained(); });
     const socket = req.socket;
     const waiting = (unanswered.get(socket) ?? 0) + 1;
     unanswered.set(socket, waiting);
-    res.once('close', () => unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1));
+    // One listener per request for all of its bookkeeping (issue 14): the answer is out or the
+    // connection gone, so it no longer waits, holds no body memory and is no longer in flight.
+    res.once('close', () => {
+      unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1);
+      leases.get(res)?.release();
+      if (--inFlight === 0 && drained) drained();
+    });
     if (waiting > maxPipelined) {
       // Answers go out in request order, so this one would queue behind the others: close instead.
       // Node may already have parsed more requests from the same read: those find it destroyed.
