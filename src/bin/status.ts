@@ -40,8 +40,11 @@ try {
   const healthUrl = healthUrlFor(rt.config.host, rt.config.port);
   const web = async () => {
     const res = await fetch(healthUrl, { signal: AbortSignal.timeout(3000) });
-    const body = (await res.json().catch(() => ({}))) as { version?: string };
-    return { ok: res.ok, detail: `${healthUrl} → ${res.status}${body.version ? ` (version ${body.version})` : ''}` };
+    const body = (await res.json().catch(() => ({}))) as { version?: string; db?: string; reason?: string };
+    // What /healthz says is wrong (src/discord/interactions/server.ts): the database, or its schema.
+    const about = [body.version ? `version ${body.version}` : '', body.db && body.db !== 'ok' ? `db ${body.db}` : '', body.reason ?? '']
+      .filter(Boolean).join('; ');
+    return { ok: res.ok, detail: `${healthUrl} → ${res.status}${about ? ` (${about})` : ''}` };
   };
   const report = await collectStatus(pool, new Date(), () => web().catch((e: Error) => ({ ok: false, detail: `${healthUrl} → ${e.message}` })),
     { catchUpWeeks: rt.config.digestCatchUpWeeks });

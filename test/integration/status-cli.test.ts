@@ -24,7 +24,9 @@ test('status prints worker, web, digest and launches; exit code follows the verd
   let healthy = true;
   const server = createServer((req, res) => {
     res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: healthy, version: '0.1.0' }));
+    // Unhealthy as the web service answers on a database behind this release (server.ts).
+    res.end(JSON.stringify(healthy ? { ok: true, db: 'ok', version: '0.1.0' }
+      : { ok: false, db: 'ok', schema: 'behind', reason: 'the database is at migration 9; this release needs 10: run shiptrack migrate', version: '0.1.0' }));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -86,7 +88,7 @@ test('status prints worker, web, digest and launches; exit code follows the verd
   healthy = false;
   const bad = await runStatus(env);
   assert.equal(bad.code, 1);
-  assert.match(bad.out, /- web service unhealthy: .*→ 503/);
+  assert.match(bad.out, /- web service unhealthy: .*→ 503 \(version 0\.1\.0; the database is at migration 9; this release needs 10: run shiptrack migrate\)\n/);
   const badJson = await runStatus(env, ['--json']);
   assert.equal(badJson.code, 1);
   const jb = JSON.parse(badJson.out);
