@@ -1,5 +1,6 @@
-// A manual Clock for tests: time moves only when advance() is called; due timers fire in order.
-import type { Clock, TimerHandle } from '../../src/clock.js';
+// Clocks for tests: a manual one (time moves only when advance() is called; due timers fire in
+// order), and the system clock counting its pending timers.
+import { systemClock, type Clock, type TimerHandle } from '../../src/clock.js';
 
 interface Timer { id: number; at: number; fn: () => void; every?: number }
 
@@ -47,4 +48,29 @@ export class ManualClock implements Clock {
     this.advance(ms);
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
   }
+}
+
+/**
+ * The system clock, counting the timers that are still pending (set, neither fired nor cleared).
+ * For "nothing more will happen" checks without a sleep: a component with no pending timer and no
+ * open socket can do nothing further by itself.
+ */
+export class TrackingClock implements Clock {
+  private readonly live = new Set<TimerHandle>();
+  now(): number { return systemClock.now(); }
+  random(): number { return systemClock.random(); }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const h: TimerHandle = systemClock.setTimeout(() => { this.live.delete(h); fn(); }, ms);
+    this.live.add(h);
+    return h;
+  }
+  clearTimeout(h: TimerHandle | undefined): void { if (h !== undefined) this.live.delete(h); systemClock.clearTimeout(h); }
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    const h = systemClock.setInterval(fn, ms);
+    this.live.add(h);
+    return h;
+  }
+  clearInterval(h: TimerHandle | undefined): void { if (h !== undefined) this.live.delete(h); systemClock.clearInterval(h); }
+  /** Timers and intervals set and not yet fired (timeouts) or cleared. */
+  pending(): number { return this.live.size; }
 }

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { rig, startReady, waitFor, MemoryStore, type Frame } from './gateway-harness.js';
 import { IdentifyLimiter } from '../../src/discord/gateway/identify-limiter.js';
 import { systemClock } from '../../src/clock.js';
-import { ManualClock } from '../helpers/clock.js';
+import { ManualClock, TrackingClock } from '../helpers/clock.js';
+import type { GatewayShard } from '../../src/discord/gateway/shard.js';
 
 const firstFrameOfNextConnection = (r: Awaited<ReturnType<typeof rig>>) => {
   const current = r.conns().at(-1)?.connId ?? 0;
@@ -35,19 +36,42 @@ test('gateway §4.21: 4000/4001/4002/4005/4008 and a TCP drop → RESUME; 4003/4
   assert.ok(!r.conns().some((c) => c.closeCode === 4005 && c.received.filter((f) => f.op === 2 || f.op === 6).length > 1), 'no double identify/resume on a socket');
 });
 
+/**
+ * After a fatal close nothing may happen again by itself: the shard is idle with no socket and no
+ * timer pending (a reconnect would be a pending backoff timer or an open socket), so waiting would
+ * show nothing more. Checked at once, not by sleeping past the backoff.
+ */
+async function assertInert(shard: GatewayShard, clock: TrackingClock, r: Awaited<ReturnType<typeof rig>>, what: string): Promise<void> {
+  if (shard.state !== 'idle') await waitFor(shard, 'state', (_from: string, to: string) => to === 'idle', 1000);
+  // A closing socket's 'close' (and the timers it clears) may still be on its way.
+  await waitFor(r.fake.events, 'disconnect', () => r.conns().every((c) => c.closeCode !== undefined)).catch(() => undefined);
+  await new Promise((res) => setImmediate(res));
+  assert.equal(clock.pending(), 0, `${what}: a timer is still pending, so something could still happen`);
+  assert.ok(r.conns().every((c) => c.closeCode !== undefined), `${what}: a connection is still open`);
+}
+
 test('gateway §4.22: 4004 and 4010-4014 are fatal: error log, fatal event, no further connection', async (t) => {
   const r = await rig(t);
+  // The check can fail: after a resumable close (4000) the shard is busy reconnecting.
+  const resumable = new TrackingClock();
+  const busy = r.makeShard({ sessionStore: new MemoryStore(), clock: resumable });
+  await busy.start();
+  await waitFor(busy, 'ready');
+  r.fake.gateway.closeAll(4000);
+  await assert.rejects(assertInert(busy, resumable, r, 'after 4000'), /still pending|still open|timed out|waitFor/);
+  await busy.stop();
   for (const code of [4004, 4010, 4011, 4012, 4013, 4014]) {
     r.store.value = undefined;
-    const shard = r.makeShard({ sessionStore: new MemoryStore() });
+    const clock = new TrackingClock();
+    const shard = r.makeShard({ sessionStore: new MemoryStore(), clock });
     const ready = waitFor(shard, 'ready');
     await shard.start();
     await ready;
     const fatal = waitFor<{ code: number; why: string }>(shard, 'fatal');
+    const before = r.conns().length;
     r.fake.gateway.closeAll(code);
     assert.equal((await fatal).code, code);
-    const before = r.conns().length;
-    await new Promise((res) => setTimeout(res, 600)); // > backoffMaxMs: a reconnect would have happened
+    await assertInert(shard, clock, r, `after ${code}`);
     assert.equal(r.conns().length, before, `no reconnect after ${code}`);
     assert.equal(shard.state, 'idle');
     assert.ok(r.logs.some((l) => l.startsWith('<3>gateway.fatal_close ') && l.includes(` code=${code} `)));
@@ -55,13 +79,14 @@ test('gateway §4.22: 4004 and 4010-4014 are fatal: error log, fatal event, no f
 });
 
 test('gateway §4.22 (real): MESSAGE_CONTENT not enabled in the portal → 4014 → fatal, one attempt only', async (t) => {
-  const r = await rig(t, { messageContentIntentEnabled: false });
+  const clock = new TrackingClock();
+  const r = await rig(t, { messageContentIntentEnabled: false }, { clock });
   const fatal = waitFor<{ code: number; why: string }>(r.shard, 'fatal');
   await r.shard.start();
   const f = await fatal;
   assert.equal(f.code, 4014);
   assert.match(f.why, /MESSAGE_CONTENT/);
-  await new Promise((res) => setTimeout(res, 600));
+  await assertInert(r.shard, clock, r, 'after 4014');
   assert.equal(r.conns().length, 1);
   assert.equal(r.fake.gateway.identifyCount, 0);
 });
