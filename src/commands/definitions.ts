@@ -90,3 +90,10 @@ export function commandDefinitions(): CommandDefinition[] {
     { name: NOT_A_LAUNCH, type: CommandType.message, description: '', ...EVERYONE, ...GUILD_ONLY },
   ];
 }
+
+/** How a command reads to a person: `/ship` for a slash command, `"Not a launch" (message command)` for the others. */
+export function commandLabel(c: { name?: unknown; type?: unknown }): string {
+  const type = Number(c.type ?? 1);
+  if (type === 1) return `/${String(c.name)}`;
+  return `"${String(c.name)}" (${type === 3 ? 'message' : type === 2 ? 'user' : `type ${type}`} command)`;
+}

@@ -7,6 +7,7 @@ import type { FakeDiscord, RecordedRequest } from '../fake-discord/index.js';
 import { startChild, runOnce, type Child } from './processes.js';
 import { oneLine, type Transcript } from './transcript.js';
 import { windowEndingAt } from '../digest/window.js';
+import { commandLabel } from '../commands/definitions.js';
 
 export interface DemoSummary {
   launchesLogged: number; launchesAllTime: number; reactions: number; reactedMessages: number; reactionPuts: number;
@@ -39,8 +40,8 @@ export async function playWeek(ctx: DemoContext): Promise<void> {
   t.expect(check.ok, 'Discord would reject the interactions endpoint');
 
   const reg = await runOnce('register-commands', bin('register-commands'), [], env, log('register-commands'));
-  const cmds = fake.registeredCommands(fake.guildId) as { name: string }[];
-  t.system(`register-commands → ${cmds.map((c) => '/' + c.name).join(', ')} registered to the guild`);
+  const cmds = fake.registeredCommands(fake.guildId) as { name: string; type?: number }[];
+  t.system(`register-commands → ${cmds.map(commandLabel).join(', ')} registered to the guild`);
   t.expect(reg.code === 0 && cmds.length >= 3, 'commands were not registered');
 
   let worker = startWorker(ctx);

@@ -6,7 +6,7 @@
 // `dm_permission` is deprecated in favour of `contexts` and not sent, so it is not compared;
 // `contexts` and `integration_types` apply to global commands only and are compared only there.
 // https://discord.com/developers/docs/interactions/application-commands#application-command-object
-import type { CommandDefinition } from '../commands/definitions.js';
+import { commandLabel, type CommandDefinition } from '../commands/definitions.js';
 
 export type CommandScope = 'global' | 'guild';
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -69,13 +69,6 @@ function at(v: Json | undefined, path: string): Json | undefined {
 }
 
 const show = (v: Json | undefined) => (v === undefined ? 'absent' : JSON.stringify(v));
-
-/** How a command reads to a person: `/ship` for a slash command, `"Not a launch" (message command)` for the others. */
-export function commandLabel(c: { name?: unknown; type?: unknown }): string {
-  const type = Number(c.type ?? 1);
-  if (type === 1) return `/${String(c.name)}`;
-  return `"${String(c.name)}" (${type === 3 ? 'message' : type === 2 ? 'user' : `type ${type}`} command)`;
-}
 
 /** One phrase per difference; empty when the registered list is this release's, in any order. */
 export function commandDifferences(registered: readonly unknown[], wanted: readonly CommandDefinition[], scope: CommandScope): string[] {

@@ -8,9 +8,9 @@ import type { APIApplication, APIGuild, APIGuildChannel, APIGuildMember, APIUser
 import { DiscordApiError, type RestClient } from '../discord/rest/client.js';
 import { channelPermissions, missingPermissions, type PermissionName } from '../discord/permissions.js';
 import { NEEDED_PERMISSIONS as SHIPPED_NEEDS } from '../worker/channel-check.js';
-import { commandDefinitions } from '../commands/definitions.js';
+import { commandDefinitions, commandLabel } from '../commands/definitions.js';
 import { describeError } from '../errors.js';
-import { commandDifferences, commandLabel } from './commands.js';
+import { commandDifferences } from './commands.js';
 import { fail, pass, skipBecause, type CheckResult } from './check.js';
 
 /**

@@ -51,6 +51,7 @@ test('npm run demo plays the week from a clean state and exits 0; a second run k
   assert.match(out, /mo +right-clicks that message in #general → Apps → "Log as launch"\n.*\n.*🚀 Logged Dee's message as a launch and reacted 🚀: Pocket Ledger for iPad is out today!/);
   assert.match(out, /reacted 🚀 on dee's message in #general/);
   assert.match(out, /🔥 Weekly streak: \d+ weeks? · best \d+ weeks?/);
+  assert.match(out, /register-commands → \/ship, \/unship, \/profile, \/leaderboard, "Log as launch" \(message command\), "Not a launch" \(message command\) registered to the guild/);
   assert.match(out, /logged it as a launch/);
   assert.match(out, /ignored it \(no-url\)/);
   assert.match(out, /ignored it \(webhook\)/);
