@@ -81,26 +81,26 @@ export async function insertLaunch(db: Queryable, l: NewLaunch): Promise<{ creat
 
 /**
  * /ship's store: the launch of interaction `l.interactionId`, once. A new one costs one statement
- * (INSERT … ON CONFLICT DO NOTHING RETURNING); a retried delivery one more, the SELECT of what
- * the first delivery stored, so its answer repeats the first one (issue 14: no SELECT before the
- * INSERT, no second SELECT of the same row).
+ * (INSERT … ON CONFLICT DO NOTHING, its row count saying whether it stored; nothing RETURNed to
+ * parse); a retried delivery one more, the SELECT of what the first delivery stored, so its answer
+ * repeats the first one (issue 14: no SELECT before the INSERT, no second read of the same row).
+ * `id` is the stored launch's id on a replay only.
  */
-export async function insertInteractionLaunch(db: Queryable, l: NewLaunch & { interactionId: string }): Promise<{ created: boolean; id: string; userName: string; content: string }> {
+export async function insertInteractionLaunch(db: Queryable, l: NewLaunch & { interactionId: string }): Promise<{ created: boolean; id?: string; userName: string; content: string }> {
   const userName = storableText(l.userName);
   const content = storableText(l.content);
-  const inserted = await db.query<{ id: string }>(
+  const inserted = await db.query(
     `INSERT INTO launches (source, guild_id, channel_id, user_id, user_name, content, urls, message_id, interaction_id, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     ON CONFLICT DO NOTHING
-     RETURNING id::text`,
+     ON CONFLICT DO NOTHING`,
     [l.source, l.guildId, l.channelId, l.userId, userName, content, l.urls.map(storableText),
       l.messageId ?? null, l.interactionId, l.createdAt],
   );
-  if (inserted.rows[0]) return { created: true, id: inserted.rows[0].id, userName, content };
+  if (inserted.rowCount === 1) return { created: true, userName, content };
   const existing = await db.query<{ id: string; userName: string; content: string }>(
     'SELECT id::text, user_name AS "userName", content FROM launches WHERE interaction_id = $1', [l.interactionId]);
   const row = existing.rows[0];
-  return { created: false, id: row?.id ?? '', userName: row?.userName ?? userName, content: row?.content ?? content };
+  return { created: false, ...(row ? { id: row.id } : {}), userName: row?.userName ?? userName, content: row?.content ?? content };
 }
 
 /** Whether a channel launch still waits for its 🚀 (not reacted, refused or deleted). */

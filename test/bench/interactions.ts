@@ -171,9 +171,12 @@ async function main(): Promise<void> {
     await Promise.all([waitHttp(floorPort, '/'), waitHttp(webPort, '/healthz'), waitHttp(web2Port, '/healthz')]);
     const perRun = Math.max(20_000, seconds * 4000);
     console.log(`# database: ${db.backend}; ${connections} connections × ${seconds} s; pre-signing ${perRun} requests per run`);
-    await load('warm-up floor', floorPort, makeRequests(2000, secret, 'warm'), 1, 10);
-    await load('warm-up web', webPort, makeRequests(2000, secret, 'warm'), 1, 10);
-    await load('warm-up web 2', web2Port, makeRequests(2000, secret, 'warm2'), 1, 10);
+    // Warm-up under the measured load, so the rounds measure steady state, not V8 compiling each
+    // program's code (a one-off that costs the larger program more; a web process runs for days).
+    const warm = Math.max(8000, 3 * 4000);
+    await load('warm-up floor', floorPort, makeRequests(warm, secret, 'warm'), 3, connections);
+    await load('warm-up web', webPort, makeRequests(warm, secret, 'warm'), 3, connections);
+    await load('warm-up web 2', web2Port, makeRequests(warm, secret, 'warm2'), 3, connections);
 
     // One run against `procs` on `ports` (connections split evenly); server CPU per request from /proc.
     const cpu: Record<string, number> = {};

@@ -126,22 +126,26 @@ function send(res: http.ServerResponse, status: number, body: string, headers: R
 class BodyMemory {
   used = 0;
   constructor(readonly max: number) {}
-  lease(): { take(n: number): boolean; release(): void; readonly held: number } {
-    let held = 0;
-    return {
-      take: (n) => {
-        if (this.used + n > this.max) return false;
-        this.used += n;
-        held += n;
-        return true;
-      },
-      release: () => { this.used -= held; held = 0; },
-      get held() { return held; },
-    };
+  lease(): BodyLease {
+    return new BodyLease(this);
   }
 }
 
-type BodyLease = ReturnType<BodyMemory['lease']>;
+/** One request's share of BodyMemory: what it took, given back all at once. */
+class BodyLease {
+  held = 0;
+  constructor(private readonly memory: BodyMemory) {}
+  take(n: number): boolean {
+    if (this.memory.used + n > this.memory.max) return false;
+    this.memory.used += n;
+    this.held += n;
+    return true;
+  }
+  release(): void {
+    this.memory.used -= this.held;
+    this.held = 0;
+  }
+}
 
 function busy(): HttpError {
   return new HttpError(503, 'too many request bodies in memory; try again');
@@ -225,8 +229,6 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
   const counts = { connections: 0, refusedConnections: 0, refusedBodies: 0, pipelineClosed: 0, timedOut: 0 };
   /** Requests per connection whose answer is not finished yet. */
   const unanswered = new WeakMap<Socket, number>();
-  /** The body memory each request holds, released when its answer is out. */
-  const leases = new WeakMap<http.ServerResponse, BodyLease>();
   const limitLog = new Map<string, { at: number; count: number }>();
   const signatures = createSignatureWatch({ clock, log });
   let closing = false;
@@ -263,13 +265,10 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
     entry.count = 0;
   }
 
-  async function interact(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** `lease` is the request's share of body memory, given back by its 'close' listener once the answer is out (the body is referenced until the handler has answered). */
+  async function interact(req: http.IncomingMessage, res: http.ServerResponse, lease: BodyLease): Promise<void> {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBody) throw new HttpError(413, `Content-Length ${declared} is over ${maxBody}`);
-    const lease = bodyMemory.lease();
-    // Given back once the answer is out (the body is referenced until the handler has answered):
-    // the request's 'close' listener releases it.
-    leases.set(res, lease);
     if (Number.isFinite(declared) && declared > 0 && !lease.take(declared)) throw busy();
     const body = await readBody(req, maxBody, lease);
     const verdict = verifier(req.headers['x-signature-ed25519'], req.headers['x-signature-timestamp'], body);
@@ -299,7 +298,7 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
     send(res, 200, JSON.stringify(answer));
   }
 
-  async function dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function dispatch(req: http.IncomingMessage, res: http.ServerResponse, lease: BodyLease): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === HEALTH_PATH) {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
@@ -307,7 +306,7 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
     }
     if (path !== INTERACTIONS_PATH) throw new HttpError(404, 'not found');
     if (req.method !== 'POST') throw new HttpError(405, 'use POST');
-    return interact(req, res);
+    return interact(req, res, lease);
   }
 
   const server = http.createServer({
@@ -325,9 +324,10 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
     unanswered.set(socket, waiting);
     // One listener per request for all of its bookkeeping (issue 14): the answer is out or the
     // connection gone, so it no longer waits, holds no body memory and is no longer in flight.
+    const lease = bodyMemory.lease();
     res.once('close', () => {
       unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1);
-      leases.get(res)?.release();
+      lease.release();
       if (--inFlight === 0 && drained) drained();
     });
     if (waiting > maxPipelined) {
@@ -340,7 +340,7 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
       socket.destroy();
       return;
     }
-    dispatch(req, res).catch((err: unknown) => {
+    dispatch(req, res, lease).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       if (status === 503) {
         counts.refusedBodies++;
