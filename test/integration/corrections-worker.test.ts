@@ -6,37 +6,21 @@
 // through its signed interactions into the in-process web server.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { systemClock } from '../../src/clock.js';
-import { DEFAULT_LAUNCH_WORDS } from '../../src/config.js';
 import { findByMessageId } from '../../src/db/launches.js';
 import { addReaction, removeOwnReaction } from '../../src/discord/rest/api.js';
-import { RestClient } from '../../src/discord/rest/client.js';
-import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
-import { Ingest } from '../../src/worker/ingest.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { destroyAgent, startWeb } from './web-harness.js';
-import { captureLogger } from './worker-harness.js';
+import { ingestRig, type IngestRig } from './worker-harness.js';
 
-interface Ctx { fake: FakeDiscord; db: TestDatabase; ingest: Ingest; lines: string[]; ada: string }
+type Ctx = IngestRig;
 
 async function setup(t: TestContext): Promise<Ctx> {
-  const fake = await startFakeDiscord();
-  t.after(() => fake.close());
-  const db = await createTestDatabase();
-  t.after(() => db.close());
-  const rest = new RestClient({ baseUrl: fake.apiBase, token: fake.botToken, retryBaseMs: 10 });
-  t.after(() => rest.destroy());
-  const { log, lines } = captureLogger();
-  const ingest = new Ingest({
-    db: db.pool, rest, clock: systemClock, log, channelId: fake.channels.shipped, guildId: fake.guildId,
-    words: DEFAULT_LAUNCH_WORDS, minLength: 12, botUserId: fake.botUserId, backfillWindowMs: 86_400_000, retry: { baseMs: 10, maxMs: 50 },
-  });
-  t.after(() => ingest.halt('test over'));
+  const c = await ingestRig(t);
+  const { fake, db, rest } = c;
   const web = await startWeb({ db: db.pool, keys: { publicKeyHex: fake.publicKeyHex }, applicationId: fake.applicationId, guildId: fake.guildId,
     reactions: { add: (c, m) => addReaction(rest, c, m), remove: (c, m) => removeOwnReaction(rest, c, m) } });
   t.after(async () => { await web.close(); destroyAgent(); });
   fake.setInteractionUrl(web.url);
-  return { fake, db, ingest, lines, ada: fake.members[0]!.id };
+  return c;
 }
 
 async function deliver(c: Ctx, t: string, d: unknown): Promise<void> {

@@ -7,13 +7,45 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { TestContext } from 'node:test';
 import { createLogger, type Logger } from '../../src/log.js';
 import { binArgs, REPO } from '../helpers/bin.js';
+import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
+import { RestClient } from '../../src/discord/rest/client.js';
+import { Ingest } from '../../src/worker/ingest.js';
+import { DEFAULT_LAUNCH_WORDS } from '../../src/config.js';
+import { systemClock } from '../../src/clock.js';
+import type { Queryable } from '../../src/db/pool.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 export function captureLogger(level: 'info' | 'debug' = 'debug'): { log: Logger; lines: string[] } {
   const lines: string[] = [];
   const log = createLogger({ level, write: (line) => { lines.push(line.replace(/^<\d>/, '')); } });
   return { log, lines };
+}
+
+export interface IngestRig { fake: FakeDiscord; db: TestDatabase; rest: RestClient; ingest: Ingest; lines: string[]; ada: string }
+
+/**
+ * The worker's ingest path without a gateway: an Ingest on #i-shipped of a fresh fake Discord,
+ * against a fresh test database (or `opts.db`), with fast retries and a capturing logger. Tests
+ * dispatch MESSAGE_* payloads into it themselves. Everything is torn down after the test.
+ */
+export async function ingestRig(t: TestContext, opts: { db?: Queryable; windowMs?: number } = {}): Promise<IngestRig> {
+  const fake = await startFakeDiscord();
+  t.after(() => fake.close());
+  const db = await createTestDatabase();
+  t.after(() => db.close());
+  const rest = new RestClient({ baseUrl: fake.apiBase, token: fake.botToken, retryBaseMs: 10 });
+  t.after(() => rest.destroy());
+  const { log, lines } = captureLogger();
+  const ingest = new Ingest({
+    db: opts.db ?? db.pool, rest, clock: systemClock, log, channelId: fake.channels.shipped, guildId: fake.guildId,
+    words: DEFAULT_LAUNCH_WORDS, minLength: 12, botUserId: fake.botUserId, backfillWindowMs: opts.windowMs ?? 86_400_000,
+    retry: { baseMs: 10, maxMs: 50 },
+  });
+  t.after(() => ingest.halt('test over'));
+  return { fake, db, rest, ingest, lines, ada: fake.members[0]!.id };
 }
 
 /** Polls `fn` until it returns a truthy value; fails after `timeoutMs` naming `what`. */

@@ -2,35 +2,13 @@
 // into Ingest against a real test database and the fake REST API (reactions, history, fetches).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeDiscord, type FakeDiscord } from '../../src/fake-discord/index.js';
-import { RestClient } from '../../src/discord/rest/client.js';
-import { Ingest } from '../../src/worker/ingest.js';
-import { DEFAULT_LAUNCH_WORDS } from '../../src/config.js';
 import { findByMessageId, insertLaunch } from '../../src/db/launches.js';
 import { getCursor } from '../../src/db/gateway-state.js';
-import { systemClock } from '../../src/clock.js';
 import type { Queryable } from '../../src/db/pool.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { captureLogger, tripwire } from './worker-harness.js';
+import { ingestRig, tripwire, type IngestRig } from './worker-harness.js';
 
-interface Ctx { fake: FakeDiscord; db: TestDatabase; rest: RestClient; ingest: Ingest; lines: string[]; ada: string }
-
-async function setup(t: import('node:test').TestContext, opts: { db?: Queryable; windowMs?: number } = {}): Promise<Ctx> {
-  const fake = await startFakeDiscord();
-  t.after(() => fake.close());
-  const db = await createTestDatabase();
-  t.after(() => db.close());
-  const rest = new RestClient({ baseUrl: fake.apiBase, token: fake.botToken, retryBaseMs: 10 });
-  t.after(() => rest.destroy());
-  const { log, lines } = captureLogger();
-  const ingest = new Ingest({
-    db: opts.db ?? db.pool, rest, clock: systemClock, log, channelId: fake.channels.shipped, guildId: fake.guildId,
-    words: DEFAULT_LAUNCH_WORDS, minLength: 12, botUserId: fake.botUserId, backfillWindowMs: opts.windowMs ?? 86_400_000,
-    retry: { baseMs: 10, maxMs: 50 },
-  });
-  t.after(() => ingest.halt('test over'));
-  return { fake, db, rest, ingest, lines, ada: fake.members[0]!.id };
-}
+type Ctx = IngestRig;
+const setup = ingestRig;
 
 async function deliver(c: Ctx, t: string, d: unknown): Promise<void> {
   c.ingest.dispatch(t, d);
