@@ -5,12 +5,12 @@ import { systemClock } from '../clock.js';
 import { describeError } from '../errors.js';
 import { commandHandlers } from '../commands/index.js';
 import { guardQueries } from '../db/pool.js';
-import { loadMigrations } from '../db/migrate.js';
+import { loadMigrations, schemaReadiness, schemaState } from '../db/migrate.js';
 import { isTransientDbError } from '../db/transient.js';
 import { RestClient } from '../discord/rest/client.js';
 import { addReaction, editOriginalResponse, removeOwnReaction } from '../discord/rest/api.js';
 import { createRouter } from '../discord/interactions/router.js';
-import { createInteractionServer, INTERACTIONS_PATH, schemaState } from '../discord/interactions/server.js';
+import { createInteractionServer, INTERACTIONS_PATH } from '../discord/interactions/server.js';
 import { createVerifier, publicKeyFromHex } from '../discord/interactions/verify.js';
 import { createNotifier } from '../systemd/notify.js';
 import { packageVersion } from '../version.js';
@@ -61,7 +61,7 @@ try {
   const schema = await schemaState(pool, schemaVersion);
   if (schema.schema !== 'current') log.warn('web.schema_behind', { schema: schema.schema, hint: schema.reason });
   const web = createInteractionServer({
-    verifier: createVerifier(key, { clock }), router, db: pool, clock, log, version: packageVersion(), schemaVersion,
+    verifier: createVerifier(key, { clock }), router, db: pool, clock, log, version: packageVersion(), readiness: schemaReadiness(pool, schemaVersion),
     maxConnections: config.webMaxConnections, maxBodyMemoryBytes: config.webBodyMemoryBytes,
   });
   const addr = await web.listen(config.port, config.host);

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import type { Queryable } from './pool.js';
 import { ShipTrackError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 
@@ -105,4 +106,32 @@ async function applyPending(client: pg.PoolClient, migrations: MigrationFile[], 
     applied.push(m.file);
   }
   return { applied, alreadyApplied: rows.length };
+}
+
+/** Whether the database's schema is the one this release needs; `reason` says what to do when not. */
+export type SchemaState = { schema: 'current' } | { schema: 'missing' | 'behind'; reason: string };
+
+/**
+ * Reads schema_migrations (one row per applied sql/ file, id = its number) against `needed`, the
+ * newest migration of this release. A schema newer than this release counts as current here: an
+ * upgrade migrates before it restarts web, so the old process answers in between; the doctor
+ * reports such a schema.
+ */
+export async function schemaState(db: Queryable, needed: number): Promise<SchemaState> {
+  const table = await db.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+  if (!table.rows[0]?.present) {
+    return { schema: 'missing', reason: `no migration applied; this release needs migration ${needed}: run shiptrack migrate` };
+  }
+  const latest = await db.query<{ id: number }>('SELECT coalesce(max(id), 0)::int AS id FROM schema_migrations');
+  const at = latest.rows[0]?.id ?? 0;
+  if (at >= needed) return { schema: 'current' };
+  return { schema: 'behind', reason: `the database is at migration ${at}; this release needs ${needed}: run shiptrack migrate` };
+}
+
+/** For /healthz (src/discord/interactions/server.ts `readiness`): undefined when current, else schema and reason. */
+export function schemaReadiness(db: Queryable, needed: number): () => Promise<Record<string, string> | undefined> {
+  return async () => {
+    const s = await schemaState(db, needed);
+    return s.schema === 'current' ? undefined : { schema: s.schema, reason: s.reason };
+  };
 }

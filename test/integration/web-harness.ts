@@ -13,6 +13,7 @@ import { createLogger } from '../../src/log.js';
 import { commandHandlers } from '../../src/commands/index.js';
 import type { Reactions } from '../../src/commands/command.js';
 import { isTransientDbError } from '../../src/db/transient.js';
+import { schemaReadiness } from '../../src/db/migrate.js';
 import { createRouter, type EditOriginal, type Router } from '../../src/discord/interactions/router.js';
 import { createInteractionServer, INTERACTIONS_PATH, type InteractionServer, type ServerOptions } from '../../src/discord/interactions/server.js';
 import { createVerifier, publicKeyFromHex } from '../../src/discord/interactions/verify.js';
@@ -44,7 +45,9 @@ export interface WebOptions {
   /** How long autocomplete may take before an empty answer (router.ts AUTOCOMPLETE_MS by default). */
   autocompleteMs?: number;
   /** The server's resource bounds (docs/interactions.md §1.5); defaults as in production. */
-  limits?: Pick<ServerOptions, 'maxConnections' | 'maxBodyMemoryBytes' | 'maxPipelined' | 'socketTimeoutMs' | 'healthTimeoutMs' | 'schemaVersion'>;
+  limits?: Pick<ServerOptions, 'maxConnections' | 'maxBodyMemoryBytes' | 'maxPipelined' | 'socketTimeoutMs' | 'healthTimeoutMs'>;
+  /** The newest migration the release under test has: /healthz then checks the schema, as the bin's does. */
+  schemaVersion?: number;
 }
 
 export interface Web {
@@ -78,6 +81,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     ...(o.requestTimeoutMs ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
     ...(o.headersTimeoutMs ? { headersTimeoutMs: o.headersTimeoutMs } : {}),
     ...o.limits,
+    ...(o.schemaVersion !== undefined ? { readiness: schemaReadiness(o.db, o.schemaVersion) } : {}),
   });
   const addr = await server.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${addr.port}`;

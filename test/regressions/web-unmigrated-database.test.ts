@@ -46,13 +46,13 @@ test('web on an unmigrated database: web.schema_behind at start, /healthz 503 wi
 test('/healthz with schemaVersion: 200 at this release, 503 "behind" with both numbers when a migration is pending', async (t) => {
   const db = await createTestDatabase();
   t.after(() => db.close());
-  const current = await startWeb({ db: db.pool, limits: { schemaVersion: NEEDED } });
+  const current = await startWeb({ db: db.pool, schemaVersion: NEEDED });
   t.after(() => current.close());
   const ok = await request(current.base + '/healthz', { method: 'GET' });
   assert.equal(ok.status, 200);
   assert.deepEqual(ok.json, { ok: true, db: 'ok', version: '0.1.0-test' });
 
-  const newer = await startWeb({ db: db.pool, limits: { schemaVersion: NEEDED + 1 } });
+  const newer = await startWeb({ db: db.pool, schemaVersion: NEEDED + 1 });
   t.after(() => newer.close());
   const behind = await request(newer.base + '/healthz', { method: 'GET' });
   assert.equal(behind.status, 503);

@@ -52,13 +52,13 @@ export const DEFAULT_SOCKET_TIMEOUT_MS = 15_000;
 /** One `http.limit_reached` line per limit per minute at most, with the count since the last. */
 const LIMIT_LOG_INTERVAL_MS = 60_000;
 
-/** All /healthz needs of the database: it answers, and schema_migrations (the bin passes its pg pool). */
+/** All /healthz needs of the database: `SELECT 1` answers (the bin passes its pg pool). */
 export interface HealthCheckDb { query(text: string): Promise<unknown> }
 
 export interface ServerOptions {
   verifier: Verifier;
   router: Router;
-  /** Used by /healthz only (SELECT 1, or schema_migrations with schemaVersion). */
+  /** Used by /healthz only (SELECT 1), when there is no `readiness`. */
   db: HealthCheckDb;
   clock: Clock;
   log: Logger;
@@ -70,11 +70,12 @@ export interface ServerOptions {
   keepAliveTimeoutMs?: number;
   healthTimeoutMs?: number;
   /**
-   * The newest migration this release has (src/db/migrate.ts). With it /healthz is "not ready"
-   * (503, schema and reason) while the database's schema_migrations is behind it: commands would
-   * fail on missing tables or columns. Without it /healthz only checks that the database answers.
+   * What keeps the service from being ready although the database answers: undefined when ready,
+   * else the fields /healthz adds to its 503 (the bin passes the schema check, src/db/migrate.ts
+   * schemaState). A rejection counts as the database not answering. Without it /healthz only
+   * checks that the database answers (SELECT 1).
    */
-  schemaVersion?: number;
+  readiness?: () => Promise<Record<string, string> | undefined>;
   /** Resource bounds (docs/interactions.md §1.5); the defaults are the DEFAULT_* constants above. */
   maxConnections?: number;
   maxBodyMemoryBytes?: number;
@@ -202,25 +203,6 @@ function isJsonContentType(value: string | undefined): boolean {
   return value !== undefined && /^application\/json\s*(;|$)/i.test(value.trim());
 }
 
-/** Whether the database's schema is the one this release needs; `reason` says what to do when not. */
-export type SchemaState = { schema: 'current' } | { schema: 'missing' | 'behind'; reason: string };
-
-/**
- * Reads schema_migrations (src/db/migrate.ts records one row per applied sql/ file, id = its
- * number). A schema newer than this release counts as current here: an upgrade migrates before it
- * restarts web, so the old process answers in between; the doctor reports such a schema.
- */
-export async function schemaState(db: HealthCheckDb, needed: number): Promise<SchemaState> {
-  const table = await db.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present") as { rows: { present: boolean }[] };
-  if (!table.rows[0]?.present) {
-    return { schema: 'missing', reason: `no migration applied; this release needs migration ${needed}: run shiptrack migrate` };
-  }
-  const latest = await db.query('SELECT coalesce(max(id), 0)::int AS id FROM schema_migrations') as { rows: { id: number }[] };
-  const at = latest.rows[0]?.id ?? 0;
-  if (at >= needed) return { schema: 'current' };
-  return { schema: 'behind', reason: `the database is at migration ${at}; this release needs ${needed}: run shiptrack migrate` };
-}
-
 export function createInteractionServer(options: ServerOptions): InteractionServer {
   const { verifier, router, log, clock } = options;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -236,17 +218,15 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
   let drained: (() => void) | undefined;
 
   async function health(res: http.ServerResponse): Promise<void> {
-    const probe = options.schemaVersion === undefined
-      ? options.db.query('SELECT 1').then((): SchemaState => ({ schema: 'current' }))
-      : schemaState(options.db, options.schemaVersion);
-    const answer = await withTimeout(probe.catch(() => undefined), options.healthTimeoutMs ?? 1000, clock);
+    const probe = options.readiness ? options.readiness() : options.db.query('SELECT 1').then(() => undefined);
+    const answer = await withTimeout(probe.then((notReady) => ({ notReady }), () => undefined), options.healthTimeoutMs ?? 1000, clock);
     const state = answer.timedOut ? undefined : answer.value;
     if (!state) {
       send(res, 503, JSON.stringify({ ok: false, db: 'unreachable', version: options.version }));
-    } else if (state.schema === 'current') {
+    } else if (!state.notReady) {
       send(res, 200, JSON.stringify({ ok: true, db: 'ok', version: options.version }));
     } else {
-      send(res, 503, JSON.stringify({ ok: false, db: 'ok', schema: state.schema, reason: state.reason, version: options.version }));
+      send(res, 503, JSON.stringify({ ok: false, db: 'ok', ...state.notReady, version: options.version }));
     }
   }
 
