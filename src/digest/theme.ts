@@ -7,9 +7,9 @@ import { systemClock, type Clock } from '../clock.js';
 import { redactUrl, type Logger } from '../log.js';
 import { describeError } from '../errors.js';
 import { MAX_THEME_LENGTH } from './build.js';
-import type { FetchLike } from '../discord/rest/client.js';
 
-export type { FetchLike };
+/** node-fetch's signature; tests pass a stand-in. */
+export type FetchLike = typeof nodeFetch;
 
 export interface LlmSettings { readonly url: string; readonly key: string; readonly model: string; readonly timeoutMs: number }
 

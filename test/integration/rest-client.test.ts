@@ -3,11 +3,13 @@
 import { test as nodeTest, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import nodeFetch, { Response } from 'node-fetch';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ManualClock } from '../helpers/clock.js';
 import { createLogger } from '../../src/log.js';
 import { startFakeDiscord } from '../../src/fake-discord/index.js';
-import { DiscordApiError, RestClient, type FetchLike, type RestClientOptions } from '../../src/discord/rest/client.js';
+import { DiscordApiError, RestClient, type RestClientOptions } from '../../src/discord/rest/client.js';
+import { nodeHttpTransport, type Transport } from '../../src/discord/rest/transport.js';
 import { addReaction, createMessage, editOriginalResponse, getGatewayBot, listMessagesAfter, putCommands } from '../../src/discord/rest/api.js';
 
 // A bound per test: a regression shows up as a failure within seconds, not as a hung run.
@@ -23,23 +25,24 @@ async function setup(t: TestContext, opts: Partial<RestClientOptions> = {}) {
   const perPath = new Map<string, number>();
   let maxPerPath = 0;
   const sends: { at: number; method: string; path: string }[] = [];
-  // Real node-fetch, wrapped to see what is in flight and when (on the manual clock) it was sent.
-  const fetch = (async (url: Parameters<FetchLike>[0], init?: Parameters<FetchLike>[1]) => {
-    const path = new URL(String(url)).pathname;
+  // The production transport, wrapped to see what is in flight and when (on the manual clock) it
+  // was sent; it resolves only once the whole body has been read.
+  const real = nodeHttpTransport();
+  t.after(() => real.destroy());
+  const transport: Transport = async (url, init) => {
+    const path = new URL(url).pathname;
     inflight++;
     perPath.set(path, (perPath.get(path) ?? 0) + 1);
     maxPerPath = Math.max(maxPerPath, perPath.get(path)!);
-    sends.push({ at: clock.now(), method: init?.method ?? 'GET', path });
+    sends.push({ at: clock.now(), method: init.method, path });
     try {
-      const res = await nodeFetch(url, init);
-      const buf = Buffer.from(await res.arrayBuffer());
-      return new Response(buf.length ? buf : null, { status: res.status, headers: res.headers });
+      return await real.send(url, init);
     } finally {
       inflight--;
       perPath.set(path, perPath.get(path)! - 1);
     }
-  }) as FetchLike;
-  const rest = new RestClient({ baseUrl: fake.apiBase, token: fake.botToken, clock, log, fetch, ...opts });
+  };
+  const rest = new RestClient({ baseUrl: fake.apiBase, token: fake.botToken, clock, log, transport, ...opts });
   t.after(() => rest.destroy());
   /** Resolves once nothing is in flight for a few event-loop turns (all further progress needs the clock). */
   const settle = async () => {
@@ -307,4 +310,64 @@ test('destroy() rejects queued waits and lets the process exit', async (t) => {
   rest.destroy();
   assert.equal(((await settled(p)) as { code?: string }).code, 'REST_CLIENT_DESTROYED');
   await assert.rejects(settled(getGatewayBot(rest)), { code: 'REST_CLIENT_DESTROYED' });
+});
+
+/** A bare node:http server that answers with `handler`; counts the TCP connections it accepted. */
+async function rawServer(t: TestContext, handler: http.RequestListener) {
+  const server = http.createServer(handler);
+  let connections = 0;
+  server.on('connection', () => { connections++; });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v10`, connections: () => connections };
+}
+
+test('transport: sequential requests share one keep-alive connection; bodies and headers arrive whole', async (t) => {
+  const seen: { method: string; auth: string | undefined; length: string | undefined; body: string }[] = [];
+  const srv = await rawServer(t, (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => { body += c; });
+    req.on('end', () => {
+      seen.push({ method: req.method!, auth: req.headers.authorization, length: req.headers['content-length'], body });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-remaining': '4', 'x-ratelimit-bucket': 'b1' });
+      res.end(JSON.stringify({ id: '1', content: 'é'.repeat(40_000) })); // several chunks, multi-byte
+    });
+  });
+  const rest = new RestClient({ baseUrl: srv.base, token: 'tok', userAgent: 'test', clock: new ManualClock() });
+  t.after(() => rest.destroy());
+  for (let i = 0; i < 5; i++) {
+    const msg = await rest.request<{ content: string }>('POST', '/channels/1/messages', { body: { content: `ü ${i}` } });
+    assert.equal(msg.content, 'é'.repeat(40_000));
+  }
+  assert.equal(srv.connections(), 1);
+  assert.deepEqual(seen[4], { method: 'POST', auth: 'Bot tok', length: String(Buffer.byteLength('{"content":"ü 4"}')), body: '{"content":"ü 4"}' });
+});
+
+test('transport: an answer cut short mid-body is a network failure (retried), never a parsed half', async (t) => {
+  let calls = 0;
+  const srv = await rawServer(t, (_req, res) => {
+    calls++;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+    res.write('{"id":"1"'); // 9 of 100 bytes, then the connection drops
+    setImmediate(() => res.socket?.destroy());
+  });
+  const rest = new RestClient({ baseUrl: srv.base, token: 'tok', userAgent: 'test', maxRetries: 0, clock: new ManualClock() });
+  t.after(() => rest.destroy());
+  await assert.rejects(rest.request('GET', '/users/@me'), { code: 'REST_NETWORK_ERROR' });
+  assert.equal(calls, 1);
+});
+
+test('transport: a redirect is not followed; it fails as REST_HTTP_ERROR with its status', async (t) => {
+  const paths: string[] = [];
+  const srv = await rawServer(t, (req, res) => {
+    paths.push(req.url!);
+    res.writeHead(302, { location: '/elsewhere' });
+    res.end();
+  });
+  const rest = new RestClient({ baseUrl: srv.base, token: 'tok', userAgent: 'test', clock: new ManualClock() });
+  t.after(() => rest.destroy());
+  await assert.rejects(rest.request('GET', '/users/@me'), { code: 'REST_HTTP_ERROR', status: 302 });
+  assert.deepEqual(paths, ['/api/v10/users/@me']);
 });

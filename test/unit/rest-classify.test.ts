@@ -12,6 +12,8 @@ const rows: Row[] = [
   { name: '201 with a JSON body', status: 201, body: message, verdict: { kind: 'ok', value: message } },
   { name: '204 No Content', status: 204, body: undefined, verdict: { kind: 'ok', value: undefined } },
   { name: '204 ignores any body', status: 204, body: 'stray', verdict: { kind: 'ok', value: undefined } },
+  { name: '301 redirect: not followed, a failure (not the target\'s answer)', status: 301, body: undefined, verdict: { kind: 'fail', invalid: false } },
+  { name: '304 is not a success either', status: 304, body: undefined, verdict: { kind: 'fail', invalid: false } },
   { name: '400 form error: fail, not invalid', status: 400, body: { code: 50035, errors: {} }, verdict: { kind: 'fail', invalid: false } },
   { name: '401: fail, invalid', status: 401, body: { code: 0, message: '401: Unauthorized' }, verdict: { kind: 'fail', invalid: true } },
   { name: '403: fail, invalid', status: 403, body: { code: 50013 }, verdict: { kind: 'fail', invalid: true } },

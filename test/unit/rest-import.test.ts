@@ -26,11 +26,11 @@ syncBuiltinESMExports();
 const { RestClient } = await import(process.argv[1]);
 const atImport = reads.splice(0);
 let userAgent;
-const fetch = async (url, init) => {
+const transport = async (url, init) => {
   userAgent = init.headers['User-Agent'];
   return { status: 204, headers: new Headers(), text: async () => '' };
 };
-const rest = new RestClient({ baseUrl: 'http://127.0.0.1:9/api/v10', token: 'x', fetch });
+const rest = new RestClient({ baseUrl: 'http://127.0.0.1:9/api/v10', token: 'x', transport });
 const afterConstruct = reads.splice(0);
 await rest.request('GET', '/users/@me');
 rest.destroy();

@@ -21,7 +21,7 @@ const CHILD = `
 const { RestClient } = await import(process.argv[1]);
 const n = Number(process.argv[2]);
 const response = { status: 204, headers: new Headers(), text: async () => '' };
-const rest = new RestClient({ baseUrl: 'http://127.0.0.1:9/api/v10', token: 'x', userAgent: 'test', fetch: async () => response });
+const rest = new RestClient({ baseUrl: 'http://127.0.0.1:9/api/v10', token: 'x', userAgent: 'test', transport: async () => response });
 // An unauthenticated webhook route: no global 50/s cap, so the loop never waits on the clock.
 // Every request also brings its own signal, as callers that can cancel do.
 const send = async (count) => {

@@ -2,14 +2,14 @@
 // done, wait and send again, back off and send again, or fail; and whether it counts against
 // the invalid-request limit. Pure: the client (client.ts) acts on the verdict.
 
-/** What classify reads of the response headers (node-fetch's and the WHATWG Headers both fit). */
+/** What classify reads of the response headers (the transport's, and the WHATWG Headers, fit). */
 export interface HeaderReader {
   get(name: string): string | null;
   has(name: string): boolean;
 }
 
 export type Verdict =
-  /** Below 400: the request is done; `value` is the parsed body (undefined for 204). */
+  /** 2xx: the request is done; `value` is the parsed body (undefined for 204). */
   | { kind: 'ok'; value: unknown }
   /**
    * 429: wait `ms`, then send again. `global` pauses every bot request; otherwise the route's
@@ -18,7 +18,7 @@ export type Verdict =
   | { kind: 'retry-after'; ms: number; global: boolean; scope: string; invalid: boolean }
   /** 5xx: Discord's side; back off and send again while retries last. */
   | { kind: 'back-off' }
-  /** Any other 4xx: fail now, never retried. */
+  /** Any other 4xx, or a 1xx/3xx (Discord's API does not redirect; one is not followed): fail now, never retried. */
   | { kind: 'fail'; invalid: boolean };
 
 /**
@@ -33,7 +33,7 @@ export function classify(status: number, headers: HeaderReader, body: unknown): 
     return { kind: 'retry-after', ms: retryAfterMs(headers, body), global, scope: global ? 'global' : scope ?? 'user', invalid: scope !== 'shared' };
   }
   if (status >= 500) return { kind: 'back-off' };
-  if (status >= 400) return { kind: 'fail', invalid: status === 401 || status === 403 };
+  if (status >= 300 || status < 200) return { kind: 'fail', invalid: status === 401 || status === 403 };
   return { kind: 'ok', value: status === 204 ? undefined : body };
 }
 

@@ -1,10 +1,6 @@
 // Owns ShipTrack's HTTP conversation with Discord's REST API: headers, keep-alive, timeouts,
 // per-bucket sequencing, rate-limit waits, bounded retries and the invalid-request guard.
 // Does not know any endpoint's meaning (api.ts does) and keeps no state outside the instance.
-import http from 'node:http';
-import https from 'node:https';
-import nodeFetch from 'node-fetch';
-import type { Response } from 'node-fetch';
 import { sleep, systemClock, type Clock } from '../../clock.js';
 import { ShipTrackError, type ShipTrackErrorCode } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
@@ -14,8 +10,7 @@ import { classify, type Verdict } from './classify.js';
 import { packageVersion } from '../../version.js';
 import { SerialQueue } from '../../serial-queue.js';
 import { backoffDelay } from '../../backoff.js';
-
-export type FetchLike = typeof import('node-fetch').default;
+import { nodeHttpTransport, type Transport, type TransportResponse } from './transport.js';
 
 export interface RestClientOptions {
   /** e.g. 'https://discord.com/api/v10', or the fake's apiBase. */
@@ -25,7 +20,8 @@ export interface RestClientOptions {
   timeoutMs?: number;
   clock?: Clock;
   log?: Logger;
-  fetch?: FetchLike;
+  /** How one request is sent (default node:http/https with keep-alive; tests pass a stub). */
+  transport?: Transport;
   userAgent?: string;
   /** Retries after a 5xx, network error or timeout (default 3). 4xx are never retried. */
   maxRetries?: number;
@@ -80,7 +76,7 @@ export class DiscordApiError extends ShipTrackError {
   }
 }
 
-type Attempt = { kind: 'response'; res: Response; body: unknown } | { kind: 'failed'; timedOut: boolean; error: Error };
+type Attempt = { kind: 'response'; res: TransportResponse; body: unknown } | { kind: 'failed'; timedOut: boolean; error: Error };
 
 export class RestClient {
   readonly stats = { requests: 0, retries: 0, rateLimited: 0, invalidRequests: 0 };
@@ -88,7 +84,9 @@ export class RestClient {
   private readonly baseUrl: string;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly fetch: FetchLike;
+  private readonly transport: Transport;
+  /** Closes the default transport's keep-alive sockets (nothing for an injected one). */
+  private readonly closeTransport: () => void;
   private readonly userAgent: string | undefined;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
@@ -99,8 +97,6 @@ export class RestClient {
   private readonly invalid: InvalidRequestCounter;
   private readonly queues = new Map<string, SerialQueue>();
   private readonly lifetime = new AbortController();
-  private readonly httpAgent = new http.Agent({ keepAlive: true });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true });
   /** Set by a 401 on a bot-authenticated request: nothing more is sent with this token. */
   private tokenRejected = false;
   /** Webhook/interaction tokens (hashed major parameters) that answered 401/404: never reused. */
@@ -112,7 +108,14 @@ export class RestClient {
     this.#token = options.token;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? silentLogger;
-    this.fetch = options.fetch ?? nodeFetch;
+    if (options.transport) {
+      this.transport = options.transport;
+      this.closeTransport = () => {};
+    } else {
+      const t = nodeHttpTransport();
+      this.transport = t.send;
+      this.closeTransport = t.destroy;
+    }
     this.userAgent = options.userAgent;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.maxRetries = options.maxRetries ?? 3;
@@ -150,8 +153,7 @@ export class RestClient {
       this.lifetime.abort(new ShipTrackError('REST_CLIENT_DESTROYED', 'REST client destroyed; request not sent'));
     }
     this.queues.clear();
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.closeTransport();
   }
 
   private assertUsable(route: ParsedRoute, auth: boolean): void {
@@ -300,19 +302,16 @@ export class RestClient {
     const timer = this.clock.setTimeout(() => timeout.abort(), this.timeoutMs);
     const linked = linkAbort([timeout.signal, signal]);
     try {
-      const res = await this.fetch(url, {
-        method,
-        headers,
-        body: opts.body === undefined ? null : JSON.stringify(opts.body),
-        agent: (u: URL) => (u.protocol === 'http:' ? this.httpAgent : this.httpsAgent),
-        redirect: 'error',
-        signal: linked.signal as unknown as import('node-fetch').RequestInit['signal'],
+      // A redirect is not followed: it comes back as a 3xx, which classify fails like any other
+      // unexpected answer (Discord's API does not redirect).
+      const res = await this.transport(url, {
+        method, headers, body: opts.body === undefined ? null : JSON.stringify(opts.body), signal: linked.signal,
       });
       const text = await res.text();
       return { kind: 'response', res, body: parseBody(text, res.headers.get('content-type')) };
     } catch (err) {
       if (signal.aborted) throw signal.reason;
-      // node-fetch puts the full URL (webhook tokens included) in its messages: keep only the template.
+      // Error messages may carry the full URL (webhook tokens included): keep only the template.
       return { kind: 'failed', timedOut: timeout.signal.aborted, error: sanitize(err, url, route) };
     } finally {
       this.clock.clearTimeout(timer);
