@@ -4,7 +4,7 @@
 // and ada's streak, and a member posting hostile text (markup, attribute breakouts, `javascript:`
 // links, bidi overrides, mentions, a 2000-character word). Rows go through the same store
 // functions the worker and the commands use. Times are relative to `now`, since the web process
-// reads the real clock. Does not post digests.
+// reads the real clock. Finished weeks are marked posted as the digest leaves them (postWeeks).
 import type { Queryable } from '../../src/db/pool.js';
 import { insertLaunch, softDeleteByMessageIds } from '../../src/db/launches.js';
 import { logMessageLaunch, unshipLaunch } from '../../src/db/corrections.js';
@@ -95,11 +95,15 @@ export async function seedSite(db: Queryable, now = new Date()): Promise<SiteSee
   await add('mallory', HOSTILE.bidi, lw(90));
   await add('mallory', HOSTILE.mention, lw(110));
   await add('mallory', HOSTILE.longWord, lw(130));
+  const posted = [lastWeek.start];
   for (let w = 1; w <= 8; w++) {
     const start = lastWeek.start.getTime() - w * WEEK_MS;
     await add('ada', `Ledger weekly update ${9 - w} shipped https://ledger.example/${9 - w}`, new Date(start + 26 * 3_600_000));
     if (w % 3 === 0) await add('bob', `Trailhead ${w} released https://trailhead.example/${w}`, new Date(start + 60 * 3_600_000));
+    posted.push(new Date(start));
   }
+  // Every finished week had its digest posted (the demo runs the digest as if it were Monday 09:00 UTC).
+  await postWeeks(db, posted);
 
   return {
     now, thisWeek, lastWeek,
@@ -112,6 +116,50 @@ export async function seedSite(db: Queryable, now = new Date()): Promise<SiteSee
     },
     absent: ['Released a build by mistake', 'wrong-link.example'],
   };
+}
+
+/** The member the bulk seed gives every tenth launch (the benchmark's "member with many launches"). */
+export const BUSY = { id: '1100000000000000999', name: 'busy maker' };
+
+/**
+ * `n` launches by 500 makers (every tenth by BUSY), spread evenly over the 26 weeks before `now`,
+ * with realistic text lengths; every finished week posted as its digest would leave it (a `done`
+ * digests row, its launches' digest_window_start). One statement each, so 10,000 take a second.
+ */
+export async function seedBulk(db: Queryable, n: number, now = new Date()): Promise<void> {
+  const weeks = 26;
+  const last = windowEndingAt(now);
+  const from = new Date(last.end.getTime() - weeks * WEEK_MS);
+  await db.query(
+    `INSERT INTO launches (source, guild_id, channel_id, user_id, user_name, content, urls, message_id, created_at)
+     SELECT 'channel', $1, $2,
+            CASE WHEN i % 10 = 0 THEN $6::bigint ELSE 1100000000000001000 + (i % 500) END,
+            CASE WHEN i % 10 = 0 THEN $7 ELSE 'maker ' || (i % 500) END,
+            'Launched v' || i || ' of my side project today: a small tool that does one thing well, now with dark mode and exports https://p' || i || '.example.com',
+            ARRAY['https://p' || i || '.example.com'], 1300000000000000000 + i,
+            $3::timestamptz + ((i + 0.5) / $5) * ($4::timestamptz - $3::timestamptz)
+     FROM generate_series(0, $5 - 1) AS i`,
+    [GUILD, SHIPPED, from, now, n, BUSY.id, BUSY.name]);
+  await postWeeks(db, Array.from({ length: weeks }, (_, k) => new Date(from.getTime() + k * WEEK_MS)));
+}
+
+/**
+ * Marks the digest weeks starting at `starts` as posted, as the digest leaves them: a `done`
+ * digests row with its count, and digest_window_start on the launches it listed. A week posted
+ * before (seedSite, then seedBulk) counts the launches added since as listed by it too.
+ */
+export async function postWeeks(db: Queryable, starts: Date[]): Promise<void> {
+  await db.query(
+    `INSERT INTO digests (window_start, window_end, iso_week, status, launch_count, finished_at)
+     SELECT s, s + interval '7 days', w, 'done',
+            (SELECT count(*) FROM launches WHERE deleted_at IS NULL AND digest_window_start IS NULL AND created_at >= s AND created_at < s + interval '7 days'),
+            s + interval '7 days 1 minute'
+     FROM unnest($1::timestamptz[], $2::text[]) AS x(s, w)
+     ON CONFLICT (window_start) DO UPDATE SET launch_count = digests.launch_count + EXCLUDED.launch_count`,
+    [starts, starts.map((s) => isoWeekOf(new Date(s.getTime() + WEEK_MS)))]);
+  await db.query(
+    `UPDATE launches SET digest_window_start = s FROM unnest($1::timestamptz[]) AS x(s)
+     WHERE digest_window_start IS NULL AND deleted_at IS NULL AND created_at >= s AND created_at < s + interval '7 days'`, [starts]);
 }
 
 const WEEK_MS = 7 * 86_400_000;
