@@ -33,6 +33,13 @@ export interface Config {
   readonly webMaxConnections: number;
   /** Web: bytes of request bodies held in memory at once, all connections together; past it 503. */
   readonly webBodyMemoryBytes: number;
+  /** Web: also serve the public launch log (PUBLIC_SITE, default off; docs/site.md). */
+  readonly publicSite: boolean;
+  /**
+   * Web: the site's public address, origin only, no trailing slash (PUBLIC_SITE_URL; required when
+   * publicSite is on): absolute links and entry ids in the Atom feeds. Undefined when the site is off.
+   */
+  readonly publicSiteUrl: string | undefined;
   readonly launchWords: readonly string[];
   readonly launchMinLength: number;
   readonly digestQuietWeek: boolean;
@@ -146,6 +153,9 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
   if (llmUrl && !llmModel) problems.push('LLM_MODEL is missing (required when LLM_API_URL is set)');
 
   const port = int('PORT', 3000, 1, 65535);
+  const publicSite = bool('PUBLIC_SITE', false);
+  // Only the web process serves the site; another process sharing the file never fails on it.
+  const publicSiteUrl = role === 'web' ? siteUrl(get('PUBLIC_SITE_URL'), publicSite, problems) : undefined;
   const config = {
     role,
     databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 100),
@@ -162,6 +172,8 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
     interactionDeferMs: int('INTERACTION_DEFER_MS', 1500, 50, 2500),
     webMaxConnections: int('WEB_MAX_CONNECTIONS', 256, 1, 65_536),
     webBodyMemoryBytes: int('WEB_BODY_MEMORY_MB', 8, 1, 1024) * 1024 * 1024,
+    publicSite,
+    publicSiteUrl: publicSite ? publicSiteUrl : undefined,
     launchWords,
     launchMinLength: int('LAUNCH_MIN_LENGTH', DEFAULT_MIN_LENGTH, 1, 2000),
     digestQuietWeek: bool('DIGEST_QUIET_WEEK', false),
@@ -185,6 +197,26 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
   hide(config, 'botToken', botToken);
   hide(config, 'secrets', secrets);
   return Object.freeze(config) as unknown as Config;
+}
+
+/**
+ * PUBLIC_SITE_URL as the site uses it: an http(s) origin (`https://launches.example.org`), no
+ * path, query, fragment or credentials, no trailing slash. Pages link root-relative; the feeds need
+ * the absolute address, and a feed reader must not be handed whatever Host header a client sent.
+ */
+function siteUrl(raw: string | undefined, needed: boolean, problems: string[]): string | undefined {
+  if (raw === undefined) {
+    if (needed) problems.push('PUBLIC_SITE_URL is missing (required when PUBLIC_SITE is on: the public address of the site, e.g. https://launches.example.org)');
+    return undefined;
+  }
+  let u: URL;
+  try { u = new URL(raw); } catch { problems.push(`PUBLIC_SITE_URL is not a valid URL, got "${raw}"`); return undefined; }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') { problems.push(`PUBLIC_SITE_URL must be an http or https URL, got "${raw}"`); return undefined; }
+  if (u.username || u.password || u.search || u.hash || raw.includes('?') || raw.includes('#') || u.pathname !== '/') {
+    problems.push(`PUBLIC_SITE_URL must be just the site's origin (scheme, host and optional port, like https://launches.example.org), got "${raw}"`);
+    return undefined;
+  }
+  return u.origin;
 }
 
 /**

@@ -1,5 +1,5 @@
 // `npm run web` / shiptrack-web.service: the HTTP interactions endpoint (POST /api/discord/interact)
-// and /healthz. Composition only: key → database → REST client → server → READY; SIGTERM drains.
+// and /healthz, plus the public launch log when PUBLIC_SITE is on (src/site/, docs/site.md). Composition only: key → database → REST client → server → READY; SIGTERM drains.
 import { fatal, openDatabase, startProcess } from './bootstrap.js';
 import { systemClock } from '../clock.js';
 import { describeError } from '../errors.js';
@@ -12,6 +12,7 @@ import { addReaction, editOriginalResponse, removeOwnReaction } from '../discord
 import { createRouter } from '../discord/interactions/router.js';
 import { createInteractionServer, INTERACTIONS_PATH } from '../discord/interactions/server.js';
 import { createVerifier, publicKeyFromHex } from '../discord/interactions/verify.js';
+import { createSite } from '../site/routes.js';
 import { createNotifier } from '../systemd/notify.js';
 import { packageVersion } from '../version.js';
 
@@ -53,22 +54,26 @@ try {
   const router = createRouter({
     clock, log, applicationId: config.applicationId, deferMs: config.interactionDeferMs,
     editOriginal: (token, body) => editOriginalResponse(rest, config.applicationId, token, body),
-    commands: commandHandlers({ db: pool, clock, log, guildId: config.guildId, reactions }), retryable: isTransientDbError,
+    commands: commandHandlers({ db: pool, clock, log, guildId: config.guildId, reactions, publicSiteUrl: config.publicSiteUrl }), retryable: isTransientDbError,
   });
   // A database behind this release (MIGRATE_ON_START off and no migrate run): commands would fail on
   // missing tables, so say so now and keep /healthz "not ready" until it is migrated.
   const schemaVersion = loadMigrations().at(-1)?.id ?? 0;
   const schema = await schemaState(pool, schemaVersion);
   if (schema.schema !== 'current') log.warn('web.schema_behind', { schema: schema.schema, hint: schema.reason });
+  // The public launch log answers every other path (its own 404 page) when switched on; off, they get 404 as before.
+  const site = config.publicSite && config.publicSiteUrl ? createSite({ db: pool, clock, log: log.child({ mod: 'site' }), siteUrl: config.publicSiteUrl }) : undefined;
   const web = createInteractionServer({
     verifier: createVerifier(key, { clock }), router, db: pool, clock, log, version: packageVersion(), readiness: schemaReadiness(pool, schemaVersion),
     maxConnections: config.webMaxConnections, maxBodyMemoryBytes: config.webBodyMemoryBytes,
+    ...(site ? { extraRoutes: site.handle } : {}),
   });
   const addr = await web.listen(config.port, config.host);
   log.notice('web.listening', {
     host: addr.address, port: addr.port, path: INTERACTIONS_PATH, defer_ms: config.interactionDeferMs,
     max_connections: config.webMaxConnections, body_memory_bytes: config.webBodyMemoryBytes,
   });
+  if (site) log.notice('site.enabled', { url: config.publicSiteUrl, paths: '/ /weeks/{YYYY-Www} /members/{id} /feed.atom /weeks.atom /site.css' });
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -24,6 +24,8 @@ export interface CommandDeps {
    * logged and removed, and the reply says the 🚀 was left as it was.
    */
   reactions?: Reactions | undefined;
+  /** The public launch log's address (PUBLIC_SITE_URL) when PUBLIC_SITE is on; `/site` links to it. */
+  publicSiteUrl?: string | undefined;
 }
 
 export interface Reactions {

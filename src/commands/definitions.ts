@@ -7,6 +7,7 @@ import { PERIOD_CHOICES, PERIOD_OPTION } from './leaderboard.js';
 import { LOG_AS_LAUNCH, NOT_A_LAUNCH } from './message-commands.js';
 import { PROFILE_OPTION } from './profile.js';
 import { SHIP_MAX_LENGTH, SHIP_MIN_LENGTH, SHIP_OPTION } from './ship.js';
+import { SITE_CHOICES, SITE_OPTION } from './site.js';
 import { UNSHIP_OPTION } from './unship.js';
 
 /** 0 = GUILD_INSTALL; 0 = GUILD context: server-only, as ShipTrack keeps one community's log. */
@@ -81,6 +82,16 @@ export function commandDefinitions(): CommandDefinition[] {
       description: 'Top shippers in this server',
       options: [
         { type: OptionType.string, name: PERIOD_OPTION, description: 'Which period (default: this quarter)', required: false, choices: PERIOD_CHOICES.map((c) => ({ name: c.name, value: c.value })) },
+      ],
+      ...EVERYONE,
+      ...GUILD_ONLY,
+    },
+    {
+      name: 'site',
+      type: CHAT_INPUT,
+      description: 'Hide yourself from the public launch log, or show yourself again',
+      options: [
+        { type: OptionType.string, name: SITE_OPTION, description: 'hide me: the site names you "a member"; show me: your name again', required: true, choices: SITE_CHOICES.map((c) => ({ name: c.name, value: c.value })) },
       ],
       ...EVERYONE,
       ...GUILD_ONLY,

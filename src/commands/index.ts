@@ -10,10 +10,11 @@ import { leaderboardCommand } from './leaderboard.js';
 import { logAsLaunchCommand, notALaunchCommand } from './message-commands.js';
 import { profileCommand } from './profile.js';
 import { shipCommand } from './ship.js';
+import { siteCommand } from './site.js';
 import { unshipCommand } from './unship.js';
 
-/** In the order the unknown-command reply names them: /ship, /unship, /profile, /leaderboard, then the message commands. */
-export const SHIPTRACK_COMMANDS: readonly Command[] = [shipCommand, unshipCommand, profileCommand, leaderboardCommand, logAsLaunchCommand, notALaunchCommand];
+/** In the order the unknown-command reply names them: /ship, /unship, /profile, /leaderboard, /site, then the message commands. */
+export const SHIPTRACK_COMMANDS: readonly Command[] = [shipCommand, unshipCommand, profileCommand, leaderboardCommand, siteCommand, logAsLaunchCommand, notALaunchCommand];
 
 export const NOT_IN_SERVER = '🚀 ShipTrack answers only in its community server: use this command in a channel there. Nothing was saved or shown.';
 export const OTHER_SERVER = '🚀 ShipTrack keeps the launch log of another server and answers only there. Nothing was saved or shown.';

@@ -123,7 +123,7 @@ test('doctor: every check passes against a healthy installation (text), exit 0',
     `ok   ${pad('announcements-channel')} #announcements (${announcements}) is a text channel of ${GUILD}`,
     `ok   ${pad('shipped-permissions')} the bot may View Channel, Read Message History, Add Reactions in #i-shipped`,
     `ok   ${pad('announcements-permissions')} the bot may View Channel, Send Messages, Read Message History in #announcements`,
-    `ok   ${pad('slash-commands')} /ship, /unship, /profile, /leaderboard, "Log as launch" (message command), "Not a launch" (message command) registered in guild ${fake.guildId}, identical to this release's`,
+    `ok   ${pad('slash-commands')} /ship, /unship, /profile, /leaderboard, /site, "Log as launch" (message command), "Not a launch" (message command) registered in guild ${fake.guildId}, identical to this release's`,
     `ok   ${pad('web-health')} http://127.0.0.1:${port}/healthz → 200 (version 0.1.0)`,
     `ok   ${pad('digest-timer')} shiptrack-digest.timer is enabled`,
     'doctor: all 12 checks passed',
@@ -181,7 +181,7 @@ test('doctor --json: a migration pending, wrong public key, no Message Content, 
   assert.deepEqual(by['announcements-permissions'], { name: 'announcements-permissions', ok: false, skipped: true, detail: 'skipped (because announcements-channel failed)' });
   assert.deepEqual(by['slash-commands'], { name: 'slash-commands', ok: false,
     detail: `registered in guild ${fake.guildId} differ from this release's: /ship differs in options[0].max_length (registered 50, this release 100); `
-      + '/unship is not registered; /leaderboard is not registered; "Log as launch" (message command) is not registered; "Not a launch" (message command) is not registered; '
+      + '/unship is not registered; /leaderboard is not registered; /site is not registered; "Log as launch" (message command) is not registered; "Not a launch" (message command) is not registered; '
       + '/old is registered but not part of this release',
     fix: 'run `shiptrack register-commands`' });
   assert.deepEqual(by['web-health'], { name: 'web-health', ok: false, detail: `http://127.0.0.1:${port}/healthz → 503 (version 0.1.0, db unreachable)`,
@@ -372,11 +372,12 @@ test('doctor: what "identical" means for slash commands (ids, versions and Disco
   assert.deepEqual(commandDifferences(returned, defs, 'guild'), []);
   assert.deepEqual(commandDifferences([...returned].reverse(), defs, 'guild'), [], 'order does not matter');
   assert.deepEqual(commandDifferences([], defs, 'global'), ['/ship is not registered', '/unship is not registered', '/profile is not registered',
-    '/leaderboard is not registered', '"Log as launch" (message command) is not registered', '"Not a launch" (message command) is not registered']);
+    '/leaderboard is not registered', '/site is not registered', '"Log as launch" (message command) is not registered', '"Not a launch" (message command) is not registered']);
   assert.deepEqual(commandDifferences(returned.map((c) => ({ ...c, contexts: null, integration_types: null })), defs, 'guild'), [], 'contexts apply to global commands only');
   assert.deepEqual(commandDifferences(returned.map((c) => ({ ...c, contexts: [0, 1, 2] })), defs, 'global'), [
     '/ship differs in contexts[1] (registered 1, this release absent)', '/unship differs in contexts[1] (registered 1, this release absent)',
     '/profile differs in contexts[1] (registered 1, this release absent)', '/leaderboard differs in contexts[1] (registered 1, this release absent)',
+    '/site differs in contexts[1] (registered 1, this release absent)',
     '"Log as launch" (message command) differs in contexts[1] (registered 1, this release absent)', '"Not a launch" (message command) differs in contexts[1] (registered 1, this release absent)']);
   assert.deepEqual(commandDifferences(returned.map((c) => (c.name === 'leaderboard' ? { ...c, default_member_permissions: '8' } : c)), defs, 'guild'),
     ['/leaderboard differs in default_member_permissions (registered "8", this release null)']);

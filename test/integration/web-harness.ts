@@ -48,6 +48,8 @@ export interface WebOptions {
   limits?: Pick<ServerOptions, 'maxConnections' | 'maxBodyMemoryBytes' | 'maxPipelined' | 'socketTimeoutMs' | 'healthTimeoutMs'>;
   /** The newest migration the release under test has: /healthz then checks the schema, as the bin's does. */
   schemaVersion?: number;
+  /** The server's extraRoutes (the public site, src/site/routes.ts, as the bin passes it with PUBLIC_SITE on). */
+  extraRoutes?: ServerOptions['extraRoutes'];
 }
 
 export interface Web {
@@ -82,6 +84,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     ...(o.headersTimeoutMs ? { headersTimeoutMs: o.headersTimeoutMs } : {}),
     ...o.limits,
     ...(o.schemaVersion !== undefined ? { readiness: schemaReadiness(o.db, o.schemaVersion) } : {}),
+    ...(o.extraRoutes ? { extraRoutes: o.extraRoutes } : {}),
   });
   const addr = await server.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${addr.port}`;

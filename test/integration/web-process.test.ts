@@ -118,7 +118,7 @@ describe('register-commands as a child process', () => {
     assert.equal(sent[0]!.rawBody, sent[1]!.rawBody);
     assert.deepEqual(sent[0]!.body, commandDefinitions());
     assert.equal(sent[0]!.headers.authorization, `Bot ${fake.botToken}`);
-    assert.deepEqual((fake.registeredCommands(fake.guildId) as { name: string }[]).map((c) => c.name), ['ship', 'unship', 'profile', 'leaderboard', 'Log as launch', 'Not a launch']);
+    assert.deepEqual((fake.registeredCommands(fake.guildId) as { name: string }[]).map((c) => c.name), ['ship', 'unship', 'profile', 'leaderboard', 'site', 'Log as launch', 'Not a launch']);
   });
 
   test('without DISCORD_GUILD_ID the PUT goes to the global list', async () => {

@@ -42,6 +42,9 @@ test('command definitions equal docs/interactions.md §3.2 and serialise to exac
       options: [{ type: 3, name: 'period', description: 'Which period (default: this quarter)', required: false, choices: [
         { name: 'this week', value: 'week' }, { name: 'this month', value: 'month' }, { name: 'this quarter', value: 'quarter' },
         { name: 'this year', value: 'year' }, { name: 'all time', value: 'all' }] }], ...everyone },
+    { name: 'site', type: 1, description: 'Hide yourself from the public launch log, or show yourself again',
+      options: [{ type: 3, name: 'visibility', description: 'hide me: the site names you "a member"; show me: your name again', required: true, choices: [
+        { name: 'hide me', value: 'hide' }, { name: 'show me', value: 'show' }] }], ...everyone },
     { name: 'Log as launch', type: 3, description: '', ...everyone },
     { name: 'Not a launch', type: 3, description: '', ...everyone },
   ]);
@@ -59,6 +62,9 @@ test('command definitions equal docs/interactions.md §3.2 and serialise to exac
       '"options":[{"type":3,"name":"period","description":"Which period (default: this quarter)","required":false,"choices":[' +
       '{"name":"this week","value":"week"},{"name":"this month","value":"month"},{"name":"this quarter","value":"quarter"},' +
       '{"name":"this year","value":"year"},{"name":"all time","value":"all"}]}],' + tail + ',' +
+    '{"name":"site","type":1,"description":"Hide yourself from the public launch log, or show yourself again",' +
+      '"options":[{"type":3,"name":"visibility","description":"hide me: the site names you \\"a member\\"; show me: your name again","required":true,"choices":[' +
+      '{"name":"hide me","value":"hide"},{"name":"show me","value":"show"}]}],' + tail + ',' +
     '{"name":"Log as launch","type":3,"description":"",' + tail + ',' +
     '{"name":"Not a launch","type":3,"description":"",' + tail + ']');
   for (const c of commandDefinitions()) {

@@ -76,6 +76,13 @@ export interface ServerOptions {
    * checks that the database answers (SELECT 1).
    */
   readiness?: () => Promise<Record<string, string> | undefined>;
+  /**
+   * Consulted for every path other than INTERACTIONS_PATH and HEALTH_PATH (the bin passes the
+   * public site, src/site/routes.ts, when PUBLIC_SITE is on): resolves true when it answered the
+   * request, false to let the server answer 404. Absent, every other path gets 404. A rejection is
+   * a 500 like any unexpected error.
+   */
+  extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
   /** Resource bounds (docs/interactions.md §1.5); the defaults are the DEFAULT_* constants above. */
   maxConnections?: number;
   maxBodyMemoryBytes?: number;
@@ -284,7 +291,10 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
       return health(res);
     }
-    if (path !== INTERACTIONS_PATH) throw new HttpError(404, 'not found');
+    if (path !== INTERACTIONS_PATH) {
+      if (options.extraRoutes && await options.extraRoutes(req, res)) return;
+      throw new HttpError(404, 'not found');
+    }
     if (req.method !== 'POST') throw new HttpError(405, 'use POST');
     return interact(req, res, lease);
   }
