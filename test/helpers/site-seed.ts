@@ -24,6 +24,8 @@ export const MEMBERS = {
   eve: { id: '1100000000000000105', name: 'eve' },
   mo: { id: '1100000000000000106', name: 'mo' },
   mallory: { id: '1100000000000000107', name: 'Mallory "><b>bold</b>' },
+  /** Chose `/site visibility:hide me` (site_hidden_members, sql/0011): the site never names her. */
+  hana: { id: '1100000000000000108', name: 'Hana Hidden' },
 } as const;
 type Who = keyof typeof MEMBERS;
 
@@ -44,7 +46,7 @@ export interface SiteSeed {
   lastWeek: DigestWindow;
   /** Short pieces of text each page must show. */
   expect: { home: string[]; thisWeek: string[]; lastWeek: string[]; ada: string[]; mallory: string[] };
-  /** Text of removed launches: no page may show it. */
+  /** Text of removed launches and the hidden member's name: no page may show them. */
   absent: string[];
 }
 
@@ -85,6 +87,8 @@ export async function seedSite(db: Queryable, now = new Date()): Promise<SiteSee
   await add('eve', 'Shipped Tiny Forms while your bot was down https://forms.example', at(9));
   await add('mallory', HOSTILE.script, at(10));
   await add('mallory', HOSTILE.breakout, at(11));
+  await add('hana', 'Shipped Quiet Notes, a journal that stays private https://quiet.example', at(12));
+  await db.query('INSERT INTO site_hidden_members (user_id, hidden_at) VALUES ($1, $2)', [MEMBERS.hana.id, at(12)]);
 
   // The week before (a finished digest week), and ada every week for eight weeks before it.
   const lw = (hours: number) => new Date(lastWeek.start.getTime() + hours * 3_600_000);
@@ -114,7 +118,7 @@ export async function seedSite(db: Queryable, now = new Date()): Promise<SiteSee
       ada: ['Pocket Ledger 1.0', 'Pocket Ledger beta is live', 'Ledger weekly update 1', 'Ledger weekly update 8'],
       mallory: [MEMBERS.mallory.name, '<script>window.__xss = 1</script>', '"><img src=x onerror="window.__xss=2">', 'javascript:window.__xss=3', '@everyone'],
     },
-    absent: ['Released a build by mistake', 'wrong-link.example'],
+    absent: ['Released a build by mistake', 'wrong-link.example', MEMBERS.hana.name],
   };
 }
 

@@ -8,14 +8,16 @@
 // Without chromium the test is skipped on a developer machine and fails when CI is set.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHROMIUM_BIN, chromiumInstalled, launchChromium, type Chromium } from '../helpers/chromium.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { MEMBERS, seedSite, type SiteSeed } from '../helpers/site-seed.js';
 import { REPO } from '../helpers/repo.js';
-import type { Queryable } from '../../src/db/pool.js';
+import { binArgs } from '../helpers/bin.js';
+import { freePort } from '../helpers/net.js';
 
 const WIDTH = 390; // a phone's CSS width (issue 17: "stays within a 390 px wide viewport")
 const SCREENSHOTS = process.env.SCREENSHOT_DIR ?? join(REPO, 'test-output', 'screenshots');
@@ -32,11 +34,12 @@ if (!chromiumInstalled()) {
     let site: Site;
     let browser: Chromium;
     let seed: SiteSeed;
+    const favicon: string[] = [];
     before(async () => {
       mkdirSync(SCREENSHOTS, { recursive: true });
       db = await createTestDatabase();
       seed = await seedSite(db.pool);
-      [site, browser] = await Promise.all([startSite(db.pool, seed), launchChromium()]);
+      [site, browser] = await Promise.all([startSite(db), launchChromium()]);
       await browser.viewport(WIDTH, 844, true);
     });
     after(async () => {
@@ -47,7 +50,8 @@ if (!chromiumInstalled()) {
 
     const pages: { name: string; path: () => string; expect: () => string[] }[] = [
       { name: 'home', path: () => '/', expect: () => seed.expect.home },
-      { name: 'week', path: () => `/weeks/${seed.lastWeek.isoWeek}`, expect: () => seed.expect.lastWeek },
+      { name: 'week-now', path: () => `/weeks/${seed.thisWeek.isoWeek}`, expect: () => seed.expect.thisWeek },
+      { name: 'week-posted', path: () => `/weeks/${seed.lastWeek.isoWeek}`, expect: () => seed.expect.lastWeek },
       { name: 'member-ada', path: () => `/members/${MEMBERS.ada.id}`, expect: () => seed.expect.ada },
       { name: 'member-mallory', path: () => `/members/${MEMBERS.mallory.id}`, expect: () => seed.expect.mallory },
     ];
@@ -71,9 +75,16 @@ if (!chromiumInstalled()) {
         assert.ok(luminance(dark.background) < 0.1, `${url}: with prefers-color-scheme: dark the background is ${dark.background}`);
         assert.notEqual(dark.background, light.background);
         assert.ok(dark.scrollWidth <= WIDTH, `${url} is ${dark.scrollWidth} px wide in dark mode`);
-        assert.deepEqual(browser.errors, [], `${url}: console errors`);
+        // The browser's own request for /favicon.ico is judged once, below; everything else is the page's.
+        favicon.push(...browser.errors.filter((e) => e.includes('/favicon.ico')));
+        const errors = browser.errors.filter((e) => !e.includes('/favicon.ico'));
+        assert.deepEqual(errors, [], `${url}: console errors; the web process logged:\n${site.output().slice(-3000)}`);
       });
     }
+
+    test('the icon browsers fetch on their own (/favicon.ico, for a page that names none) leaves no error in the console', () => {
+      assert.deepEqual(favicon, [], 'every first visit logs this 404 in the reader\'s console: answer /favicon.ico, or name an icon the CSP allows');
+    });
   });
 }
 
@@ -107,39 +118,44 @@ function luminance(css: string): number {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
-interface Site { base: string; close(): Promise<void> }
+interface Site { base: string; output(): string; close(): Promise<void> }
 
 /**
- * STAND-IN until the site lands (src/site): a node:http server rendering the seeded launches
- * with the properties the real pages must have (escaped text, strict CSP, own stylesheet with a
- * dark scheme), so the browser side of this test can be exercised.
+ * The web process as production runs it (`node <compiled tree>/bin/web.js`) with the site on,
+ * ready once it logs site.enabled; close() sends SIGTERM and waits for it to exit.
  */
-async function startSite(db: Queryable, seed: SiteSeed): Promise<Site> {
-  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const list = async (where: string, values: unknown[]) => {
-    const { rows } = await db.query<{ user_name: string; content: string }>(
-      `SELECT user_name, content FROM launches WHERE deleted_at IS NULL AND ${where} ORDER BY created_at DESC`, values);
-    return `<ul>${rows.map((r) => `<li><b>${esc(r.user_name)}</b> ${esc(r.content)}</li>`).join('')}</ul>`;
-  };
-  const css = 'body{font:16px/1.4 system-ui,sans-serif;margin:0 auto;max-width:40rem;padding:1rem;background:#fdfcf8;color:#1d1d1f}'
-    + 'li{overflow-wrap:anywhere;margin:.5rem 0}@media (prefers-color-scheme:dark){body{background:#15171a;color:#e8e6e3}a{color:#9ecbff}}';
-  const server = http.createServer((req, res) => {
-    void (async () => {
-      const url = req.url ?? '/';
-      if (url === '/site.css') return res.writeHead(200, { 'content-type': 'text/css' }).end(css);
-      if (url === '/favicon.ico') return res.writeHead(204).end(); // browsers ask for it unprompted
-      let body: string | undefined;
-      const week = /^\/weeks\/(\d{4}-W\d{2})$/.exec(url)?.[1];
-      const member = /^\/members\/(\d+)$/.exec(url)?.[1];
-      if (url === '/') body = `<h1>This week</h1>${await list('created_at >= $1', [seed.thisWeek.start])}<a href="/weeks/${seed.lastWeek.isoWeek}">${seed.lastWeek.isoWeek}</a>`;
-      else if (week === seed.lastWeek.isoWeek) body = `<h1>${week}</h1>${await list('created_at >= $1 AND created_at < $2', [seed.lastWeek.start, seed.lastWeek.end])}`;
-      else if (member) body = `<h1>Member</h1>${await list('user_id = $1', [member])}`;
-      if (body === undefined) return res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self'" })
-        .end(`<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ShipTrack</title><link rel="stylesheet" href="/site.css"><body>${body}</body></html>`);
-    })().catch((err: Error) => res.writeHead(500).end(err.message));
+async function startSite(db: TestDatabase): Promise<Site> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const publicKey = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('hex');
+  const proc = spawn(process.execPath, binArgs('web'), {
+    // Only what the test sets: no DISCORD_*/DATABASE_* from the developer's shell.
+    env: {
+      PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: db.url, HOST: '127.0.0.1', PORT: String(port),
+      DISCORD_PUBLIC_KEY: publicKey, DISCORD_APPLICATION_ID: '1300000000000000001', PUBLIC_SITE: 'true', PUBLIC_SITE_URL: base,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as import('node:net').AddressInfo;
-  return { base: `http://127.0.0.1:${port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  let out = '';
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the web process did not log site.enabled in 20 s:\n${out}`)), 20_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (/site\.enabled/.test(out)) { clearTimeout(timer); resolve(); }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    void exited.then(() => { clearTimeout(timer); reject(new Error(`the web process exited ${proc.exitCode}:\n${out}`)); });
+  });
+  return {
+    base,
+    output: () => out,
+    async close() {
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
 }
