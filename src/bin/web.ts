@@ -73,7 +73,7 @@ try {
     host: addr.address, port: addr.port, path: INTERACTIONS_PATH, defer_ms: config.interactionDeferMs,
     max_connections: config.webMaxConnections, body_memory_bytes: config.webBodyMemoryBytes,
   });
-  if (site) log.notice('site.enabled', { url: config.publicSiteUrl, paths: '/ /weeks/{YYYY-Www} /members/{id} /feed.atom /weeks.atom /site.css' });
+  if (site) log.notice('site.enabled', { url: config.publicSiteUrl, paths: '/ /weeks/{YYYY-Www} /members/{id} /feed.atom /weeks.atom /site.css /favicon.svg /favicon.ico' });
 
   let stopping = false;
   const stop = (signal: string) => {

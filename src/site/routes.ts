@@ -1,6 +1,6 @@
 // Owns the public launch log's routing (docs/site.md), plugged into the web process's HTTP server
 // as its extraRoutes when PUBLIC_SITE is on: GET and HEAD on /, /weeks/{YYYY-Www},
-// /members/{id}, /feed.atom, /weeks.atom and /site.css; 405 (Allow: GET, HEAD) for other methods
+// /members/{id}, /feed.atom, /weeks.atom, /site.css and /favicon.svg; 405 (Allow: GET, HEAD) for other methods
 // on those; an HTML 404 for anything else. Pages come from the cache (cache.ts) or are rendered
 // from a few indexed queries (queries.ts). Does not know the interaction endpoint.
 
@@ -20,7 +20,7 @@ import { homePage } from './pages/home.js';
 import { memberPage } from './pages/member.js';
 import { parseWeekId, themeFromDigest, weekPage, type Page } from './pages/week.js';
 import { dataVersion, latestLaunches, postedDigests } from './queries.js';
-import { STYLESHEET, STYLESHEET_PATH } from './style.js';
+import { ICON, ICON_PATH, STYLESHEET, STYLESHEET_PATH } from './style.js';
 
 export interface SiteOptions {
   db: Queryable;
@@ -48,13 +48,15 @@ const ALLOW = 'GET, HEAD';
 const ERROR_LOG_INTERVAL_MS = 60_000;
 
 type Route =
-  | { kind: 'home' } | { kind: 'css' } | { kind: 'feed' } | { kind: 'weeksFeed' }
+  | { kind: 'home' } | { kind: 'css' } | { kind: 'icon' } | { kind: 'feed' } | { kind: 'weeksFeed' }
   | { kind: 'week'; id: string } | { kind: 'member'; id: string } | { kind: 'notFound'; site: boolean };
 
 /** What a path is. `/weeks/…` and `/members/…` that are malformed are site paths that 404. */
 export function route(path: string): Route {
   if (path === '/') return { kind: 'home' };
   if (path === STYLESHEET_PATH) return { kind: 'css' };
+  // /favicon.ico too: some clients ask for it whatever the page names (the same SVG; browsers go by its type).
+  if (path === ICON_PATH || path === '/favicon.ico') return { kind: 'icon' };
   if (path === '/feed.atom') return { kind: 'feed' };
   if (path === '/weeks.atom') return { kind: 'weeksFeed' };
   const week = /^\/weeks\/([^/]+)$/.exec(path);
@@ -74,6 +76,7 @@ export function createSite(o: SiteOptions): Site {
   const cache = createPageCache({ clock, version: () => dataVersion(db), weekOf: weekIndex });
   const now = () => new Date(clock.now());
   const stylesheet = rendered(200, CSS, STYLESHEET, { cacheControl: CSS_CACHE_CONTROL, now: now() });
+  const icon = rendered(200, 'image/svg+xml', ICON, { cacheControl: CSS_CACHE_CONTROL, now: now() });
   const notFound = rendered(404, HTML, notFoundHtml(), { cacheControl: PAGE_CACHE_CONTROL, now: now() });
   const unavailable = rendered(503, HTML, unavailableHtml(), { cacheControl: 'no-store', now: now() });
   const notAllowed = rendered(405, HTML, methodNotAllowedHtml(), { cacheControl: 'no-store', now: now() });
@@ -118,6 +121,7 @@ export function createSite(o: SiteOptions): Site {
         return true;
       }
       if (r.kind === 'css') { sendRendered(req, res, stylesheet); return true; }
+      if (r.kind === 'icon') { sendRendered(req, res, icon); return true; }
       if (r.kind === 'notFound') { sendRendered(req, res, notFound); return true; }
       let answer: Rendered;
       try {

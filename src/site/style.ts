@@ -3,6 +3,9 @@
 // 390 px viewport; dark when the reader's system is (prefers-color-scheme, MDN). Does not know pages.
 
 export const STYLESHEET_PATH = '/site.css';
+/** The icon every page names (so browsers do not ask for /favicon.ico): a rocket on a disc, img-src 'self'. */
+export const ICON_PATH = '/favicon.svg';
+export const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="30" fill="#b4400a"/><path d="M32 10c8 7 11 17 9 28l5 8h-8l-2 5h-8l-2-5h-8l5-8c-2-11 1-21 9-28z" fill="#fff"/><circle cx="32" cy="28" r="5" fill="#b4400a"/></svg>\n';
 
 export const STYLESHEET = `:root{color-scheme:light dark;--bg:#fbfaf8;--fg:#1d1d1f;--muted:#5f6368;--line:#e3e1dc;--card:#fff;--accent:#b4400a;--bar:#d9622b;--cell0:#ebe9e4;--cell1:#f4b08a;--cell2:#e5793f;--cell3:#b4400a}
 @media (prefers-color-scheme:dark){:root{--bg:#141416;--fg:#ececef;--muted:#a1a1aa;--line:#2e2e33;--card:#1c1c20;--accent:#ff9a5c;--bar:#ff8a4c;--cell0:#26262b;--cell1:#6b3418;--cell2:#b25120;--cell3:#ff8a4c}}

@@ -50,6 +50,8 @@ export interface WebOptions {
   schemaVersion?: number;
   /** The server's extraRoutes (the public site, src/site/routes.ts, as the bin passes it with PUBLIC_SITE on). */
   extraRoutes?: ServerOptions['extraRoutes'];
+  /** PUBLIC_SITE_URL as the commands see it (`/site` links to the member's page). */
+  publicSiteUrl?: string;
 }
 
 export interface Web {
@@ -75,7 +77,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
   const router = createRouter({
     clock, log, applicationId: o.applicationId ?? APP_ID, deferMs: o.deferMs ?? 1500,
     editOriginal: o.editOriginal ?? (async () => { throw new Error('no follow-up expected in this test'); }),
-    commands: commandHandlers({ db: o.db, clock, log, guildId: o.guildId ?? GUILD_ID, reactions: o.reactions }), retryable: isTransientDbError,
+    commands: commandHandlers({ db: o.db, clock, log, guildId: o.guildId ?? GUILD_ID, reactions: o.reactions, publicSiteUrl: o.publicSiteUrl }), retryable: isTransientDbError,
     ...(o.autocompleteMs !== undefined ? { autocompleteMs: o.autocompleteMs } : {}),
   });
   const server = createInteractionServer({

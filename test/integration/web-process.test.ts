@@ -108,7 +108,7 @@ describe('register-commands as a child process', () => {
     for (let i = 0; i < 2; i++) {
       const child = run('register-commands', env(fake.guildId));
       assert.equal(await child.exited, 0, child.out.join(''));
-      assert.match(child.out.join(''), /commands\.registered proc=register-commands scope="guild \d+" commands="ship,unship,profile,leaderboard,Log as launch,Not a launch" returned=6/);
+      assert.match(child.out.join(''), /commands\.registered proc=register-commands scope="guild \d+" commands="ship,unship,profile,leaderboard,site,Log as launch,Not a launch" returned=7/);
     }
     const sent = fake.requests.filter((r) => r.path.startsWith(`/applications/${fake.applicationId}/`));
     assert.deepEqual(sent.map((r) => `${r.method} ${r.path} ${r.status}`), [

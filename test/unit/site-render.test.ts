@@ -96,6 +96,8 @@ test('week ids and routes: malformed ids and impossible weeks are site 404s; oth
   assert.deepEqual(route('/feed.atom'), { kind: 'feed' });
   assert.deepEqual(route('/weeks.atom'), { kind: 'weeksFeed' });
   assert.deepEqual(route('/site.css'), { kind: 'css' });
+  assert.deepEqual(route('/favicon.svg'), { kind: 'icon' });
+  assert.deepEqual(route('/favicon.ico'), { kind: 'icon' });
   assert.deepEqual(route('/wp-admin'), { kind: 'notFound', site: false });
   const w = currentWindow(new Date('2026-12-01T10:00:00Z'));
   assert.deepEqual([w.start.toISOString(), w.end.toISOString(), w.isoWeek], ['2026-11-30T09:00:00.000Z', '2026-12-07T09:00:00.000Z', '2026-W50']);

@@ -3,7 +3,7 @@
 // escape function, src/site/render/html.ts) and sits in <bdi>. Does not query anything.
 
 import { html, memberText, type HtmlValue, type SafeHtml } from '../render/html.js';
-import { STYLESHEET_PATH } from '../style.js';
+import { ICON_PATH, STYLESHEET_PATH } from '../style.js';
 import { dayMonth, fullDate } from '../chart.js';
 import type { SiteLaunch } from '../queries.js';
 
@@ -21,6 +21,7 @@ export function layout(title: string, body: SafeHtml, o: { description?: string 
 <title>${title}</title>
 ${o.description ? html`<meta name="description" content="${o.description}">` : ''}
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
+<link rel="icon" type="image/svg+xml" href="${ICON_PATH}">
 <link rel="alternate" type="application/atom+xml" title="Launches" href="/feed.atom">
 <link rel="alternate" type="application/atom+xml" title="Weekly digests" href="/weeks.atom">
 </head>
