@@ -154,8 +154,9 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
 
   const port = int('PORT', 3000, 1, 65535);
   const publicSite = bool('PUBLIC_SITE', false);
-  // Only the web process serves the site; another process sharing the file never fails on it.
-  const publicSiteUrl = role === 'web' ? siteUrl(get('PUBLIC_SITE_URL'), publicSite, problems) : undefined;
+  // Only the web process serves the site, and only uses the URL with the site on: another process
+  // sharing the file, or a web with the site off, never fails on it.
+  const publicSiteUrl = role === 'web' && publicSite ? siteUrl(get('PUBLIC_SITE_URL'), problems) : undefined;
   const config = {
     role,
     databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 100),
@@ -173,7 +174,7 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
     webMaxConnections: int('WEB_MAX_CONNECTIONS', 256, 1, 65_536),
     webBodyMemoryBytes: int('WEB_BODY_MEMORY_MB', 8, 1, 1024) * 1024 * 1024,
     publicSite,
-    publicSiteUrl: publicSite ? publicSiteUrl : undefined,
+    publicSiteUrl,
     launchWords,
     launchMinLength: int('LAUNCH_MIN_LENGTH', DEFAULT_MIN_LENGTH, 1, 2000),
     digestQuietWeek: bool('DIGEST_QUIET_WEEK', false),
@@ -204,9 +205,9 @@ export function loadConfig(role: Role, env: Env = process.env, options: { dotenv
  * path, query, fragment or credentials, no trailing slash. Pages link root-relative; the feeds need
  * the absolute address, and a feed reader must not be handed whatever Host header a client sent.
  */
-function siteUrl(raw: string | undefined, needed: boolean, problems: string[]): string | undefined {
+function siteUrl(raw: string | undefined, problems: string[]): string | undefined {
   if (raw === undefined) {
-    if (needed) problems.push('PUBLIC_SITE_URL is missing (required when PUBLIC_SITE is on: the public address of the site, e.g. https://launches.example.org)');
+    problems.push('PUBLIC_SITE_URL is missing (required when PUBLIC_SITE is on: the public address of the site, e.g. https://launches.example.org)');
     return undefined;
   }
   let u: URL;

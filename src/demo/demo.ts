@@ -15,6 +15,7 @@ import { silentLogger } from '../log.js';
 import { runOnce, stopAll } from './processes.js';
 import { Transcript, bold, dim } from './transcript.js';
 import { playWeek, type DemoContext } from './week.js';
+import { visitSite } from './site.js';
 
 const { values: args } = parseArgs({ options: {
   'keep-running': { type: 'boolean', default: false },
@@ -84,6 +85,8 @@ async function main(): Promise<number> {
     DISCORD_PUBLIC_KEY: fake.publicKeyHex, DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_GUILD_ID: fake.guildId,
     SHIPPED_CHANNEL_ID: fake.channels.shipped, ANNOUNCEMENTS_CHANNEL_ID: fake.channels.announcements,
     HOST: '127.0.0.1', PORT: String(port),
+    // The public launch log on the same port (docs/site.md).
+    PUBLIC_SITE: 'true', PUBLIC_SITE_URL: `http://127.0.0.1:${port}`,
   };
   // The same settings a production install keeps in /etc/shiptrack/env, for poking around.
   writeFileSync(join(dataDir, 'env'), Object.entries(env).filter(([k]) => k !== 'PATH' && k !== 'NODE_ENV').map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
@@ -93,6 +96,7 @@ async function main(): Promise<number> {
   const ctx: DemoContext = { t, fake, env, db, logDir, port, dist: join(distDir, 'bin') };
   try {
     await playWeek(ctx);
+    await visitSite(ctx);
   } finally {
     if (!args['keep-running']) {
       await Promise.all([ctx.children?.worker.stop(), ctx.children?.web.stop()]);
@@ -114,6 +118,7 @@ async function main(): Promise<number> {
 
   if (args['keep-running']) {
     t.scene('Still running (Ctrl-C stops everything)');
+    t.note(`Public launch log: http://127.0.0.1:${port}/ (open it in a browser; feeds /feed.atom and /weeks.atom)`);
     t.note(`web pid ${ctx.children?.web.proc.pid} on http://127.0.0.1:${port}, worker pid ${ctx.children?.worker.proc.pid}`);
     const c = fake.controlUrl;
     t.note('Post a message in #i-shipped as a member:');

@@ -51,13 +51,19 @@ test('npm run demo plays the week from a clean state and exits 0; a second run k
   assert.match(out, /mo +right-clicks that message in #general → Apps → "Log as launch"\n.*\n.*🚀 Logged Dee's message as a launch and reacted 🚀: Pocket Ledger for iPad is out today!/);
   assert.match(out, /reacted 🚀 on dee's message in #general/);
   assert.match(out, /🔥 Weekly streak: \d+ weeks? · best \d+ weeks?/);
-  assert.match(out, /register-commands → \/ship, \/unship, \/profile, \/leaderboard, "Log as launch" \(message command\), "Not a launch" \(message command\) registered to the guild/);
+  assert.match(out, /register-commands → \/ship, \/unship, \/profile, \/leaderboard, \/site, "Log as launch" \(message command\), "Not a launch" \(message command\) registered to the guild/);
   assert.match(out, /logged it as a launch/);
   assert.match(out, /ignored it \(no-url\)/);
   assert.match(out, /ignored it \(webhook\)/);
   assert.match(out, /soft-deleted the launch/);
   assert.match(out, /posted digest part 1\/1 in #announcements \(allowed_mentions \{"parse":\[\]\}\)/);
   assert.match(out, /The week came out as expected\./);
+  // The public launch log on the web's port (PUBLIC_SITE=true): pages, a member hiding with /site.
+  assert.match(out, /public launch log on http:\/\/127\.0\.0\.1:\d+\/ \(the same web process and port/);
+  assert.match(out, /GET \/ → 200, \d+ bytes/);
+  assert.match(out, /GET \/feed\.atom → 200 application\/atom\+xml/);
+  assert.match(out, /eve +runs \/site visibility:"hide me"/);
+  assert.match(out, /the site now names her "a member" \(yes\); \/members\/\d+ → 404/);
 
   // A second run keeps last run's data and does not post the same week's digest again; it stays
   // up (--keep-running) until Ctrl-C, which must stop every child process.
@@ -73,6 +79,15 @@ test('npm run demo plays the week from a clean state and exits 0; a second run k
   assert.match(second.output(), /DEMO_RESULT ok=true/);
   assert.match(second.output(), /all-time in this demo database: 12\)/);
   assert.match(second.output(), /already posted by an earlier demo run/);
+  // --keep-running leaves the site browsable at the printed address.
+  const site = /Public launch log: (http:\/\/127\.0\.0\.1:\d+)\/ /.exec(second.output());
+  assert.ok(site, second.output());
+  const home = await fetch(`${site[1]}/`);
+  assert.equal(home.status, 200);
+  assert.equal(home.headers.get('content-type'), 'text/html; charset=utf-8');
+  const html = await home.text();
+  assert.ok(html.includes('Pocket Ledger for iPad'), html);
+  assert.ok(!html.includes('oops.example'), 'a removed launch is on the site');
   const pids = PIDS.exec(second.output());
   assert.ok(pids, second.output());
   const alive = (pid: string) => { try { process.kill(Number(pid), 0); return true; } catch { return false; } };

@@ -44,8 +44,8 @@ export function themeFromDigest(firstPart: string | null | undefined): string | 
 }
 
 function status(w: DigestWindow, info: DigestInfo | undefined, now: Date): SafeHtml {
-  if (now < w.end) return html`<p class="muted">In progress: the digest posts ${dateTime(w.end)}.</p>`;
   if (info?.status === 'done') return html`<p class="muted">Digest posted in Discord${info.finishedAt ? html` on ${dateTime(info.finishedAt)}` : ''}.</p>`;
+  if (now < w.end) return html`<p class="muted">In progress: the digest posts ${dateTime(w.end)}.</p>`;
   if (info?.status === 'posting') return html`<p class="muted">The digest is being posted.</p>`;
   return html`<p class="muted">No digest was posted for this week.</p>`;
 }
