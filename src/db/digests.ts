@@ -105,16 +105,23 @@ export async function renewLease(db: Queryable, windowStart: Date, runId: string
   return (r.rowCount ?? 0) > 0;
 }
 
-/** Thrown inside freezeParts' transaction to roll it back when another digest carried a launch first. */
+/** Thrown inside freezeParts' transaction to roll it back when the launches changed since they were read. */
 class LaunchesTaken extends Error {}
 
 /**
  * Freezes the built parts (so any later run posts the very same text) and the launch count, and
- * records this window as the digest that carried `launchIds` (launches.digest_window_start,
- * sql/0006), in one transaction, only while this run holds a live lease and nothing was frozen
- * before. With no parts the window is finished as 'empty'. Returns false when the lease was lost,
- * 'launches_taken' when another window's digest carried one of `launchIds` since they were read
- * (build again); nothing is written in either case.
+ * records what this digest carried (sql/0012), in one transaction, only while this run holds a
+ * live lease and nothing was frozen before. With no parts the window is finished as 'empty'.
+ *
+ * `launchIds` are the launches the parts list: the window's own and the late ones from earlier
+ * weeks. Under a SHARE ROW EXCLUSIVE lock on launches (writers wait the few milliseconds this
+ * takes; readers do not), the freeze checks that no live launch of the window is missing from
+ * them, then records the window's own launches by range (digests.carried_up_to_id = the highest
+ * launch id, and the removed ones in digest_skipped) and marks only the late ones
+ * (launches.digest_window_start), so a busy week rewrites no launch rows. Returns false when the
+ * lease was lost, 'launches_taken' when a launch of the window was stored or restored since the
+ * launches were read, or another digest carried one of the late ones (build again); nothing is
+ * written in either case.
  */
 export async function freezeParts(
   pool: pg.Pool, windowStart: Date, runId: string, launchCount: number, parts: readonly { content: string; nonce: string }[],
@@ -123,30 +130,66 @@ export async function freezeParts(
   try {
     return await withTransaction(pool, async (tx) => {
       const empty = parts.length === 0;
-      const r = await tx.query(
+      const r = await tx.query<{ windowEnd: Date }>(
         `UPDATE digests SET launch_count = $3,
            status = CASE WHEN $4::boolean THEN 'empty' ELSE status END,
            finished_at = CASE WHEN $4::boolean THEN now() ELSE finished_at END,
            claimed_by = CASE WHEN $4::boolean THEN NULL ELSE claimed_by END,
            lease_until = CASE WHEN $4::boolean THEN NULL ELSE lease_until END
          WHERE window_start = $1 AND claimed_by = $2 AND status = 'posting' AND lease_until > now()
-           AND NOT EXISTS (SELECT 1 FROM digest_parts p WHERE p.window_start = $1)`,
+           AND NOT EXISTS (SELECT 1 FROM digest_parts p WHERE p.window_start = $1)
+         RETURNING window_end AS "windowEnd"`,
         [windowStart, runId, launchCount, empty]);
       if ((r.rowCount ?? 0) === 0) return false;
-      const ids = [...new Set(launchIds)];
-      if (ids.length > 0) {
-        // Rows locked in id order, so two digests freezing at once cannot deadlock; a launch the
-        // other one carried no longer matches once it committed (re-checked on the newest row).
+      const windowEnd = r.rows[0]!.windowEnd;
+      // Waits for transactions writing launches to finish and keeps new ones out until commit, so
+      // what is checked below stays true and every launch stored later gets a higher id. The mode
+      // conflicts with itself: two freezes (catch-up, --week) take turns instead of deadlocking.
+      await tx.query('LOCK TABLE launches IN SHARE ROW EXCLUSIVE MODE');
+      const ids = '(SELECT unnest($2::bigint[]))';
+      // One statement: the live launches of the window that the parts do not list (stored or
+      // restored after the read), the late ones listed that another digest carried meanwhile,
+      // and the carried_up_to_id / digest_skipped records when neither exists.
+      const checked = await tx.query<{ unlisted: number; late: string[] }>(
+        `SELECT
+           (SELECT count(*)::int FROM launches l
+            WHERE l.deleted_at IS NULL AND l.created_at >= $1 AND l.created_at < $3
+              AND (l.digest_window_start IS NULL OR l.digest_window_start = $1)
+              AND l.id NOT IN ${ids}) AS unlisted,
+           ARRAY(SELECT l.id::text FROM launches l WHERE l.id IN ${ids} AND l.created_at < $1) AS late`,
+        [windowStart, launchIds, windowEnd]);
+      const { unlisted, late } = checked.rows[0]!;
+      if (unlisted > 0) throw new LaunchesTaken();
+      if (late.length > 0) {
+        // Each must still be late: its own week's digest frozen without carrying it (stored after
+        // that freeze, or removed then), and no other digest carrying it since.
         const carried = await tx.query(
-          `UPDATE launches SET digest_window_start = $1
-           WHERE id IN (SELECT id FROM launches WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE)
-             AND (digest_window_start IS NULL OR digest_window_start = $1)`,
-          [windowStart, ids]);
-        if ((carried.rowCount ?? 0) !== ids.length) throw new LaunchesTaken();
+          `UPDATE launches l SET digest_window_start = $1
+           WHERE l.id = ANY($2::bigint[]) AND (l.digest_window_start IS NULL OR l.digest_window_start = $1)
+             AND EXISTS (SELECT 1 FROM digests d
+                         WHERE l.created_at >= d.window_start AND l.created_at < d.window_end AND d.window_start <> $1
+                           AND (d.status <> 'posting' OR EXISTS (SELECT 1 FROM digest_parts p WHERE p.window_start = d.window_start))
+                           AND (d.carried_up_to_id IS NULL OR l.id > d.carried_up_to_id OR l.digest_window_start = $1
+                                OR EXISTS (SELECT 1 FROM digest_skipped s WHERE s.window_start = d.window_start AND s.launch_id = l.id)))`,
+          [windowStart, late]);
+        if ((carried.rowCount ?? 0) !== late.length) throw new LaunchesTaken();
       }
-      for (let i = 0; i < parts.length; i++) {
-        await tx.query('INSERT INTO digest_parts (window_start, part_no, content, nonce) VALUES ($1, $2, $3, $4)',
-          [windowStart, i + 1, parts[i]!.content, parts[i]!.nonce]);
+      // A week built again (its digests row deleted by hand) replaces what it skipped last time.
+      await tx.query('DELETE FROM digest_skipped WHERE window_start = $1', [windowStart]);
+      await tx.query(
+        `WITH skipped AS (
+           INSERT INTO digest_skipped (window_start, launch_id)
+           SELECT $1, l.id FROM launches l
+           WHERE l.deleted_at IS NOT NULL AND l.created_at >= $1 AND l.created_at < $3 AND l.digest_window_start IS NULL
+             AND l.id NOT IN ${ids}
+         )
+         UPDATE digests SET carried_up_to_id = (SELECT coalesce(max(id), 0) FROM launches) WHERE window_start = $1`,
+        [windowStart, launchIds, windowEnd]);
+      if (parts.length > 0) {
+        await tx.query(
+          `INSERT INTO digest_parts (window_start, part_no, content, nonce)
+           SELECT $1, n, c, nonce FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS p(c, nonce, n)`,
+          [windowStart, parts.map((p) => p.content), parts.map((p) => p.nonce)]);
       }
       return true;
     });

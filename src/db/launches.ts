@@ -193,12 +193,19 @@ export type DigestSourceRow = Pick<LaunchRow, 'id' | 'source' | 'guildId' | 'cha
 const DIGEST_COLUMNS = `id::text, source, guild_id::text AS "guildId", channel_id::text AS "channelId",
   user_id::text AS "userId", user_name AS "userName", content, urls, message_id::text AS "messageId", created_at AS "createdAt"`;
 
+/** Frozen: posted, empty, or parts frozen and being posted (what makes a later launch "late"). */
+const FROZEN = `(d.status <> 'posting' OR EXISTS (SELECT 1 FROM digest_parts p WHERE p.window_start = d.window_start))`;
+/** The digest window a launch falls in (src/digest/window.ts), as sql/0012's launches_undigested_idx indexes it. */
+const WINDOW_OF = (col: string) => `date_bin('7 days', ${col}, TIMESTAMPTZ '2001-01-01 09:00:00+00')`;
+
 /**
  * What the digest of [start, end) lists: `week`, its live launches that no other digest carried
  * (launches.digest_window_start, sql/0006); `late`, live launches from before `start` that no
  * digest carried although their own week's digest is already frozen (posted, empty, or parts
- * frozen): stored after that freeze, by a back-fill or an edit. Both oldest first. A launch
- * already carried by this very window counts as not carried, so a rebuilt window takes its own back.
+ * frozen): stored after that freeze (id above its digests.carried_up_to_id, sql/0012), by a
+ * back-fill or an edit, or restored after being removed when it froze (digest_skipped). Both
+ * oldest first. A launch already carried by this very window counts as not carried, so a rebuilt
+ * window takes its own back.
  */
 export async function launchesForDigest(db: Queryable, start: Date, end: Date): Promise<{ week: DigestSourceRow[]; late: DigestSourceRow[] }> {
   const week = await db.query<DigestSourceRow>(
@@ -207,12 +214,24 @@ export async function launchesForDigest(db: Queryable, start: Date, end: Date): 
        AND (digest_window_start IS NULL OR digest_window_start = $1)
      ORDER BY created_at, id`, [start, end]);
   const late = await db.query<DigestSourceRow>(
-    `SELECT ${DIGEST_COLUMNS} FROM launches l
-     WHERE l.deleted_at IS NULL AND l.created_at < $1
-       AND (l.digest_window_start IS NULL OR l.digest_window_start = $1)
-       AND EXISTS (SELECT 1 FROM digests d
-                   WHERE l.created_at >= d.window_start AND l.created_at < d.window_end AND d.window_start <> $1
-                     AND (d.status <> 'posting' OR EXISTS (SELECT 1 FROM digest_parts p WHERE p.window_start = d.window_start)))
+    `SELECT ${DIGEST_COLUMNS} FROM (
+       -- Stored after its week froze: one index seek per frozen week (sql/0012).
+       SELECT l.* FROM digests d JOIN launches l
+         ON ${WINDOW_OF('l.created_at')} = d.window_start AND l.id > coalesce(d.carried_up_to_id, 0)
+       WHERE d.window_start < $1 AND ${FROZEN}
+         AND l.deleted_at IS NULL AND l.digest_window_start IS NULL
+         AND l.created_at >= d.window_start AND l.created_at < d.window_end AND l.created_at < $1
+       UNION
+       -- Removed when its week froze, restored since.
+       SELECT l.* FROM digests d JOIN digest_skipped s ON s.window_start = d.window_start JOIN launches l ON l.id = s.launch_id
+       WHERE d.window_start < $1 AND ${FROZEN} AND l.deleted_at IS NULL AND l.digest_window_start IS NULL AND l.created_at < $1
+       UNION
+       -- Carried by this window before (its digests row was deleted by hand to build it again).
+       SELECT l.* FROM launches l
+       WHERE l.deleted_at IS NULL AND l.digest_window_start = $1 AND l.created_at < $1
+         AND EXISTS (SELECT 1 FROM digests d WHERE l.created_at >= d.window_start AND l.created_at < d.window_end
+                       AND d.window_start <> $1 AND ${FROZEN})
+     ) l
      ORDER BY l.created_at, l.id`, [start]);
   return { week: week.rows, late: late.rows };
 }

@@ -47,7 +47,10 @@ async function measure(args: string[], env: Record<string, string>): Promise<Mea
     out += c;
     if (process.env.BENCH_VERBOSE) process.stderr.write(c.replace(/^/gm, `${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0).padStart(6)} ms `));
   });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => { err += c; });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    err += c;
+    if (process.env.BENCH_VERBOSE) process.stderr.write(c.split('\n').filter((l) => /^<\d>/.test(l)).map((l) => `${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0).padStart(6)} ms ${l}\n`).join(''));
+  });
   const code = await new Promise<number | null>((r) => child.on('close', r));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (code !== 0) throw new Error(`${args.join(' ').slice(0, 80)} exited ${code}\n${out}\n${err}`);
@@ -79,6 +82,10 @@ try {
             $3::timestamptz + ((i + 0.5) / $5) * ($4::timestamptz - $3::timestamptz)
      FROM generate_series(0, $5 - 1) AS i`,
     [fake.guildId, fake.channels.shipped, start, end, N]);
+  // A production table that filled up over a week has planner statistics (autovacuum analyzes it
+  // as it grows); a table loaded in one statement a moment ago has none, and the planner then
+  // picks nested loops that make the streak query quadratic (300 ms for 10,000 rows).
+  await db.pool.query('ANALYZE launches');
   // Each digest run starts from an unposted window.
   const reset = () => db.pool.query('TRUNCATE digest_parts, digests; UPDATE launches SET digest_window_start = NULL WHERE digest_window_start IS NOT NULL');
   const digest = async (maxParts: number) => {

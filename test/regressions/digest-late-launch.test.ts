@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { TestDatabase } from '../helpers/db.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { ON_TIME, USERS, WINDOW, digestEnv, eventsNamed, openDb, type DigestEnv } from '../integration/digest-harness.js';
-import { insertLaunch } from '../../src/db/launches.js';
+import { insertLaunch, launchesForDigest } from '../../src/db/launches.js';
 import * as store from '../../src/db/digests.js';
 import { migrate, loadMigrations, DEFAULT_SQL_DIR } from '../../src/db/migrate.js';
 import { windowForIsoWeek, type DigestWindow } from '../../src/digest/window.js';
@@ -125,8 +125,11 @@ test('dry-run previews the late section without carrying anything', async (t) =>
   const preview = await env.run(['--dry-run', '--now', ON_TIME]);
   assert.equal(preview.code, 0, preview.stderr);
   assert.match(preview.stdout, /no launches this week, 1 logged late\nLogged late, from earlier weeks:\n• <@\d+> — Previewed late launch/);
-  const { rows } = await env.db.pool.query(`SELECT count(*)::int AS n FROM launches WHERE digest_window_start IS NULL`);
-  assert.equal(rows[0].n, 1);
+  // Only a digest listing a launch from an earlier week marks it (the week's own are recorded by
+  // range, sql/0012); the preview marked nothing and claimed nothing.
+  const { rows } = await env.db.pool.query(`SELECT count(*)::int AS n FROM launches WHERE digest_window_start IS NOT NULL`);
+  assert.equal(rows[0].n, 0);
+  assert.equal(await env.digestRow(WINDOW), undefined);
   assert.equal(contents(env).length, 1);
 });
 
@@ -173,6 +176,8 @@ test('freezeParts carries a launch for one digest only: a second window listing 
   assert.deepEqual(await env.partRows(WINDOW), [], 'nothing frozen for the losing window');
   assert.equal((await env.digestRow(WINDOW))!.launch_count, 0);
   assert.equal(await store.freezeParts(env.db.pool, WINDOW.start, 'run-2026-W49', 0, [], []), true, 'rebuilt without it');
-  const carried = await env.db.pool.query<{ w: Date }>('SELECT digest_window_start AS w FROM launches WHERE id = $1', [id]);
-  assert.equal(carried.rows[0]!.w.toISOString(), W48.start.toISOString());
+  // W48 carried it as one of its own (by range, digests.carried_up_to_id, sql/0012): no later
+  // digest lists it.
+  const later = await launchesForDigest(env.db.pool, windowForIsoWeek('2026-W50').start, windowForIsoWeek('2026-W50').end);
+  assert.deepEqual(later.late, []);
 });
