@@ -218,7 +218,7 @@ const ephemeralAnswer = (content: string): Expected => ({ status: 200, json: { t
 const rejected = (text: string): Expected => ({ status: 400, text });
 const NOT_IN_GUILD = ephemeralAnswer('🚀 /ship logs launches for the community server: use it in a channel there. Nothing was saved.');
 const TOO_SHORT = ephemeralAnswer('Tell me what you shipped: `/ship product:` followed by at least 2 characters. Nothing was saved.');
-const UNKNOWN_COMMAND = ephemeralAnswer('ShipTrack does not know that command. It answers /ship, /unship, /profile, /leaderboard, "Log as launch", "Not a launch"; the command list may be out of date (an admin can run register-commands).');
+const UNKNOWN_COMMAND = ephemeralAnswer('ShipTrack does not know that command. It answers /ship, /unship, /profile, /leaderboard, /site, "Log as launch", "Not a launch"; the command list may be out of date (an admin can run register-commands).');
 /** Names and products below need no escaping, so the confirmation is plain text. */
 const nonBlank = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 function confirmation(p: Payload): Expected {
