@@ -127,8 +127,8 @@ export const BUSY = { id: '1100000000000000999', name: 'busy maker' };
 
 /**
  * `n` launches by 500 makers (every tenth by BUSY), spread evenly over the 26 weeks before `now`,
- * with realistic text lengths; every finished week posted as its digest would leave it (a `done`
- * digests row, its launches' digest_window_start). One statement each, so 10,000 take a second.
+ * with realistic text lengths; every finished week posted as its digest would leave it
+ * (postWeeks). One statement each, so 10,000 take a second.
  */
 export async function seedBulk(db: Queryable, n: number, now = new Date()): Promise<void> {
   const weeks = 26;
@@ -148,22 +148,25 @@ export async function seedBulk(db: Queryable, n: number, now = new Date()): Prom
 }
 
 /**
- * Marks the digest weeks starting at `starts` as posted, as the digest leaves them: a `done`
- * digests row with its count, and digest_window_start on the launches it listed. A week posted
- * before (seedSite, then seedBulk) counts the launches added since as listed by it too.
+ * Marks the digest weeks starting at `starts` as posted, as the digest leaves them since sql/0012:
+ * a `done` digests row with its count and `carried_up_to_id` (the highest launch id when it froze:
+ * it carried its week's live launches up to there), and its week's removed launches in
+ * digest_skipped. Posting a week again (seedSite, then seedBulk) re-freezes it with what is there now.
  */
 export async function postWeeks(db: Queryable, starts: Date[]): Promise<void> {
+  const weeks = [starts, starts.map((s) => isoWeekOf(new Date(s.getTime() + WEEK_MS)))];
   await db.query(
-    `INSERT INTO digests (window_start, window_end, iso_week, status, launch_count, finished_at)
+    `INSERT INTO digests (window_start, window_end, iso_week, status, launch_count, finished_at, carried_up_to_id)
      SELECT s, s + interval '7 days', w, 'done',
-            (SELECT count(*) FROM launches WHERE deleted_at IS NULL AND digest_window_start IS NULL AND created_at >= s AND created_at < s + interval '7 days'),
-            s + interval '7 days 1 minute'
+            (SELECT count(*) FROM launches WHERE deleted_at IS NULL AND created_at >= s AND created_at < s + interval '7 days'),
+            s + interval '7 days 1 minute', (SELECT coalesce(max(id), 0) FROM launches)
      FROM unnest($1::timestamptz[], $2::text[]) AS x(s, w)
-     ON CONFLICT (window_start) DO UPDATE SET launch_count = digests.launch_count + EXCLUDED.launch_count`,
-    [starts, starts.map((s) => isoWeekOf(new Date(s.getTime() + WEEK_MS)))]);
+     ON CONFLICT (window_start) DO UPDATE SET launch_count = EXCLUDED.launch_count, carried_up_to_id = EXCLUDED.carried_up_to_id`, weeks);
   await db.query(
-    `UPDATE launches SET digest_window_start = s FROM unnest($1::timestamptz[]) AS x(s)
-     WHERE digest_window_start IS NULL AND deleted_at IS NULL AND created_at >= s AND created_at < s + interval '7 days'`, [starts]);
+    `INSERT INTO digest_skipped (window_start, launch_id)
+     SELECT s, l.id FROM unnest($1::timestamptz[]) AS x(s)
+     JOIN launches l ON l.deleted_at IS NOT NULL AND l.created_at >= s AND l.created_at < s + interval '7 days'
+     ON CONFLICT DO NOTHING`, [starts]);
 }
 
 const WEEK_MS = 7 * 86_400_000;
