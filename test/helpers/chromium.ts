@@ -42,7 +42,7 @@ export async function launchChromium(): Promise<Chromium> {
   const profile = mkdtempSync(join(tmpdir(), 'shiptrack-chromium-'));
   // --remote-debugging-port=0 picks a free port and prints "DevTools listening on ws://…" on
   // stderr. The --disable-* flags keep the browser off the network (component updates, sync,
-  // field trials): no test touches the internet.
+  // background requests): no test touches the internet.
   const proc = spawn(CHROMIUM_BIN, [
     '--headless=new', '--no-sandbox', '--disable-gpu', '--remote-debugging-port=0', `--user-data-dir=${profile}`,
     '--no-first-run', '--no-default-browser-check', '--disable-extensions', '--disable-background-networking',
@@ -66,7 +66,7 @@ export async function launchChromium(): Promise<Chromium> {
   try {
     const wsUrl = await withTimeout(new Promise<string>((resolve, reject) => {
       proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
+        stderr = (stderr + d).slice(-16_384); // enough for the start-up lines and a crash report
         const m = /DevTools listening on (ws:\/\/\S+)/.exec(stderr);
         if (m) resolve(m[1]!);
       });
@@ -99,6 +99,7 @@ async function attach(socket: WebSocket, cleanUp: (graceful: boolean) => Promise
       for (const fn of listeners.get(msg.method) ?? []) fn(msg.params ?? {});
     }
   });
+  socket.on('error', () => { /* 'close' follows and fails what is pending */ });
   socket.on('close', () => {
     for (const p of pending.values()) { clearTimeout(p.timer); p.reject(new Error('CDP: browser connection closed')); }
     pending.clear();
@@ -108,6 +109,7 @@ async function attach(socket: WebSocket, cleanUp: (graceful: boolean) => Promise
   // A command on the browser target, or on the page's session once attached (flatten mode puts
   // the sessionId beside the id instead of wrapping messages in Target.sendMessageToTarget).
   const send = <T = Record<string, unknown>>(method: string, params: object = {}): Promise<T> => new Promise((resolve, reject) => {
+    if (socket.readyState !== WebSocket.OPEN) { reject(new Error(`CDP: ${method} after the browser connection closed`)); return; }
     const id = nextId++;
     const timer = setTimeout(() => { pending.delete(id); reject(new Error(`CDP: ${method} got no answer in ${STEP_MS} ms`)); }, STEP_MS);
     pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
