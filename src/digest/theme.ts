@@ -2,7 +2,7 @@
 // theme, under a strict timeout. Never throws: any failure means "no theme", with the reason.
 // Does not escape the line for Discord (build.ts does) and is never called on a resume.
 
-import nodeFetch from 'node-fetch';
+import type nodeFetch from 'node-fetch';
 import { systemClock, type Clock } from '../clock.js';
 import { redactUrl, type Logger } from '../log.js';
 import { describeError } from '../errors.js';
@@ -71,7 +71,9 @@ export async function fetchTheme(llm: LlmSettings | undefined, launchTexts: read
   if (!llm) return fail('not_configured');
   if (launchTexts.length === 0) return fail('no_launches');
 
-  const fetch = deps.fetch ?? nodeFetch;
+  // Loaded only when a theme is asked for: a run without LLM_API_URL never pays for node-fetch
+  // (~25 ms and ~10 MB of a weekly process whose peak RSS is measured, issue 14).
+  const fetch = deps.fetch ?? (await import('node-fetch')).default;
   const abort = new AbortController();
   const timer = clock.setTimeout(() => abort.abort(), llm.timeoutMs);
   try {
