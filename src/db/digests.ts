@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import type { Queryable } from './pool.js';
 import { withTransaction } from './pool.js';
+import { WEEK_FINGERPRINT } from './launches.js';
 
 export type DigestStatus = 'posting' | 'done' | 'empty';
 
@@ -105,6 +106,14 @@ export async function renewLease(db: Queryable, windowStart: Date, runId: string
   return (r.rowCount ?? 0) > 0;
 }
 
+/** What a digest built from a partial read of its week lists: see freezeParts. */
+export interface CarriedLaunches {
+  /** readDigestLaunches' fingerprint of the window's launches when the parts were built. */
+  readonly weekFingerprint: string;
+  /** The launches from earlier weeks that the parts list. */
+  readonly lateIds: readonly string[];
+}
+
 /** Thrown inside freezeParts' transaction to roll it back when the launches changed since they were read. */
 class LaunchesTaken extends Error {}
 
@@ -113,10 +122,11 @@ class LaunchesTaken extends Error {}
  * records what this digest carried (sql/0012), in one transaction, only while this run holds a
  * live lease and nothing was frozen before. With no parts the window is finished as 'empty'.
  *
- * `launchIds` are the launches the parts list: the window's own and the late ones from earlier
- * weeks. Under a SHARE ROW EXCLUSIVE lock on launches (writers wait the few milliseconds this
- * takes; readers do not), the freeze checks that no live launch of the window is missing from
- * them, then records the window's own launches by range (digests.carried_up_to_id = the highest
+ * `carried` says what the parts were built from: the ids of the launches they list (the window's
+ * own and the late ones from earlier weeks), or, for a week read only as far as the parts reach
+ * (src/db/launches.ts readDigestLaunches), the fingerprint of the window's launches and the late
+ * ids. Under a SHARE ROW EXCLUSIVE lock on launches (writers wait the few milliseconds this
+ * takes; readers do not), the freeze checks that the window's live launches are still those, then records the window's own launches by range (digests.carried_up_to_id = the highest
  * launch id, and the removed ones in digest_skipped) and marks only the late ones
  * (launches.digest_window_start), so a busy week rewrites no launch rows. Returns false when the
  * lease was lost, 'launches_taken' when a launch of the window was stored or restored since the
@@ -125,7 +135,7 @@ class LaunchesTaken extends Error {}
  */
 export async function freezeParts(
   pool: pg.Pool, windowStart: Date, runId: string, launchCount: number, parts: readonly { content: string; nonce: string }[],
-  launchIds: readonly string[] = [],
+  carried: readonly string[] | CarriedLaunches = [],
 ): Promise<boolean | 'launches_taken'> {
   try {
     return await withTransaction(pool, async (tx) => {
@@ -147,19 +157,28 @@ export async function freezeParts(
       // conflicts with itself: two freezes (catch-up, --week) take turns instead of deadlocking.
       await tx.query('LOCK TABLE launches IN SHARE ROW EXCLUSIVE MODE');
       const ids = '(SELECT unnest($2::bigint[]))';
-      // One statement: the live launches of the window that the parts do not list (stored or
-      // restored after the read), the late ones listed that another digest carried meanwhile,
-      // and the carried_up_to_id / digest_skipped records when neither exists.
-      const checked = await tx.query<{ unlisted: number; late: string[] }>(
-        `SELECT
-           (SELECT count(*)::int FROM launches l
-            WHERE l.deleted_at IS NULL AND l.created_at >= $1 AND l.created_at < $3
-              AND (l.digest_window_start IS NULL OR l.digest_window_start = $1)
-              AND l.id NOT IN ${ids}) AS unlisted,
-           ARRAY(SELECT l.id::text FROM launches l WHERE l.id IN ${ids} AND l.created_at < $1) AS late`,
-        [windowStart, launchIds, windowEnd]);
-      const { unlisted, late } = checked.rows[0]!;
-      if (unlisted > 0) throw new LaunchesTaken();
+      // The window's live launches must be exactly the ones the parts were built from: none
+      // stored or restored since the read (one removed since stays listed, and carried).
+      let late: readonly string[];
+      let listed: readonly string[];
+      if ('weekFingerprint' in carried) {
+        const now = await tx.query<{ fingerprint: string }>(WEEK_FINGERPRINT, [windowStart, windowEnd]);
+        if (now.rows[0]!.fingerprint !== carried.weekFingerprint) throw new LaunchesTaken();
+        late = carried.lateIds;
+        listed = [];
+      } else {
+        const checked = await tx.query<{ unlisted: number; late: string[] }>(
+          `SELECT
+             (SELECT count(*)::int FROM launches l
+              WHERE l.deleted_at IS NULL AND l.created_at >= $1 AND l.created_at < $3
+                AND (l.digest_window_start IS NULL OR l.digest_window_start = $1)
+                AND l.id NOT IN ${ids}) AS unlisted,
+             ARRAY(SELECT l.id::text FROM launches l WHERE l.id IN ${ids} AND l.created_at < $1) AS late`,
+          [windowStart, carried, windowEnd]);
+        if (checked.rows[0]!.unlisted > 0) throw new LaunchesTaken();
+        late = checked.rows[0]!.late;
+        listed = carried;
+      }
       if (late.length > 0) {
         // Each must still be late: its own week's digest frozen without carrying it (stored after
         // that freeze, or removed then), and no other digest carrying it since.
@@ -184,7 +203,7 @@ export async function freezeParts(
              AND l.id NOT IN ${ids}
          )
          UPDATE digests SET carried_up_to_id = (SELECT coalesce(max(id), 0) FROM launches) WHERE window_start = $1`,
-        [windowStart, launchIds, windowEnd]);
+        [windowStart, listed, windowEnd]);
       if (parts.length > 0) {
         await tx.query(
           `INSERT INTO digest_parts (window_start, part_no, content, nonce)

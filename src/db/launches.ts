@@ -2,7 +2,9 @@
 // the digest, /profile and /leaderboard. Does not decide what is a launch (src/launch/detect.ts).
 // Every text written goes through storableText, so no path loses a launch to a NUL byte.
 
+import type pg from 'pg';
 import type { Queryable } from './pool.js';
+import { withTransaction } from './pool.js';
 
 export interface NewLaunch {
   source: 'channel' | 'slash';
@@ -209,31 +211,109 @@ const WINDOW_OF = (col: string) => `date_bin('7 days', ${col}, TIMESTAMPTZ '2001
  */
 export async function launchesForDigest(db: Queryable, start: Date, end: Date): Promise<{ week: DigestSourceRow[]; late: DigestSourceRow[] }> {
   const week = await db.query<DigestSourceRow>(
-    `SELECT ${DIGEST_COLUMNS} FROM launches
-     WHERE deleted_at IS NULL AND created_at >= $1 AND created_at < $2
-       AND (digest_window_start IS NULL OR digest_window_start = $1)
-     ORDER BY created_at, id`, [start, end]);
-  const late = await db.query<DigestSourceRow>(
-    `SELECT ${DIGEST_COLUMNS} FROM (
-       -- Stored after its week froze: one index seek per frozen week (sql/0012).
-       SELECT l.* FROM digests d JOIN launches l
-         ON ${WINDOW_OF('l.created_at')} = d.window_start AND l.id > coalesce(d.carried_up_to_id, 0)
-       WHERE d.window_start < $1 AND ${FROZEN}
-         AND l.deleted_at IS NULL AND l.digest_window_start IS NULL
-         AND l.created_at >= d.window_start AND l.created_at < d.window_end AND l.created_at < $1
-       UNION
-       -- Removed when its week froze, restored since.
-       SELECT l.* FROM digests d JOIN digest_skipped s ON s.window_start = d.window_start JOIN launches l ON l.id = s.launch_id
-       WHERE d.window_start < $1 AND ${FROZEN} AND l.deleted_at IS NULL AND l.digest_window_start IS NULL AND l.created_at < $1
-       UNION
-       -- Carried by this window before (its digests row was deleted by hand to build it again).
-       SELECT l.* FROM launches l
-       WHERE l.deleted_at IS NULL AND l.digest_window_start = $1 AND l.created_at < $1
-         AND EXISTS (SELECT 1 FROM digests d WHERE l.created_at >= d.window_start AND l.created_at < d.window_end
-                       AND d.window_start <> $1 AND ${FROZEN})
-     ) l
-     ORDER BY l.created_at, l.id`, [start]);
+    `SELECT ${DIGEST_COLUMNS} FROM launches WHERE ${WEEK} ORDER BY created_at, id`, [start, end]);
+  const late = await db.query<DigestSourceRow>(LATE, [start]);
   return { week: week.rows, late: late.rows };
+}
+
+/** The window's launches no other digest carried ($1 = start, $2 = end). */
+const WEEK = `deleted_at IS NULL AND created_at >= $1 AND created_at < $2
+  AND (digest_window_start IS NULL OR digest_window_start = $1)`;
+
+const LATE = `SELECT ${DIGEST_COLUMNS} FROM (
+    -- Stored after its week froze: one index seek per frozen week (sql/0012).
+    SELECT l.* FROM digests d JOIN launches l
+      ON ${WINDOW_OF('l.created_at')} = d.window_start AND l.id > coalesce(d.carried_up_to_id, 0)
+    WHERE d.window_start < $1 AND ${FROZEN}
+      AND l.deleted_at IS NULL AND l.digest_window_start IS NULL
+      AND l.created_at >= d.window_start AND l.created_at < d.window_end AND l.created_at < $1
+    UNION
+    -- Removed when its week froze, restored since.
+    SELECT l.* FROM digests d JOIN digest_skipped s ON s.window_start = d.window_start JOIN launches l ON l.id = s.launch_id
+    WHERE d.window_start < $1 AND ${FROZEN} AND l.deleted_at IS NULL AND l.digest_window_start IS NULL AND l.created_at < $1
+    UNION
+    -- Carried by this window before (its digests row was deleted by hand to build it again).
+    SELECT l.* FROM launches l
+    WHERE l.deleted_at IS NULL AND l.digest_window_start = $1 AND l.created_at < $1
+      AND EXISTS (SELECT 1 FROM digests d WHERE l.created_at >= d.window_start AND l.created_at < d.window_end
+                    AND d.window_start <> $1 AND ${FROZEN})
+  ) l
+  ORDER BY l.created_at, l.id`;
+
+/**
+ * Identifies the set of launches WEEK matches (md5 of their ids in order): the freeze compares it,
+ * under its lock, with what the parts were built from (src/db/digests.ts freezeParts).
+ */
+export const WEEK_FINGERPRINT = `SELECT count(*)::int AS total, count(DISTINCT user_id)::int AS founders,
+  md5(coalesce(string_agg(id::text, ',' ORDER BY id), '')) AS fingerprint FROM launches WHERE ${WEEK}`;
+
+/**
+ * The week in the order the digest lists it (src/digest/build.ts): founders with the most launches
+ * first, then the one who launched first, then by user id; each founder's launches oldest first.
+ * Ids compare as text and times to the millisecond, as build.ts compares them.
+ */
+const WEEK_IN_DIGEST_ORDER = `SELECT ${DIGEST_COLUMNS} FROM (
+    SELECT k.id AS launch_id, k.n, k.first_at, k.first_id COLLATE "C" AS first_id, k.user_id::text COLLATE "C" AS uid, k.at,
+           k.id::text COLLATE "C" AS tid
+    FROM (
+      SELECT l.id, l.user_id, date_trunc('milliseconds', l.created_at) AS at, count(*) OVER (PARTITION BY l.user_id) AS n,
+             first_value(date_trunc('milliseconds', l.created_at)) OVER f AS first_at, first_value(l.id::text) OVER f AS first_id
+      FROM launches l WHERE ${WEEK}
+      WINDOW f AS (PARTITION BY l.user_id ORDER BY date_trunc('milliseconds', l.created_at), l.id::text COLLATE "C")
+    ) k
+    ORDER BY 2 DESC, 3, 4, 5, 6, 7
+  ) o
+  -- Sorted narrow (ids and keys only); each row fetched reads its columns by primary key.
+  CROSS JOIN LATERAL (SELECT * FROM launches l WHERE l.id = o.launch_id) l
+  ORDER BY o.n DESC, o.first_at, o.first_id, o.uid, o.at, o.tid`;
+
+export interface DigestRead {
+  /** The first of the week's launches in the digest's order, as many as `more` asked for. */
+  week: DigestSourceRow[];
+  /** Every launch from an earlier week to list (launchesForDigest's `late`). */
+  late: DigestSourceRow[];
+  /** All of the week's launches and founders, read or not. */
+  weekTotal: number;
+  founders: number;
+  /** What freezeParts checks the week against (WEEK_FINGERPRINT). */
+  fingerprint: string;
+}
+
+/** The first `limit` texts of the window's launches, oldest first (the LLM theme's prompt). */
+export async function launchTextsForTheme(db: Queryable, start: Date, end: Date, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ content: string }>(`SELECT content FROM launches WHERE ${WEEK} ORDER BY created_at, id LIMIT $3`, [start, end, limit]);
+  return rows.map((r) => r.content);
+}
+
+/** Rows fetched per round trip while the digest still has room for lines. */
+const DIGEST_PAGE = 256;
+
+/**
+ * What the digest of [start, end) lists, read for a digest that can post only so much (issue 14:
+ * a 10,000-launch week posts a few hundred lines): the week's counts and fingerprint, then its
+ * launches in the digest's order through a cursor, page by page, while `more(page)` says the
+ * parts have room for more, then the late ones. One REPEATABLE READ snapshot for all of it, so
+ * the counts, the rows and the fingerprint describe the same launches.
+ */
+export async function readDigestLaunches(
+  pool: pg.Pool, start: Date, end: Date, more: (page: readonly DigestSourceRow[]) => boolean,
+): Promise<DigestRead> {
+  return withTransaction(pool, async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    const summary = (await tx.query<{ total: number; founders: number; fingerprint: string }>(WEEK_FINGERPRINT, [start, end])).rows[0]!;
+    const week: DigestSourceRow[] = [];
+    if (summary.total > 0) {
+      await tx.query(`DECLARE digest_week NO SCROLL CURSOR FOR ${WEEK_IN_DIGEST_ORDER}`, [start, end]);
+      for (;;) {
+        const { rows } = await tx.query<DigestSourceRow>(`FETCH ${DIGEST_PAGE} FROM digest_week`);
+        for (const r of rows) week.push(r);
+        if (rows.length < DIGEST_PAGE || !more(rows)) break;
+      }
+      await tx.query('CLOSE digest_week');
+    }
+    const late = (await tx.query<DigestSourceRow>(LATE, [start])).rows;
+    return { week, late, weekTotal: summary.total, founders: summary.founders, fingerprint: summary.fingerprint };
+  });
 }
 
 export interface Profile { count: number; first: Date | null; last: Date | null; recent: LaunchRow[] }

@@ -64,6 +64,15 @@ export interface DigestOptions {
    * pinged). Ignored when the week has no launches of its own.
    */
   readonly streakMilestones?: readonly { userId: string; weeks: number }[];
+  /**
+   * The week has this many launches and `launches` holds only the first of them in the order the
+   * digest lists them (founders with the most launches first, see `order`), at least as many as
+   * `maxParts` can show (`WeekReader`); the rest are counted in "…and N more". Default: `launches`
+   * is the whole week.
+   */
+  readonly weekTotal?: number;
+  /** With `weekTotal`: how many founders the whole week has (the header's count). */
+  readonly founderTotal?: number;
 }
 
 /** At most this many names on the streak line; the rest are counted ("and N more"). */
@@ -227,28 +236,32 @@ export function buildDigest(launches: readonly DigestLaunch[], window: DigestWin
   }).sort(chrono);
 
   const postedLate = options.late ? ' (posted late)' : '';
-  const count = inWindow.length + lateOnes.length;
+  const weekCount = Math.max(options.weekTotal ?? 0, inWindow.length);
+  const count = weekCount + lateOnes.length;
   if (count === 0) {
     if (!options.quietWeek) return { parts: [], count: 0, founders: 0, late: 0 };
     return { parts: [`Quiet week${postedLate}: no launches logged between ${formatWindowDates(window, 'and')}.`], count: 0, founders: 0, late: 0 };
   }
 
+  // A prefix in this same order (weekTotal) keeps it: every founder in it but the last is complete,
+  // and the last one's launches in it are at most as many as any earlier founder's.
   const founders = order(inWindow);
+  const founderCount = Math.max(options.founderTotal ?? 0, founders.length);
   const loggedLate = lateOnes.length === 0 ? ''
-    : `${inWindow.length === 0 ? '' : ', plus'} ${lateOnes.length} logged late`;
-  const thisWeek = inWindow.length === 0 ? 'no launches this week,'
-    : `${plural(inWindow.length, 'launch', 'launches')} by ${plural(founders.length, 'founder', 'founders')}`;
+    : `${weekCount === 0 ? '' : ', plus'} ${lateOnes.length} logged late`;
+  const thisWeek = weekCount === 0 ? 'no launches this week,'
+    : `${plural(weekCount, 'launch', 'launches')} by ${plural(founderCount, 'founder', 'founders')}`;
   const lines = [`🚀 **Launches of the week** — ${formatWindowDates(window)}${postedLate} · ${thisWeek}${loggedLate}`];
   const theme = normaliseLine(options.theme ?? '');
   if (theme !== '') lines.push(`Theme: ${postableText(truncateAtWord(theme, MAX_THEME_LENGTH), { suppressEmbeds: true })}`);
-  const streakLine = inWindow.length === 0 ? '' : streakMilestoneLine(options.streakMilestones ?? []);
+  const streakLine = weekCount === 0 ? '' : streakMilestoneLine(options.streakMilestones ?? []);
   if (streakLine !== '') lines.push(streakLine);
   // Each late line is a week's line plus its date; its text is kept short enough that the first
   // one, packed together with the heading, still fits in one part.
   const lateText = Math.min(maxText, Math.floor((limit - LINE_OVERHEAD - LATE_EXTRA) / 2));
   const maxParts = options.maxParts ?? Infinity;
   if (!(maxParts >= 1)) throw new RangeError(`maxParts must be at least 1, got ${maxParts}`);
-  const result = (parts: string[]): Digest => ({ parts, count, founders: founders.length, late: lateOnes.length });
+  const result = (parts: string[]): Digest => ({ parts, count, founders: founderCount, late: lateOnes.length });
   // Lines are made only while they can still be posted (issue 14: a 10,000-launch week posts a few
   // hundred): maxParts parts of at most `limit` characters, each line plus its newline, hold at
   // most maxParts × (limit + 1) characters, so the line that passes that budget is the last one
@@ -278,4 +291,28 @@ export function buildDigest(launches: readonly DigestLaunch[], window: DigestWin
 
 function moreLine(omitted: number, withLate: boolean): string {
   return `…and ${plural(omitted, 'more launch', 'more launches')}${withLate ? '' : ' this week'} (\`/profile\` shows anyone's full list).`;
+}
+
+/**
+ * Tells a reader of the week, in the digest's order, when it has read enough (issue 14: a week of
+ * 10,000 launches posts a few hundred lines): `more(page)` stays true until the launch lines read
+ * so far fill the `maxParts` parts on their own. Those lines are exactly the ones buildDigest
+ * makes, so the rows read are never fewer than it can show.
+ */
+export class WeekReader {
+  private used = 0;
+  private readonly budget: number;
+  private readonly maxText: number;
+
+  constructor(options: Pick<DigestOptions, 'maxParts' | 'maxPartLength' | 'maxTextLength'> = {}) {
+    this.budget = (options.maxParts ?? Infinity) * ((options.maxPartLength ?? MAX_CONTENT) + 1);
+    this.maxText = options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
+  }
+
+  /** Counts the lines of `page`; false once they pass what the parts can hold. */
+  more(page: readonly DigestLaunch[]): boolean {
+    if (this.budget === Infinity) return true;
+    for (const l of page) this.used += launchLine(l, this.maxText).length + 1;
+    return this.used <= this.budget;
+  }
 }

@@ -6,13 +6,13 @@ import type pg from 'pg';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { ShipTrackError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { launchesForDigest, type DigestSourceRow } from '../db/launches.js';
+import { launchTextsForTheme, readDigestLaunches, type DigestSourceRow } from '../db/launches.js';
 import { streakMilestones } from '../db/streaks.js';
 import * as store from '../db/digests.js';
 import type { RestClient } from '../discord/rest/client.js';
 import { createMessage } from '../discord/rest/api.js';
-import { buildDigest, type DigestLaunch } from './build.js';
-import { fetchTheme, type FetchLike, type LlmSettings } from './theme.js';
+import { WeekReader, buildDigest, type DigestLaunch } from './build.js';
+import { MAX_PROMPT_LAUNCHES, fetchTheme, type FetchLike, type LlmSettings } from './theme.js';
 import { findPostedParts } from './adopt.js';
 import { isLate, windowEndingAt, type DigestWindow } from './window.js';
 import { windowsToCatchUp } from './catch-up.js';
@@ -80,29 +80,35 @@ function windowFields(w: DigestWindow): Record<string, string> {
 
 interface Built {
   parts: string[]; count: number; founders: number; late: number; theme: boolean; themeText: string | undefined;
-  /** Every launch the digest lists, the week's and the late ones: what the freeze records as carried. */
-  launchIds: string[];
+  /** What the parts were built from, for the freeze to check and record (store.freezeParts). */
+  carried: store.CarriedLaunches;
 }
 
 /**
- * Reads the window's launches and the late ones from earlier weeks (db/launches.ts
- * launchesForDigest) and builds the parts; asks the LLM for a theme when configured (`theme`
- * given: reuse it, for a rebuild).
+ * Reads the window's launches, only as far as `opts.maxParts` messages can show them, and the late
+ * ones from earlier weeks (db/launches.ts readDigestLaunches), and builds the parts; asks the LLM
+ * for a theme when configured (`theme` given: reuse it, for a rebuild).
  */
 async function build(deps: DigestDeps, opts: DigestRunOptions, reuseTheme?: { theme: string | undefined }): Promise<Built> {
-  const rows = await launchesForDigest(deps.pool, opts.window.start, opts.window.end);
+  const reader = new WeekReader({ maxParts: opts.maxParts });
+  const rows = await readDigestLaunches(deps.pool, opts.window.start, opts.window.end, (page) => reader.more(page.map(toDigestLaunch)));
   const week = rows.week.map(toDigestLaunch);
   const late = rows.late.map(toDigestLaunch);
   let theme = reuseTheme?.theme;
-  if (!reuseTheme && week.length + late.length > 0 && opts.llm) {
-    const r = await fetchTheme(opts.llm, [...week, ...late].map((l) => l.content), { log: deps.log, clock: deps.clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  if (!reuseTheme && rows.weekTotal + late.length > 0 && opts.llm) {
+    // The model reads the week in the order it happened (the first MAX_PROMPT_LAUNCHES), not the digest's order.
+    const texts = [...await launchTextsForTheme(deps.pool, opts.window.start, opts.window.end, MAX_PROMPT_LAUNCHES), ...late.map((l) => l.content)];
+    const r = await fetchTheme(opts.llm, texts, { log: deps.log, clock: deps.clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     if (r.ok) theme = r.theme;
   }
-  const milestones = week.length > 0 ? await streakMilestones(deps.pool, opts.window.start, opts.window.end) : [];
-  const digest = buildDigest(week, opts.window, { theme, quietWeek: opts.quietWeek, maxParts: opts.maxParts, late: opts.late, lateLaunches: late, streakMilestones: milestones });
+  const milestones = rows.weekTotal > 0 ? await streakMilestones(deps.pool, opts.window.start, opts.window.end) : [];
+  const digest = buildDigest(week, opts.window, {
+    theme, quietWeek: opts.quietWeek, maxParts: opts.maxParts, late: opts.late, lateLaunches: late, streakMilestones: milestones,
+    weekTotal: rows.weekTotal, founderTotal: rows.founders,
+  });
   return {
     parts: digest.parts, count: digest.count, founders: digest.founders, late: digest.late, theme: theme !== undefined, themeText: theme,
-    launchIds: [...rows.week, ...rows.late].map((r) => r.id),
+    carried: { weekFingerprint: rows.fingerprint, lateIds: rows.late.map((r) => r.id) },
   };
 }
 
@@ -219,7 +225,7 @@ export async function runDigest(deps: DigestDeps, opts: DigestRunOptions): Promi
         throwIfAborted(opts.signal);
         built = await build(deps, opts, built ? { theme: built.themeText } : undefined);
         parts = built.parts.map((content, i) => ({ content, nonce: partNonce(w, i + 1) }));
-        const frozen = await store.freezeParts(deps.pool, w.start, opts.runId, built.count, parts, built.launchIds);
+        const frozen = await store.freezeParts(deps.pool, w.start, opts.runId, built.count, parts, built.carried);
         if (frozen === true) break;
         if (frozen === false) throw new ShipTrackError('DIGEST_CLAIMED_ELSEWHERE', `lost the claim on ${w.isoWeek} while building; another run owns it now`);
         log.info('digest.rebuild', { ...windowFields(w), attempt, msg: 'another digest carried one of these launches first; building again' });
