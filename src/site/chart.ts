@@ -33,7 +33,7 @@ export function fullDate(d: Date): string {
  * below; then the same numbers as a table inside <details>. `id` keeps title ids unique on a page.
  */
 export function weeklyChart(weeks: readonly WeekCount[], id = 'weekly'): SafeHtml {
-  const barW = 20, gap = 6, top = 16, plotH = 120, bottom = 18;
+  const barW = 20, gap = 6, top = 18, plotH = 120, bottom = 22;
   const width = weeks.length * (barW + gap) + gap;
   const height = top + plotH + bottom;
   const max = Math.max(1, ...weeks.map((w) => w.count));
@@ -47,8 +47,9 @@ export function weeklyChart(weeks: readonly WeekCount[], id = 'weekly'): SafeHtm
     const h = w.count === 0 ? 0 : Math.max(2, Math.round((w.count / max) * plotH));
     const y = top + plotH - h;
     const value = w.count > 0 ? html`<text x="${x + barW / 2}" y="${y - 3}" text-anchor="middle">${w.count}</text>` : '';
-    const label = i % 4 === 0 || i === weeks.length - 1
-      ? html`<text x="${x + barW / 2}" y="${top + plotH + 13}" text-anchor="middle">${w.label}</text>` : '';
+    // Every fourth week, counted back from the newest, so the newest is labelled and no two overlap.
+    const label = (weeks.length - 1 - i) % 4 === 0
+      ? html`<text x="${x + barW / 2}" y="${top + plotH + 17}" text-anchor="middle">${w.label}</text>` : '';
     return html`<g><title>Week from ${w.label} (${w.isoWeek}): ${w.count}</title><rect class="bar" x="${x}" y="${y}" width="${barW}" height="${h}"></rect>${value}${label}</g>`;
   });
   const rows = weeks.map((w) => html`<tr><td>${w.linked ? html`<a href="/weeks/${w.isoWeek}">${w.isoWeek}</a>` : w.isoWeek}</td><td>${w.label}</td><td>${w.count}</td></tr>`);

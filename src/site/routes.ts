@@ -8,7 +8,6 @@ import type http from 'node:http';
 import type { Clock } from '../clock.js';
 import type { Queryable } from '../db/pool.js';
 import { weekIndex } from '../digest/streaks.js';
-import { isoWeekOf } from '../digest/window.js';
 import { isSnowflake } from '../discord/snowflake.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -17,6 +16,7 @@ import { createPageCache, type PageCache } from './cache.js';
 import { rendered, sendRendered, type Rendered } from './http.js';
 import { methodNotAllowedHtml, notFoundHtml, unavailableHtml } from './pages/errors.js';
 import { homePage } from './pages/home.js';
+import { weekIdOf } from './pages/layout.js';
 import { memberPage } from './pages/member.js';
 import { parseWeekId, themeFromDigest, weekPage, type Page } from './pages/week.js';
 import { dataVersion, latestLaunches, postedDigests } from './queries.js';
@@ -42,7 +42,6 @@ const CSS = 'text/css; charset=utf-8';
 /** Pages and feeds: readers see a new launch within a minute; conditional requests are cheap. */
 export const PAGE_CACHE_CONTROL = 'public, max-age=60';
 const CSS_CACHE_CONTROL = 'public, max-age=3600';
-const WEEK_MS = 7 * 86_400_000;
 const ALLOW = 'GET, HEAD';
 /** At most one site.db_error line a minute, with how many failures it covers. */
 const ERROR_LOG_INTERVAL_MS = 60_000;
@@ -64,11 +63,6 @@ export function route(path: string): Route {
   const member = /^\/members\/([^/]+)$/.exec(path);
   if (member) return isSnowflake(member[1]!) ? { kind: 'member', id: member[1]! } : { kind: 'notFound', site: true };
   return { kind: 'notFound', site: false };
-}
-
-/** The ISO week id of the page a launch shows on. */
-function weekIdOf(weekStart: Date): string {
-  return isoWeekOf(new Date(weekStart.getTime() + WEEK_MS));
 }
 
 export function createSite(o: SiteOptions): Site {

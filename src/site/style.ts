@@ -36,7 +36,7 @@ figure.chart svg{display:block;width:100%;height:auto;max-width:100%}
 figure.chart figcaption{color:var(--muted);font-size:.85rem}
 .chart .bar{fill:var(--bar)}
 .chart .axis{stroke:var(--line)}
-.chart text{fill:var(--muted);font-size:10px}
+.chart text{fill:var(--muted);font-size:13px}
 .strip .c0{fill:var(--cell0)}.strip .c1{fill:var(--cell1)}.strip .c2{fill:var(--cell2)}.strip .c3{fill:var(--cell3)}
 table.data{border-collapse:collapse;font-size:.85rem;margin:.5rem 0;width:100%}
 table.data th,table.data td{border-bottom:1px solid var(--line);padding:.2rem .4rem;text-align:left}

@@ -170,6 +170,8 @@ test('member pages: launches, streaks, the activity strip; a hidden, unknown or 
   assert.ok(ada.includes('<div><strong>3 weeks</strong>current weekly streak</div>') && ada.includes('<div><strong>3 weeks</strong>best streak</div>'), ada);
   assert.ok(ada.includes('<figcaption>3 launches on 3 days between'));
   assert.deepEqual(listed(ada).length, 3);
+  const beta = (await db.pool.query<{ id: string }>(`SELECT id::text FROM launches WHERE content LIKE 'Pocket Ledger beta%'`)).rows[0]!.id;
+  assert.ok(ada.includes(`<li id="launch-${beta}"><a href="/weeks/2026-W48#launch-${beta}"><time class="when" datetime="2026-11-16T19:00:00.000Z">16 Nov 2026</time></a>`), 'each launch links to its week page');
   for (const path of [`/members/${M.eve}`, '/members/1100000000000000999', '/members/ada', '/members/123', '/weeks/2026-W99', '/weeks/2027-W10', '/weeks/2020-W10', '/nope', '/weeks/', '/members']) {
     const r = await fetchRaw(web, path);
     assert.equal(r.status, 404, path);

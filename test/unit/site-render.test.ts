@@ -58,10 +58,11 @@ test('weeklyChart: one bar per week scaled to the busiest, the numbers as text a
     { isoWeek: '2026-W48', label: '16 Nov', count: 2, linked: true },
     { isoWeek: '2026-W49', label: '23 Nov', count: 4, linked: true },
   ]).value;
-  assert.match(out, /<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 84 154" width="84" height="154" role="img" aria-labelledby="weekly-title weekly-desc">/);
-  assert.ok(out.includes('<rect class="bar" x="6" y="136" width="20" height="0"></rect>'), out);
-  assert.ok(out.includes('<rect class="bar" x="32" y="76" width="20" height="60"></rect>'));
-  assert.ok(out.includes('<rect class="bar" x="58" y="16" width="20" height="120"></rect>'));
+  assert.match(out, /<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 84 160" width="84" height="160" role="img" aria-labelledby="weekly-title weekly-desc">/);
+  assert.ok(out.includes('<rect class="bar" x="6" y="138" width="20" height="0"></rect>'), out);
+  assert.ok(out.includes('<rect class="bar" x="32" y="78" width="20" height="60"></rect><text x="42" y="75" text-anchor="middle">2</text>'));
+  assert.ok(out.includes('<rect class="bar" x="58" y="18" width="20" height="120"></rect><text x="68" y="15" text-anchor="middle">4</text><text x="68" y="155" text-anchor="middle">23 Nov</text>'), 'the newest week is labelled');
+  assert.equal((out.match(/text-anchor="middle">\d+ \w{3}</g) ?? []).length, 1, 'every fourth week from the newest');
   assert.ok(out.includes('<figcaption>6 launches in the 3 weeks from 9 Nov to 23 Nov; the busiest week had 4.</figcaption>'));
   assert.ok(out.includes('<tr><td>2026-W47</td><td>9 Nov</td><td>0</td></tr><tr><td><a href="/weeks/2026-W48">2026-W48</a></td><td>16 Nov</td><td>2</td></tr>'));
   assert.doesNotMatch(out, /style=/);

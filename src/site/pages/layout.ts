@@ -5,6 +5,7 @@
 import { html, memberText, type HtmlValue, type SafeHtml } from '../render/html.js';
 import { ICON_PATH, STYLESHEET_PATH } from '../style.js';
 import { dayMonth, fullDate } from '../chart.js';
+import { isoWeekOf } from '../../digest/window.js';
 import type { SiteLaunch } from '../queries.js';
 
 /** What the site calls a member who hid themselves with `/site visibility:hide me`. */
@@ -41,16 +42,28 @@ export function dateTime(d: Date): string {
   return `${fullDate(d)}, ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')} UTC`;
 }
 
+const WEEK_MS = 7 * 86_400_000;
+
+/** The id of the week page a launch shows on (`/weeks/{id}`), from the start of its window (SiteLaunch.weekStart). */
+export function weekIdOf(weekStart: Date): string {
+  return isoWeekOf(new Date(weekStart.getTime() + WEEK_MS));
+}
+
 /** A member's name: a link to their page, or "a member" when they hid themselves. */
 export function memberName(l: Pick<SiteLaunch, 'userId' | 'userName' | 'hidden'>): SafeHtml {
   if (l.hidden) return html`<span class="who">${HIDDEN_NAME}</span>`;
   return html`<a class="who" href="/members/${l.userId}"><bdi>${l.userName.trim() === '' ? 'someone' : l.userName}</bdi></a>`;
 }
 
-/** One launch: who, when (the day; with `withYear` the year too) and its text with http(s) links. */
-export function launchItem(l: SiteLaunch, o: { withYear?: boolean; showName?: boolean } = {}): SafeHtml {
+/**
+ * One launch: who, when (the day; with `withYear` the year too) and its text with http(s) links.
+ * `linkWeek`: the date links to the launch on its week page (member pages).
+ */
+export function launchItem(l: SiteLaunch, o: { withYear?: boolean; showName?: boolean; linkWeek?: boolean } = {}): SafeHtml {
   const when = o.withYear ? fullDate(l.createdAt) : `${dayMonth(l.createdAt)}, ${String(l.createdAt.getUTCHours()).padStart(2, '0')}:${String(l.createdAt.getUTCMinutes()).padStart(2, '0')}`;
-  return html`<li id="launch-${l.id}">${o.showName === false ? '' : html`${memberName(l)} `}<time class="when" datetime="${l.createdAt.toISOString()}">${when}</time><bdi class="text">${memberText(l.content)}</bdi></li>`;
+  const time = html`<time class="when" datetime="${l.createdAt.toISOString()}">${when}</time>`;
+  const dated = o.linkWeek ? html`<a href="/weeks/${weekIdOf(l.weekStart)}#launch-${l.id}">${time}</a>` : time;
+  return html`<li id="launch-${l.id}">${o.showName === false ? '' : html`${memberName(l)} `}${dated}<bdi class="text">${memberText(l.content)}</bdi></li>`;
 }
 
 export function launchList(items: readonly SafeHtml[]): HtmlValue {

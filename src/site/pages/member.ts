@@ -33,7 +33,7 @@ export async function memberPage(db: Queryable, userId: string, now: Date): Prom
 <h2>The last year</h2>
 ${activityStrip(m.days, now)}
 <h2>Launches</h2>
-${launchList(m.recent.map((l) => launchItem(l, { withYear: true, showName: false })))}
+${launchList(m.recent.map((l) => launchItem(l, { withYear: true, showName: false, linkWeek: true })))}
 ${more}`;
   return { status: 200, html: layout(`${name}: launches`, body, { description: `${plural(m.count, 'launch', 'launches')} by ${name}` }) };
 }
