@@ -14,7 +14,7 @@ import { createSite } from '../../src/site/routes.js';
 import { ManualClock } from '../helpers/clock.js';
 
 function stubDb(rowCount: number, seen: { text: string; values: unknown[] }[]): Queryable {
-  return { query: (async (text: string, values: unknown[] = []) => { seen.push({ text, values }); return { rows: [], rowCount }; }) as Queryable['query'] };
+  return { query: (async (text: string, values: unknown[] = []) => { seen.push({ text, values }); return { rows: [], rowCount }; }) as unknown as Queryable['query'] };
 }
 
 function interaction(value: string | undefined): Interaction {
