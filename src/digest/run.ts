@@ -91,6 +91,9 @@ interface Built {
  */
 async function build(deps: DigestDeps, opts: DigestRunOptions, reuseTheme?: { theme: string | undefined }): Promise<Built> {
   const reader = new WeekReader({ maxParts: opts.maxParts });
+  // Asked at the same time as the launches, on the pool's other connection; used if the week has any.
+  const milestonesRead = streakMilestones(deps.pool, opts.window.start, opts.window.end);
+  milestonesRead.catch(() => {}); // a failure surfaces where it is awaited, not as an unhandled rejection
   const rows = await readDigestLaunches(deps.pool, opts.window.start, opts.window.end, (page) => reader.more(page.map(toDigestLaunch)));
   const week = rows.week.map(toDigestLaunch);
   const late = rows.late.map(toDigestLaunch);
@@ -101,7 +104,7 @@ async function build(deps: DigestDeps, opts: DigestRunOptions, reuseTheme?: { th
     const r = await fetchTheme(opts.llm, texts, { log: deps.log, clock: deps.clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     if (r.ok) theme = r.theme;
   }
-  const milestones = rows.weekTotal > 0 ? await streakMilestones(deps.pool, opts.window.start, opts.window.end) : [];
+  const milestones = rows.weekTotal > 0 ? await milestonesRead : [];
   const digest = buildDigest(week, opts.window, {
     theme, quietWeek: opts.quietWeek, maxParts: opts.maxParts, late: opts.late, lateLaunches: late, streakMilestones: milestones,
     weekTotal: rows.weekTotal, founderTotal: rows.founders,
