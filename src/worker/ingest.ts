@@ -2,6 +2,9 @@
 // handled in the order they arrived, each retried until done (DB or Discord outages never drop
 // an event), then the backfill cursor moves (written coalesced by cursor-writer.ts). A stored launch's 🚀 goes to the reaction queue
 // (reactions.ts), which pays it on its own: a rate-limited reaction never holds up storing.
+// New messages that arrive while an earlier job is running wait in one open batch and are stored
+// with one INSERT when their turn comes (src/db/launch-batch.ts): under a burst or a RESUME's
+// replay the database sees one round trip per batch, not one per message.
 // Does not talk to the gateway (the bin wires that), does not decide what is a launch
 // (src/launch/detect.ts) and does not page history (backfill.ts).
 
@@ -11,8 +14,9 @@ import type { Logger } from '../log.js';
 import { SerialQueue } from '../serial-queue.js';
 import type { Queryable } from '../db/pool.js';
 import { findByMessageId, insertLaunch, softDeleteByMessageIds, updateLaunchText } from '../db/launches.js';
+import { insertChannelLaunches, MAX_BATCH_ROWS } from '../db/launch-batch.js';
 import type { RestClient } from '../discord/rest/client.js';
-import { detectLaunch, extractUrls } from '../launch/detect.js';
+import { detectLaunch, extractUrls, type LaunchDecision } from '../launch/detect.js';
 import { displayName } from '../discord/display-name.js';
 import { asDeleteBulk, asMessage, editedAt, isComplete, postedAt, toLaunchMessage, type MessagePayload } from './payloads.js';
 import { ReactionQueue } from './reactions.js';
@@ -77,6 +81,9 @@ function ingestStats(reacted: () => number): IngestStats {
 
 const MESSAGE_EVENTS = new Set(['MESSAGE_CREATE', 'MESSAGE_UPDATE', 'MESSAGE_DELETE', 'MESSAGE_DELETE_BULK']);
 
+/** New messages stored together; `resolve` settles each one's handleDispatch. */
+interface CreateBatch { items: { m: MessagePayload; resolve: () => void }[]; started: boolean }
+
 export class Ingest {
   readonly stats: IngestStats = ingestStats(() => this.reactions.stats.reacted);
   private readonly o: IngestOptions;
@@ -94,6 +101,8 @@ export class Ingest {
   readonly reactions: ReactionQueue;
   /** The backfill cursor: the newest message finished, written coalesced. */
   private readonly cursor: CursorWriter;
+  /** The last job in the queue, while it is a batch of new messages that has not started: later ones join it. */
+  private openBatch: CreateBatch | undefined;
 
   constructor(options: IngestOptions) {
     this.o = options;
@@ -129,6 +138,10 @@ export class Ingest {
       return Promise.resolve();
     }
     this.stats.events++;
+    if (t === 'MESSAGE_CREATE') {
+      const m = asMessage(d);
+      if (m && isComplete(m)) return this.queueCreate(m);
+    }
     return new Promise<void>((resolve) => {
       this.enqueue(t, async () => {
         try { await this.handle(t, d); } finally { if (!this.halted) resolve(); }
@@ -216,19 +229,47 @@ export class Ingest {
     });
   }
 
-  private enqueue(name: string, run: () => Promise<void>, onDrop?: () => void): void {
+  /**
+   * A complete MESSAGE_CREATE joins the open batch when there is one (it is the last job, so the
+   * order of events is kept), else starts one. Resolves once the message is finished.
+   */
+  private queueCreate(m: MessagePayload): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const open = this.openBatch;
+      if (open && !open.started && open.items.length < MAX_BATCH_ROWS && !open.items.some((i) => i.m.id === m.id)) {
+        open.items.push({ m, resolve });
+        this.pendingSince.push(this.o.clock.now());
+        return;
+      }
+      const batch: CreateBatch = { items: [{ m, resolve }], started: false };
+      this.enqueue('MESSAGE_CREATE', async () => {
+        batch.started = true;
+        await this.storeBatch(batch.items);
+      }, undefined, () => batch.items.length);
+      // With nothing else queued the job has already started (it runs synchronously up to its
+      // first await), so the next message starts a batch of its own that collects what arrives.
+      if (!batch.started && !this.halted) this.openBatch = batch;
+    });
+  }
+
+  /**
+   * `size()` is how many events the job stands for (a batch of new messages: one per message), for
+   * the lag's depth and oldest arrival.
+   */
+  private enqueue(name: string, run: () => Promise<void>, onDrop?: () => void, size: () => number = () => 1): void {
+    this.openBatch = undefined; // a later message must not jump ahead of this job
     if (this.halted) { onDrop?.(); return; }
     this.pendingSince.push(this.o.clock.now());
     const tracked = async () => {
       try {
         await run();
       } finally {
-        this.pendingSince.shift();
+        this.pendingSince.splice(0, size());
         if (!this.halted) this.lastHandledAt = new Date(this.o.clock.now());
       }
     };
     // clear() drops the newest jobs: their arrival times are the last ones.
-    const dropped = () => { this.pendingSince.pop(); onDrop?.(); };
+    const dropped = () => { this.pendingSince.splice(-size()); onDrop?.(); };
     void this.jobs.add(tracked, dropped).catch((err: unknown) => {
       // Only a halt (abort) or a bug lands here; either way the queue goes on with the next job.
       if (!this.halted) this.log.error('ingest.job_failed', { job: name, error: describeError(err) });
@@ -264,20 +305,63 @@ export class Ingest {
     this.cursor.advance(m.id);
   }
 
-  /** Returns false only when the event could not be stored (a permanent DB error). */
-  private async decideAndStore(m: MessagePayload, via: Via): Promise<boolean> {
-    const fields = { message_id: m.id, user_id: m.author?.id, via };
-    const decision = detectLaunch(toLaunchMessage(m), {
+  /**
+   * New messages from the gateway, in arrival order: every launch among them stored with one
+   * INSERT (when there are several), then each finished in order (logged, 🚀 queued, cursor moved,
+   * its dispatch resolved). A launch the statement did not store (stored before, or the statement
+   * failed for good) goes through the one-message path, which says why.
+   */
+  private async storeBatch(items: CreateBatch['items']): Promise<void> {
+    const decided = items.map(({ m, resolve }) => ({ m, resolve, decision: this.decide(m) }));
+    const launches = decided.filter((x) => x.decision.launch);
+    let created: Map<string, string> | undefined;
+    if (launches.length > 1) {
+      const got = await this.retry('launch.insert', () => insertChannelLaunches(this.o.db, launches.map(({ m, decision }) => ({
+        ...this.row(m, decision), messageId: m.id,
+      }))), { count: launches.length, first_message_id: launches[0]!.m.id, last_message_id: launches.at(-1)!.m.id });
+      if (got.ok) created = got.value;
+      else this.log.warn('launch.batch_failed', { count: launches.length, action: 'one at a time', error: describeError(got.permanent) });
+    }
+    for (const { m, resolve, decision } of decided) {
+      if (this.halted) return;
+      const id = created?.get(m.id);
+      let stored = true;
+      if (id !== undefined) this.logged(m, decision, 'gateway', id);
+      else stored = await this.store(m, decision, 'gateway');
+      if (this.halted) return;
+      if (stored) this.cursor.advance(m.id);
+      resolve();
+    }
+  }
+
+  private decide(m: MessagePayload): LaunchDecision {
+    return detectLaunch(toLaunchMessage(m), {
       channelId: this.o.channelId, botUserId: this.botUserId, words: this.o.words, minLength: this.o.minLength,
     });
+  }
+
+  private row(m: MessagePayload, decision: LaunchDecision) {
+    return {
+      guildId: m.guild_id ?? this.o.guildId ?? null, channelId: m.channel_id, userId: m.author!.id,
+      userName: displayName(m.author, m.member), content: m.content ?? '', urls: decision.urls, createdAt: postedAt(m),
+    };
+  }
+
+  /** Returns false only when the event could not be stored (a permanent DB error). */
+  private decideAndStore(m: MessagePayload, via: Via): Promise<boolean> {
+    return this.store(m, this.decide(m), via);
+  }
+
+  /** Stores one decided message (a non-launch only counts); false when it could not be stored for good. */
+  private async store(m: MessagePayload, decision: LaunchDecision, via: Via): Promise<boolean> {
+    const fields = { message_id: m.id, user_id: m.author?.id, via };
     if (!decision.launch) {
       this.stats.ignored++;
       this.log.info('launch.ignored', { ...fields, reason: decision.reason });
       return true;
     }
     const inserted = await this.retry('launch.insert', () => insertLaunch(this.o.db, {
-      source: 'channel', guildId: m.guild_id ?? this.o.guildId ?? null, channelId: m.channel_id, userId: m.author!.id,
-      userName: displayName(m.author, m.member), content: m.content ?? '', urls: decision.urls, messageId: m.id, createdAt: postedAt(m),
+      source: 'channel', ...this.row(m, decision), messageId: m.id,
     }), fields);
     if (!inserted.ok) {
       this.log.error('launch.failed', { ...fields, permanent: true, error: describeError(inserted.permanent) });
@@ -291,10 +375,15 @@ export class Ingest {
       if (inserted.value.reactionOwed) this.reactions.owe({ launchId: inserted.value.id, channelId: m.channel_id, messageId: m.id, recheck: true });
       return true;
     }
-    this.stats.logged++;
-    this.log.info('launch.logged', { ...fields, reason: 'launch', word: decision.word, urls: decision.urls.length, launch_id: inserted.value.id });
-    this.reactions.owe({ launchId: inserted.value.id, channelId: m.channel_id, messageId: m.id });
+    this.logged(m, decision, via, inserted.value.id);
     return true;
+  }
+
+  /** A launch stored just now: counted, logged, and its 🚀 queued. */
+  private logged(m: MessagePayload, decision: LaunchDecision, via: Via, launchId: string): void {
+    this.stats.logged++;
+    this.log.info('launch.logged', { message_id: m.id, user_id: m.author?.id, via, reason: 'launch', word: decision.word, urls: decision.urls.length, launch_id: launchId });
+    this.reactions.owe({ launchId, channelId: m.channel_id, messageId: m.id });
   }
 
   /**

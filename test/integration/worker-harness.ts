@@ -31,7 +31,7 @@ export interface IngestRig { fake: FakeDiscord; db: TestDatabase; rest: RestClie
  * against a fresh test database (or `opts.db`), with fast retries and a capturing logger. Tests
  * dispatch MESSAGE_* payloads into it themselves. Everything is torn down after the test.
  */
-export async function ingestRig(t: TestContext, opts: { db?: Queryable; windowMs?: number } = {}): Promise<IngestRig> {
+export async function ingestRig(t: TestContext, opts: { db?: Queryable; wrapDb?: (pool: Queryable) => Queryable; windowMs?: number } = {}): Promise<IngestRig> {
   const fake = await startFakeDiscord();
   t.after(() => fake.close());
   const db = await createTestDatabase();
@@ -40,7 +40,7 @@ export async function ingestRig(t: TestContext, opts: { db?: Queryable; windowMs
   t.after(() => rest.destroy());
   const { log, lines } = captureLogger();
   const ingest = new Ingest({
-    db: opts.db ?? db.pool, rest, clock: systemClock, log, channelId: fake.channels.shipped, guildId: fake.guildId,
+    db: opts.db ?? opts.wrapDb?.(db.pool) ?? db.pool, rest, clock: systemClock, log, channelId: fake.channels.shipped, guildId: fake.guildId,
     words: DEFAULT_LAUNCH_WORDS, minLength: 12, botUserId: fake.botUserId, backfillWindowMs: opts.windowMs ?? 86_400_000,
     retry: { baseMs: 10, maxMs: 50 },
   });

@@ -2,6 +2,7 @@
 // into Ingest against a real test database and the fake REST API (reactions, history, fetches).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { findByMessageId, insertLaunch } from '../../src/db/launches.js';
 import { getCursor } from '../../src/db/gateway-state.js';
 import type { Queryable } from '../../src/db/pool.js';
@@ -253,4 +254,55 @@ test('a halt while the 🚀 waits out a 10-minute Retry-After ends within the gr
   const row = await findByMessageId(c.db.pool, m.id);
   assert.ok(row && !row.reactedAt && !row.reactionRefusedAt, 'still owed for the next start');
   assert.equal(c.fake.reactionPuts().length, 0);
+});
+
+/** The database as the ingest sees it, counting statements that insert launches (and failing multi-row ones when asked). */
+function countingDb(c: { pool: Queryable }, opts: { failBatches?: boolean } = {}) {
+  const inserts: number[] = [];
+  const db: Queryable = {
+    query: (async (text: string, values?: unknown[]) => {
+      if (text.includes('INSERT INTO launches')) {
+        const rows = (text.match(/\('channel'/g) ?? []).length || 1;
+        inserts.push(rows);
+        // 22P05 (untranslatable character): a data error, permanent for the statement.
+        if (opts.failBatches && rows > 1) throw Object.assign(new pg.DatabaseError('simulated data error in one row', 0, 'error'), { code: '22P05' });
+      }
+      return c.pool.query(text, values);
+    }) as Queryable['query'],
+  };
+  return { db, inserts };
+}
+
+test('a burst of new messages is stored with one INSERT per batch, not per message; every launch once, in order, cursor at the last', async (t) => {
+  let counting!: ReturnType<typeof countingDb>;
+  const c = await setup(t, { wrapDb: (pool) => (counting = countingDb({ pool })).db });
+  const ms = Array.from({ length: 40 }, (_, i) => post(c, i % 2 === 0 ? `shipped https://example.com/burst/${i} today` : `chat line ${i}, nothing launched here`));
+  for (const m of ms) c.ingest.dispatch('MESSAGE_CREATE', m);
+  await c.ingest.idle();
+  assert.equal(await count(c), 20);
+  // The first message starts at once (a batch of one); the 39 that arrived meanwhile are one batch.
+  assert.deepEqual(counting.inserts, [1, 19]);
+  const logged = c.lines.filter((l) => l.startsWith('launch.logged') || l.startsWith('launch.ignored')).map((l) => /message_id=(\d+)/.exec(l)?.[1]);
+  assert.deepEqual(logged, ms.map((m) => m.id), 'one decision line per message, in arrival order');
+  assert.equal(await getCursor(c.db.pool, c.fake.channels.shipped), ms.at(-1)!.id);
+  for (const m of ms.filter((_, i) => i % 2 === 0)) assert.equal(putsFor(c, m.id), 1);
+  // Replayed (a RESUME after a crash): nothing stored or reacted to twice.
+  for (const m of ms) c.ingest.dispatch('MESSAGE_CREATE', m);
+  await c.ingest.idle();
+  assert.equal(await count(c), 20);
+  assert.equal(c.fake.reactionPuts().length, 20);
+  assert.equal(c.lines.filter((l) => l.startsWith('launch.ignored') && l.includes('reason=duplicate')).length, 20);
+});
+
+test('a batch the database refuses for good is stored one message at a time, so one bad row costs only itself', async (t) => {
+  let counting!: ReturnType<typeof countingDb>;
+  const c = await setup(t, { wrapDb: (pool) => (counting = countingDb({ pool }, { failBatches: true })).db });
+  const ms = Array.from({ length: 5 }, (_, i) => post(c, `shipped https://example.com/one-by-one/${i} now`));
+  for (const m of ms) c.ingest.dispatch('MESSAGE_CREATE', m);
+  await c.ingest.idle();
+  assert.equal(await count(c), 5);
+  assert.deepEqual(counting.inserts, [1, 4, 1, 1, 1, 1]);
+  assert.equal(c.lines.filter((l) => l.startsWith('launch.batch_failed')).length, 1);
+  assert.ok(c.lines.find((l) => l.startsWith('launch.batch_failed'))!.includes('count=4'));
+  assert.equal(await getCursor(c.db.pool, c.fake.channels.shipped), ms.at(-1)!.id);
 });

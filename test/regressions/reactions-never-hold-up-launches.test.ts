@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { captureLogger, waitFor } from '../integration/worker-harness.js';
 import { JumpClock } from '../helpers/jump-clock.js';
 
-interface Ctx { fake: FakeDiscord; db: TestDatabase; clock: JumpClock; lines: string[]; newIngest(): Ingest; steps: string[] }
+interface Ctx { fake: FakeDiscord; db: TestDatabase; clock: JumpClock; lines: string[]; newIngest(): Ingest; steps: string[]; rests: RestClient[] }
 
 async function setup(t: TestContext): Promise<Ctx> {
   // No global 50/s limit at the fake: the client's own cap runs on the jumped clock, and the only
@@ -33,15 +33,20 @@ async function setup(t: TestContext): Promise<Ctx> {
   const recording: Queryable = {
     query: (async (text: string, values?: unknown[]) => {
       const r = await db.pool.query(text, values);
-      if (text.includes('INSERT INTO launches') && r.rows.length === 1) steps.push(`insert ${String(values?.[7])}`);
+      // One row per launch created: a batch returns each row's message_id; a single insert, its id only.
+      if (text.includes('INSERT INTO launches')) {
+        for (const row of r.rows as { message_id?: string }[]) steps.push(`insert ${row.message_id ?? String(values?.[7])}`);
+      }
       return r;
     }) as Queryable['query'],
   };
   fake.events.on('request', (r: RecordedRequest) => {
     if (r.method === 'PUT' && r.route.includes('/reactions/')) steps.push(`put ${r.status} ${/\/messages\/(\d+)\//.exec(r.path)?.[1]}`);
   });
+  const rests: RestClient[] = [];
   const newIngest = () => {
     const rest = new RestClient({ baseUrl: fake.apiBase, token: fake.botToken, clock, retryBaseMs: 10 });
+    rests.push(rest);
     t.after(() => rest.destroy());
     const ingest = new Ingest({
       db: recording, rest, clock: systemClock, log, channelId: fake.channels.shipped, guildId: fake.guildId,
@@ -50,7 +55,7 @@ async function setup(t: TestContext): Promise<Ctx> {
     t.after(() => ingest.halt('test over'));
     return ingest;
   };
-  return { fake, db, clock, lines, newIngest, steps };
+  return { fake, db, clock, lines, newIngest, steps, rests };
 }
 
 const post = (c: Ctx, content: string) =>
@@ -81,7 +86,13 @@ test('issue 13: Retry-After 600 on the reaction route while 100 launches are pos
   assert.deepEqual(c.steps.filter((s) => s.startsWith('put ')), [`put 429 ${ids[0]}`]);
   assert.deepEqual(c.steps.filter((s) => s.startsWith('insert ')), ids.map((id) => `insert ${id}`));
 
-  c.clock.jump(600_000);
+  // The fake records its 429 as it answers; the client starts its 600 s wait only once it has read
+  // that answer (stats.rateLimited counts it in the same turn the wait is set). Jumping earlier
+  // would leave the wait to begin after the jump, 600 s of real time away. The jump covers the
+  // Retry-After plus the client's 50 ms offset: a jump of exactly 600 s left the wait 50 ms short
+  // (still a real 600 s timer) whenever storing the burst took less than those 50 ms.
+  await waitFor('the client read the 429', async () => c.rests.at(-1)!.stats.rateLimited === 1, 10_000);
+  c.clock.jump(601_000);
   await ingest.idle();
   const puts = c.steps.filter((s) => s.startsWith('put '));
   assert.deepEqual(puts, [`put 429 ${ids[0]}`, ...ids.map((id) => `put 204 ${id}`)], 'one 429, then one 204 per launch, in order');
