@@ -1,6 +1,7 @@
 // Owns the node:http adapter for the interactions endpoint and /healthz: routing, the body cap,
 // raw-body capture, verification before parsing, status mapping, timeouts and graceful close.
-// Does not know commands (router.ts) or crypto details (verify.ts).
+// Does not know commands (router.ts) or crypto details (verify.ts). Every other path goes to the
+// optional extraRoutes the application passes (the public site), else 404.
 //
 // Status mapping (every thrown value lands in exactly one row):
 //   404 unknown path · 405 wrong method (with Allow) · 413 body over the cap (Content-Length or
