@@ -123,8 +123,11 @@ export interface MemberData {
   days: Map<string, number>;
 }
 
-/** A member's page, or undefined when they have no live launch or hid themselves (both 404). */
-export async function memberData(db: Queryable, userId: string, since: Date, limit: number): Promise<MemberData | undefined> {
+/**
+ * A member's page, or undefined when they have no live launch or hid themselves (both 404).
+ * `recent` is the newest `limit` after skipping `offset` (the page's share of the list).
+ */
+export async function memberData(db: Queryable, userId: string, since: Date, limit: number, offset = 0): Promise<MemberData | undefined> {
   const totals = await db.query<{ count: number; first: Date | null; last: Date | null; hidden: boolean }>(
     `SELECT count(*)::int AS count, min(created_at) AS first, max(created_at) AS last,
             EXISTS (SELECT 1 FROM site_hidden_members WHERE user_id = $1) AS hidden
@@ -133,12 +136,14 @@ export async function memberData(db: Queryable, userId: string, since: Date, lim
   if (!t || t.count === 0 || t.hidden || !t.first || !t.last) return undefined;
   const recent = await db.query<SiteLaunch>(
     `SELECT ${LAUNCH} FROM launches l ${HIDDEN_JOIN} WHERE l.user_id = $1 AND l.deleted_at IS NULL
-     ORDER BY l.created_at DESC, l.id DESC LIMIT $2`, [userId, limit]);
+     ORDER BY l.created_at DESC, l.id DESC LIMIT $2 OFFSET $3`, [userId, limit, offset]);
+  const latest = offset === 0 ? recent.rows[0]?.userName
+    : (await db.query<{ name: string }>('SELECT user_name AS name FROM launches WHERE user_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1', [userId])).rows[0]?.name;
   const days = await db.query<{ day: string; n: number }>(
     `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int AS n
      FROM launches WHERE user_id = $1 AND deleted_at IS NULL AND created_at >= $2 GROUP BY 1`, [userId, since]);
   return {
-    name: recent.rows[0]!.userName, count: t.count, first: t.first, last: t.last, recent: recent.rows,
+    name: latest ?? '', count: t.count, first: t.first, last: t.last, recent: recent.rows,
     weeks: await launchWeeks(db, userId), days: new Map(days.rows.map((r) => [r.day, r.n])),
   };
 }

@@ -48,10 +48,13 @@ const ERROR_LOG_INTERVAL_MS = 60_000;
 
 type Route =
   | { kind: 'home' } | { kind: 'css' } | { kind: 'icon' } | { kind: 'feed' } | { kind: 'weeksFeed' }
-  | { kind: 'week'; id: string } | { kind: 'member'; id: string } | { kind: 'notFound'; site: boolean };
+  | { kind: 'week'; id: string } | { kind: 'member'; id: string; page: number } | { kind: 'notFound'; site: boolean };
 
-/** What a path is. `/weeks/…` and `/members/…` that are malformed are site paths that 404. */
-export function route(path: string): Route {
+/**
+ * What a path is. `/weeks/…` and `/members/…` that are malformed are site paths that 404. The
+ * query is ignored except `page` on a member page (`?page=2`: older launches); a malformed one 404s.
+ */
+export function route(path: string, query = ''): Route {
   if (path === '/') return { kind: 'home' };
   if (path === STYLESHEET_PATH) return { kind: 'css' };
   // /favicon.ico too: some clients ask for it whatever the page names (the same SVG; browsers go by its type).
@@ -61,7 +64,11 @@ export function route(path: string): Route {
   const week = /^\/weeks\/([^/]+)$/.exec(path);
   if (week) return parseWeekId(week[1]!) ? { kind: 'week', id: week[1]! } : { kind: 'notFound', site: true };
   const member = /^\/members\/([^/]+)$/.exec(path);
-  if (member) return isSnowflake(member[1]!) ? { kind: 'member', id: member[1]! } : { kind: 'notFound', site: true };
+  if (member) {
+    const page = new URLSearchParams(query).get('page') ?? '1';
+    if (!isSnowflake(member[1]!) || !/^[1-9][0-9]{0,3}$/.test(page)) return { kind: 'notFound', site: true };
+    return { kind: 'member', id: member[1]!, page: Number(page) };
+  }
   return { kind: 'notFound', site: false };
 }
 
@@ -83,7 +90,7 @@ export function createSite(o: SiteOptions): Site {
     switch (r.kind) {
       case 'home': return page(await homePage(db, now()), previous);
       case 'week': return page(await weekPage(db, parseWeekId(r.id)!, now()), previous);
-      case 'member': return page(await memberPage(db, r.id, now()), previous);
+      case 'member': return page(await memberPage(db, r.id, now(), r.page), previous);
       case 'feed': {
         const xml = launchFeed(siteUrl, await latestLaunches(db, FEED_LAUNCHES), (l) => weekIdOf(l.weekStart));
         return rendered(200, ATOM, xml, { cacheControl: PAGE_CACHE_CONTROL, now: now(), previous });
@@ -107,8 +114,10 @@ export function createSite(o: SiteOptions): Site {
   return {
     cache,
     async handle(req, res) {
-      const path = (req.url ?? '/').split('?')[0]!;
-      const r = route(path);
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      const r = route(path, q < 0 ? '' : url.slice(q + 1));
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         if (r.kind === 'notFound' && !r.site) { sendRendered(req, res, notFound); return true; }
         sendRendered(req, res, notAllowed, { Allow: ALLOW });
@@ -119,7 +128,9 @@ export function createSite(o: SiteOptions): Site {
       if (r.kind === 'notFound') { sendRendered(req, res, notFound); return true; }
       let answer: Rendered;
       try {
-        answer = await cache.get(path, (previous) => render(r, previous));
+        // One cache entry per page: the query counts only as the member page number.
+        const key = r.kind === 'member' && r.page > 1 ? `${path}?page=${r.page}` : path;
+        answer = await cache.get(key, (previous) => render(r, previous));
       } catch (err) {
         databaseFailed(err);
         sendRendered(req, res, unavailable, { 'Retry-After': '30' });

@@ -78,6 +78,12 @@ before(async () => {
   // Removed after the digest that listed it was posted: the site shows it nowhere.
   await softDeleteByMessageIds(db.pool, [gone.messageId], new Date(NOW - 3_600_000));
   deleted = 'Released a build by mistake';
+  // bob's back catalogue, long before the chart's 26 weeks: 205 launches in March, for his page's paging.
+  await db.pool.query(
+    `INSERT INTO launches (source, guild_id, channel_id, user_id, user_name, content, message_id, created_at)
+     SELECT 'channel', 1200000000000000002, 1210000000000000003, $1, 'bob', 'Old tool ' || i || ' https://old.example/' || i,
+            1300000000000000000 + i, timestamptz '2026-03-02 12:00:00+00' + i * interval '1 hour'
+     FROM generate_series(1, 205) AS i`, [M.bob]);
   // The week in progress (2026-W50, since Monday 30 Nov 09:00).
   await add('ada', 'Pocket Ledger for iPad https://ipad.example', NOW - 2 * 3_600_000);
   await add('eve', 'Tiny Forms, by someone who hides https://forms.example', NOW - 3_600_000, 'Eve Secret');
@@ -187,6 +193,23 @@ test('member pages: launches, streaks, the activity strip; a hidden, unknown or 
   assert.ok((await page('/')).includes(`<a class="who" href="/members/${M.eve}"><bdi>Eve Secret</bdi></a>`));
   await db.pool.query('INSERT INTO site_hidden_members (user_id, hidden_at) VALUES ($1, now())', [M.eve]);
   assert.equal((await fetchRaw(web, `/members/${M.eve}`)).status, 404);
+});
+
+test('a member page lists 200 launches a page, newest first, with links to the older and newer ones; a page past the end is a 404', async () => {
+  const first = await page(`/members/${M.bob}`);
+  assert.equal(listed(first).length, 200);
+  assert.ok(first.includes('<h2>Launches <span class="muted">1–200 of 206, newest first</span></h2>'));
+  assert.ok(first.includes(`<nav class="weeks"><p><a href="/members/${M.bob}?page=2" rel="next">6 earlier launches →</a></p></nav>`));
+  assert.ok(first.indexOf('Trailhead maps shipped') < first.indexOf('Old tool 205 '), 'newest first');
+  const second = await page(`/members/${M.bob}?page=2`);
+  assert.equal(listed(second).length, 6);
+  assert.ok(second.includes('<h2>Launches <span class="muted">201–206 of 206, newest first</span></h2>'));
+  assert.ok(second.includes(`<nav class="weeks"><p><a href="/members/${M.bob}" rel="prev">← Newer launches</a></p></nav>`));
+  assert.ok(second.includes('<title>bob: launches (page 2)</title>') && second.includes('Old tool 1 '));
+  assert.deepEqual(new Set([...listed(first), ...listed(second)]).size, 206);
+  assert.equal(await page(`/members/${M.bob}?utm_source=x`), first, 'other query parameters are ignored');
+  for (const q of ['?page=3', '?page=0', '?page=abc', '?page=-1', '?page=1e3', '?page=99999']) assert.equal((await fetchRaw(web, `/members/${M.bob}${q}`)).status, 404, q);
+  assert.ok(!(await page(`/members/${M.ada}`)).includes('<nav class="weeks">'), 'one page: no paging links');
 });
 
 test('HTTP: ETag/Last-Modified and 304, HEAD without a body, gzip and br, 405 with Allow, security headers', async () => {

@@ -91,7 +91,9 @@ test('week ids and routes: malformed ids and impossible weeks are site 404s; oth
   assert.deepEqual(route('/'), { kind: 'home' });
   assert.deepEqual(route('/weeks/2026-W48'), { kind: 'week', id: '2026-W48' });
   assert.deepEqual(route('/weeks/2026-W99'), { kind: 'notFound', site: true });
-  assert.deepEqual(route('/members/1100000000000000101'), { kind: 'member', id: '1100000000000000101' });
+  assert.deepEqual(route('/members/1100000000000000101'), { kind: 'member', id: '1100000000000000101', page: 1 });
+  assert.deepEqual(route('/members/1100000000000000101', 'page=2&x=1'), { kind: 'member', id: '1100000000000000101', page: 2 });
+  assert.deepEqual(route('/members/1100000000000000101', 'page=02'), { kind: 'notFound', site: true });
   assert.deepEqual(route('/members/ada'), { kind: 'notFound', site: true });
   assert.deepEqual(route('/members/1100000000000000101/'), { kind: 'notFound', site: false });
   assert.deepEqual(route('/feed.atom'), { kind: 'feed' });

@@ -14,15 +14,19 @@ import type { Page } from './week.js';
 export const MEMBER_PAGE_MAX = 200;
 const DAY_MS = 86_400_000;
 
-export async function memberPage(db: Queryable, userId: string, now: Date): Promise<Page | undefined> {
+/** Page `page` (1 = the newest launches) of a member's page; undefined (404) past the last one. */
+export async function memberPage(db: Queryable, userId: string, now: Date, page = 1): Promise<Page | undefined> {
   // The strip's 53 weeks start at most 371 days back.
   const since = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - 371 * DAY_MS);
-  const m = await memberData(db, userId, since, MEMBER_PAGE_MAX);
-  if (!m) return undefined;
+  const offset = (page - 1) * MEMBER_PAGE_MAX;
+  const m = await memberData(db, userId, since, MEMBER_PAGE_MAX, offset);
+  if (!m || (page > 1 && m.recent.length === 0)) return undefined;
   const s = streaks(m.weeks, weekIndex(now));
   const weeks = (n: number) => plural(n, 'week', 'weeks');
   const name = m.name.trim() === '' ? 'someone' : m.name;
-  const more = m.count > m.recent.length ? html`<p class="muted">…and ${plural(m.count - m.recent.length, 'earlier launch', 'earlier launches')}.</p>` : '';
+  const older = m.count - offset - m.recent.length;
+  const pages = html`<nav class="weeks"><p>${page > 1 ? html`<a href="/members/${userId}${page > 2 ? `?page=${page - 1}` : ''}" rel="prev">← Newer launches</a>` : ''}${page > 1 && older > 0 ? ' · ' : ''}${older > 0 ? html`<a href="/members/${userId}?page=${page + 1}" rel="next">${plural(older, 'earlier launch', 'earlier launches')} →</a>` : ''}</p></nav>`;
+  const shown = m.recent.length === 0 ? '' : `${offset + 1}–${offset + m.recent.length} of ${m.count}, newest first`;
   const body = html`<h1><bdi>${name}</bdi></h1>
 <div class="stats">
 <div><strong>${m.count}</strong>${m.count === 1 ? 'launch' : 'launches'}</div>
@@ -32,8 +36,8 @@ export async function memberPage(db: Queryable, userId: string, now: Date): Prom
 <p class="muted">First launch ${fullDate(m.first)} · latest ${fullDate(m.last)}.</p>
 <h2>The last year</h2>
 ${activityStrip(m.days, now)}
-<h2>Launches</h2>
+<h2>Launches <span class="muted">${shown}</span></h2>
 ${launchList(m.recent.map((l) => launchItem(l, { withYear: true, showName: false, linkWeek: true })))}
-${more}`;
-  return { status: 200, html: layout(`${name}: launches`, body, { description: `${plural(m.count, 'launch', 'launches')} by ${name}` }) };
+${older > 0 || page > 1 ? pages : ''}`;
+  return { status: 200, html: layout(`${name}: launches${page > 1 ? ` (page ${page})` : ''}`, body, { description: `${plural(m.count, 'launch', 'launches')} by ${name}` }) };
 }
