@@ -2,9 +2,11 @@
 // (deleted_at IS NULL), with each launch's author marked hidden when they chose `/site
 // visibility:hide me` (site_hidden_members, sql/0011). Does not render.
 //
-// Where a launch shows: in the week of the digest that carried it (launches.digest_window_start,
-// sql/0006), so a late arrival is where the digest put it; a launch no digest carried yet shows
-// in its own week (the window its created_at falls in). Both use launches_live_digest_idx.
+// Where a launch shows: where the digest put it. A launch a digest listed from an earlier week (a
+// late arrival) carries that digest's window in launches.digest_window_start (sql/0006); a
+// digest's own week's launches are recorded by range since sql/0012 and keep it NULL, so they show
+// in the window their created_at falls in, as does a launch no digest carried yet. Both branches
+// use launches_live_digest_idx.
 
 import type { Queryable } from '../db/pool.js';
 import { launchWeeks } from '../db/streaks.js';
