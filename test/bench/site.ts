@@ -13,12 +13,13 @@
 // BENCH_SECONDS (5), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2), BENCH_LAUNCHES (10000).
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binArgs, REPO } from '../helpers/bin.js';
 import { freePort } from '../helpers/net.js';
 import { cpuMs, median } from './lib/proc.js';
+import type { Queryable } from '../../src/db/pool.js';
 
 // autocannon ships no types (and @types/autocannon is not a dependency): the slice used here.
 interface CannonResult { requests: { average: number; total: number }; latency: { p50: number; p99: number; max: number }; errors: number; timeouts: number; non2xx: number }
@@ -87,26 +88,32 @@ function child(name: string, args: string[], env: Record<string, string>): Child
 interface Run { page: string; way: string; server: 'floor' | 'ShipTrack'; rps: number; p50: number; p99: number; cpu: number; dbCpu: number; total: number; bad: number }
 
 /**
- * CPU used so far by every PostgreSQL process on this machine (comm "postgres", proc(5)): what the
- * site's queries cost the database, which the server's own CPU does not show. Includes any other
- * session's work on a shared machine; NaN on the embedded backend, which runs in this process.
+ * What the site's queries cost the database, which the server's own CPU does not show: CPU used
+ * so far (proc(5)) by each PostgreSQL backend connected to the bench's database (the web's pool
+ * and this process's writer), by pid. PostgreSQL runs here, so /proc has them; empty on the
+ * embedded backend, which runs in this process.
  */
-function postgresCpuMs(embedded: boolean): number {
-  if (embedded) return NaN;
-  let sum = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') sum += cpuMs(Number(pid));
-    } catch { /* exited meanwhile */ }
+async function backendCpu(db: Queryable, embedded: boolean): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (embedded) return out;
+  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  for (const { pid } of rows) {
+    try { out.set(pid, cpuMs(pid)); } catch { /* ended meanwhile */ }
   }
+  return out;
+}
+
+/** CPU the backends used between two backendCpu() readings (one that started meanwhile counts whole; one that ended is lost). */
+function backendCpuUsed(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, ms] of after) sum += ms - (before.get(pid) ?? 0);
   return sum;
 }
 
 /** `connections` clients on `path` for `seconds`, asking as `way` says; the server's CPU per request from /proc. */
-async function measure(server: Run['server'], proc: ChildProcess, port: number, page: string, path: string, way: Way, seconds: number, connections: number, write: () => Promise<unknown>, embedded: boolean): Promise<Run> {
+async function measure(server: Run['server'], proc: ChildProcess, port: number, page: string, path: string, way: Way, seconds: number, connections: number, write: () => Promise<unknown>, db: Queryable, embedded: boolean): Promise<Run> {
+  const dbBefore = await backendCpu(db, embedded);
   const before = cpuMs(proc.pid!);
-  const dbBefore = postgresCpuMs(embedded);
   const writer = way.writes ? setInterval(() => { write().catch((err: Error) => console.error(`launch insert failed: ${err.message}`)); }, 1000 / way.writes) : undefined;
   let r: CannonResult;
   try {
@@ -118,7 +125,7 @@ async function measure(server: Run['server'], proc: ChildProcess, port: number, 
     clearInterval(writer);
   }
   const used = cpuMs(proc.pid!) - before;
-  const dbUsed = Math.max(0, postgresCpuMs(embedded) - dbBefore); // a backend that exited meanwhile takes its CPU with it
+  const dbUsed = backendCpuUsed(dbBefore, await backendCpu(db, embedded));
   return {
     page, way: way.name, server, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99,
     cpu: used / r.requests.total, dbCpu: dbUsed / r.requests.total, total: r.requests.total, bad: r.non2xx + r.errors + r.timeouts,
@@ -173,16 +180,16 @@ async function main(): Promise<void> {
     // Warm-up under the measured load, so the rounds measure steady state, not V8 compiling code.
     for (const path of Object.values(pages)) {
       for (const way of WAYS.slice(0, 2)) {
-        await measure('floor', fl, floorPort, '', path, way, 2, connections, write, embedded);
-        await measure('ShipTrack', web, webPort, '', path, way, 2, connections, write, embedded);
+        await measure('floor', fl, floorPort, '', path, way, 2, connections, write, db.pool, embedded);
+        await measure('ShipTrack', web, webPort, '', path, way, 2, connections, write, db.pool, embedded);
       }
     }
     const runs: Run[] = [];
     for (let round = 0; round < rounds; round++) {
       for (const way of WAYS) {
         for (const [page, path] of Object.entries(pages)) {
-          runs.push(await measure('floor', fl, floorPort, page, path, way, seconds, connections, write, embedded));
-          runs.push(await measure('ShipTrack', web, webPort, page, path, way, seconds, connections, write, embedded));
+          runs.push(await measure('floor', fl, floorPort, page, path, way, seconds, connections, write, db.pool, embedded));
+          runs.push(await measure('ShipTrack', web, webPort, page, path, way, seconds, connections, write, db.pool, embedded));
         }
       }
     }
@@ -201,7 +208,7 @@ async function main(): Promise<void> {
       }
     }
     console.log(`\nlaunches stored during the "+ 10 launches/s" rounds: ${written}`);
-    console.log(`\nmedians of ${rounds} interleaved rounds; CPU is the server process's utime+stime per request (autocannon runs in this process, on the same cores); PostgreSQL CPU is every postgres process's on this machine (other sessions' work included). Non-2xx, errors or timeouts: ${bad}`);
+    console.log(`\nmedians of ${rounds} interleaved rounds; CPU is the server process's utime+stime per request (autocannon runs in this process, on the same cores); PostgreSQL CPU is that of the backends connected to the bench's database (the web's pool, and the writer's INSERTs). Non-2xx, errors or timeouts: ${bad}`);
     if (bad) process.exitCode = 1;
   } finally {
     for (const p of procs) p.kill('SIGTERM');
