@@ -116,6 +116,13 @@ try {
   row('floor: node + pg, read + format', runs.floor);
   row('digest, DIGEST_MAX_PARTS=10 (default)', runs.cap10);
   row('digest, DIGEST_MAX_PARTS=100 (max)', runs.cap100);
+  // On a shared machine a load spike can hit one program of a round: the ratio within each round
+  // (the floor and the digest ran back to back) is steadier than the ratio of the medians.
+  for (const [name, xs] of [['cap 10', runs.cap10], ['cap 100', runs.cap100]] as const) {
+    const ratios = xs.map((x, i) => x.ms / runs.floor[i]!.ms);
+    const ready = xs.map((x, i) => x.readyMs / runs.floor[i]!.ms);
+    console.log(`${name}: wall / floor wall in each round ${ratios.map((r) => r.toFixed(2)).join(' ')} (median ${median(ratios).toFixed(2)}); to posting / floor wall ${ready.map((r) => r.toFixed(2)).join(' ')} (median ${median(ready).toFixed(2)})`);
+  }
   console.log('\ntargets (cap 10): peak RSS ≤ 1.2× floor; wall ≤ 2× floor. With 100 parts the REST client\'s 50 requests/s cap (Discord\'s global');
   console.log('rate limit) is the bound; "to posting" is spawn until the parts are frozen and the first POST starts (the floor: until it printed).');
 } finally {
