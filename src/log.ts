@@ -99,12 +99,50 @@ function formatLine(level: LogLevel, event: string, fields: LogFields): string {
   return line;
 }
 
+/**
+ * The default destination: warnings and worse go to stderr at once; other lines to stdout,
+ * gathered over one turn of the event loop and written together. On Linux a write to a pipe or
+ * to journald's stream socket is a synchronous system call (Node's process I/O notes), and a busy
+ * web service logs a line per request: one write per turn instead of one per line. Before a
+ * warning, pending lines are written first (order kept), and at exit whatever is pending is
+ * written synchronously, so process.exit() loses nothing.
+ */
+const stdoutLines = (() => {
+  let pending = '';
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    process.stdout.write(text);
+  };
+  let hooked = false;
+  return {
+    add(line: string): void {
+      pending += line + '\n';
+      if (!hooked) {
+        hooked = true;
+        // 'exit' handlers must be synchronous: stdout to a pipe or file is, on Linux.
+        process.on('exit', flush);
+      }
+      if (!scheduled) { scheduled = true; setImmediate(flush).unref(); }
+    },
+    flush,
+  };
+})();
+
+const defaultWrite = (line: string, level: LogLevel): void => {
+  if (PRIORITY[level] <= PRIORITY.warn) {
+    stdoutLines.flush();
+    process.stderr.write(line + '\n');
+  } else stdoutLines.add(line);
+};
+
 export function createLogger(options: LoggerOptions = {}, base: LogFields = {}): Logger {
   const threshold = PRIORITY[options.level ?? 'info'];
   const secrets = options.secrets ?? [];
-  const write = options.write ?? ((line: string, level: LogLevel) => {
-    (PRIORITY[level] <= PRIORITY.warn ? process.stderr : process.stdout).write(line + '\n');
-  });
+  const write = options.write ?? defaultWrite;
   const hasBase = Object.keys(base).length > 0;
   const emit = (level: LogLevel) => (event: string, fields: LogFields = {}) => {
     if (PRIORITY[level] > threshold) return;
