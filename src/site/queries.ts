@@ -11,6 +11,7 @@
 import type { Queryable } from '../db/pool.js';
 import { launchWeeks } from '../db/streaks.js';
 import { STREAK_EPOCH_SQL } from '../digest/streaks.js';
+import { ANONYMOUS, mentionedUsers, plainMentions } from './mentions.js';
 
 export interface SiteLaunch {
   id: string;
@@ -67,7 +68,7 @@ export async function weekLaunches(db: Queryable, start: Date, end: Date, limit:
   const dir = order === 'newest' ? 'DESC' : 'ASC';
   const { rows } = await db.query<SiteLaunch>(
     `SELECT ${LAUNCH} FROM launches l ${HIDDEN_JOIN} WHERE ${IN_WINDOW} ORDER BY l.created_at ${dir}, l.id ${dir} LIMIT $3`, [start, end, limit]);
-  return rows;
+  return withPlainMentions(db, rows);
 }
 
 export interface DigestInfo {
@@ -109,7 +110,7 @@ export async function postedDigests(db: Queryable, limit: number): Promise<Poste
 export async function latestLaunches(db: Queryable, limit: number): Promise<SiteLaunch[]> {
   const { rows } = await db.query<SiteLaunch>(
     `SELECT ${LAUNCH} FROM launches l ${HIDDEN_JOIN} WHERE l.deleted_at IS NULL ORDER BY l.created_at DESC, l.id DESC LIMIT $1`, [limit]);
-  return rows;
+  return withPlainMentions(db, rows);
 }
 
 export interface MemberData {
@@ -145,7 +146,25 @@ export async function memberData(db: Queryable, userId: string, since: Date, lim
     `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int AS n
      FROM launches WHERE user_id = $1 AND deleted_at IS NULL AND created_at >= $2 GROUP BY 1`, [userId, since]);
   return {
-    name: latest ?? '', count: t.count, first: t.first, last: t.last, recent: recent.rows,
+    name: latest ?? '', count: t.count, first: t.first, last: t.last, recent: await withPlainMentions(db, recent.rows),
     weeks: await launchWeeks(db, userId), days: new Map(days.rows.map((r) => [r.day, r.n])),
   };
+}
+
+/**
+ * `launches` with mention tokens in their text as readers should see them (mentions.ts): a
+ * mentioned member by the newest name ShipTrack stored for them, "a member" when they hid
+ * themselves or never launched. One query, only when some launch mentions someone.
+ */
+async function withPlainMentions(db: Queryable, launches: SiteLaunch[]): Promise<SiteLaunch[]> {
+  const ids = mentionedUsers(launches.map((l) => l.content));
+  const names = new Map<string, string>();
+  if (ids.length > 0) {
+    const { rows } = await db.query<{ id: string; name: string; hidden: boolean }>(
+      `SELECT DISTINCT ON (l.user_id) l.user_id::text AS id, l.user_name AS name, (h.user_id IS NOT NULL) AS hidden
+       FROM launches l ${HIDDEN_JOIN} WHERE l.user_id = ANY($1::bigint[]) AND l.deleted_at IS NULL
+       ORDER BY l.user_id, l.created_at DESC, l.id DESC`, [ids]);
+    for (const r of rows) names.set(r.id, r.hidden ? ANONYMOUS : r.name);
+  }
+  return launches.map((l) => (l.content.includes('<') ? { ...l, content: plainMentions(l.content, names) } : l));
 }

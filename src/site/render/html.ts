@@ -76,7 +76,8 @@ export function externalLink(url: string, label: string = url): SafeHtml {
 
 /**
  * Member text as HTML: escaped, its http(s) URLs as external links, everything else (including
- * `javascript:` and `data:` text, mention syntax like `<@123>`) as plain text.
+ * `javascript:` and `data:` text) as plain text. Mention tokens were made plain before
+ * (queries.ts, mentions.ts); any left are escaped like the rest.
  */
 export function memberText(text: string): SafeHtml {
   const clean = cleanText(text);
