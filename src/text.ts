@@ -11,7 +11,8 @@ export interface UrlSpan {
 
 // Characters that end a URL candidate. `<`/`>` because `<url>` is Discord's "no embed" form and
 // `<@id>` tokens may follow a link directly; backslash because escaped text must rescan the same.
-const URL_STOP = /[\s<>"\\\u200b]/u;
+// A run of characters up to the next of them (sticky: matched at lastIndex only).
+const URL_RUN = /[^\s<>"\\\u200b]*/uy;
 // Trailing characters that are sentence punctuation or markdown, not part of the link. Discord's
 // own autolink rule drops a trailing . , : ; " ' ) ] as well; we add markdown closers (* ~ | `)
 // so `**https://x.dev**` and `||https://x.dev||` yield the bare URL, plus common non-ASCII
@@ -39,7 +40,8 @@ export function findUrlSpans(text: string): UrlSpan[] {
   for (let m = scheme.exec(text); m !== null; m = scheme.exec(text)) {
     const start = m.index;
     let end = start + m[0].length;
-    while (end < text.length && !URL_STOP.test(text[end]!)) end++;
+    URL_RUN.lastIndex = end;
+    if (URL_RUN.exec(text)) end = URL_RUN.lastIndex;
     let url = text.slice(start, end);
     const link = url.indexOf('](');
     if (link >= 0) url = url.slice(0, link);

@@ -45,3 +45,13 @@ test('redacts bot tokens, interaction tokens, webhook paths, DB passwords and co
   assert.ok(!lines[0]!.includes('pa55word!'));
   assert.ok(!lines[0]!.includes(bot));
 });
+
+test('a line with nothing secret-shaped comes back as it is; the base fields come first and a line may override one in place', () => {
+  const plain = '<6>interaction.answered proc=web interaction=1577268349061038178 command=ship ms=3 type=4';
+  assert.equal(redact(plain, ['hunter2-long']), plain);
+  const lines: string[] = [];
+  const log = createLogger({ write: (l) => lines.push(l) }, { proc: 'web', mod: 'rest' });
+  log.info('a.b', { x: 1, y: undefined });
+  log.info('a.c', { mod: 'db', z: 'two words' });
+  assert.deepEqual(lines, ['<6>a.b proc=web mod=rest x=1', '<6>a.c proc=web mod=db z="two words"']);
+});
