@@ -37,14 +37,21 @@ const URL_PASSWORD_RE = /\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):([^@\s]+)@/gi;
 // `Authorization: Bot <token>` or `password=<secret>` written by someone who forgot.
 const KEYED_SECRET_RE = /\b(Bot|Bearer)\s+[A-Za-z0-9_.-]{20,}|\b(password|token|secret|api_key)=("[^"]*"|\S+)/gi;
 
-// Something at least one of the patterns above needs (a superset of their matches): a line without
-// any is left as it is, in one scan instead of five (most lines: a web service logs one per request).
-const MAYBE_SECRET = /:\/\/|\/(?:webhooks|interactions)\/|aW50ZXJhY3Rpb246|[A-Za-z0-9_-]{18}\.|\b(?:Bot|Bearer)\s|(?:password|token|secret|api_key)=/i;
+// What at least one of the patterns above needs (a superset of their matches): a line with none of
+// it is left as it is, without five replace passes (most lines: the web logs one per request).
+// Literal checks first; one alternation of literals combined with the token's character-class run
+// was slower than the five passes it was meant to save (1.8 µs against 0.3 µs a line).
+const BOT_TOKEN_ANY = new RegExp(BOT_TOKEN_RE.source);
+const KEYED_ANY = /\b(?:Bot|Bearer)\s|\b(?:password|token|secret|api_key)=/i;
+function maybeSecret(s: string): boolean {
+  return s.includes('://') || s.includes('/webhooks/') || s.includes('/interactions/') || s.includes('aW50ZXJhY3Rpb246')
+    || KEYED_ANY.test(s) || BOT_TOKEN_ANY.test(s);
+}
 
 export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const s of secrets) if (s && s.length >= 4 && out.includes(s)) out = out.split(s).join('[redacted]');
-  if (!MAYBE_SECRET.test(out)) return out;
+  if (!maybeSecret(out)) return out;
   return out
     .replace(URL_PASSWORD_RE, '$1:[redacted]@')
     .replace(WEBHOOK_PATH_RE, '/$1/[redacted]')

@@ -21,7 +21,19 @@ function lineStartEscape(text: string, i: number): number | undefined {
   return undefined;
 }
 
+// Every character the loop below may escape, and a newline (which starts a line); a segment with
+// none of them, and no line-start construct where a line starts, comes out as it went in.
+const MAY_ESCAPE = /[\\*`[\]_~|\n]/;
+const MAY_START_CONSTRUCT = /^[ \t]*[>#\-+\d]/;
+const BLANK = /^[ \t]*$/;
+
 function escapeSegment(text: string, from: number, to: number, atLineStart: boolean, out: string[]): boolean {
+  const segment = text.slice(from, to);
+  if (!MAY_ESCAPE.test(segment) && !(atLineStart && MAY_START_CONSTRUCT.test(segment))) {
+    // Most names and launch texts (issue 14): no character-by-character pass.
+    out.push(segment);
+    return atLineStart && BLANK.test(segment);
+  }
   let lineStart = atLineStart;
   let pendingAt: number | undefined;
   for (let i = from; i < to; i++) {

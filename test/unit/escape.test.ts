@@ -142,3 +142,18 @@ for (const [name, text, max, expected] of truncateCases) {
 test('truncateAtWord rejects a non-positive max', () => {
   assert.throws(() => truncateAtWord('x', 0), RangeError);
 });
+
+test('escapeMarkdown: the fast path for text with nothing to escape gives what the character-by-character pass gives', () => {
+  // s + '*' always takes the full pass (a `*` is always escaped) and, on one line, escapes s exactly
+  // as s alone is escaped; s alone takes the fast path whenever it has nothing to escape.
+  const alphabet = ['a', 'B', '7', ' ', '\t', '.', '>', '#', '-', '+', '_', '~', '|', '`', '[', 'é', '🚀', '1.', '-#', 'x_y'];
+  let seed = 42;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+  for (let k = 0; k < 2000; k++) {
+    let s = '';
+    for (let n = rand(12); n > 0; n--) s += alphabet[rand(alphabet.length)];
+    assert.equal(escapeMarkdown(`${s}*`), `${escapeMarkdown(s)}\\*`, JSON.stringify(s));
+  }
+  assert.equal(escapeMarkdown('Pocket Ledger 1.0 is out'), 'Pocket Ledger 1.0 is out');
+  assert.equal(escapeMarkdown('  1. first'), '  1\\. first');
+});
