@@ -96,7 +96,9 @@ export async function insertInteractionLaunch(db: Queryable, l: NewLaunch & { in
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT DO NOTHING`,
     [l.source, l.guildId, l.channelId, l.userId, userName, content, l.urls.map(storableText),
-      l.messageId ?? null, l.interactionId, l.createdAt],
+      // An ISO string, not the Date: node-postgres formats a Date in local time field by field, the
+      // slowest part of serialising /ship's parameters; the instant is the same (timestamptz).
+      l.messageId ?? null, l.interactionId, l.createdAt.toISOString()],
   );
   if (inserted.rowCount === 1) return { created: true, userName, content };
   const existing = await db.query<{ id: string; userName: string; content: string }>(

@@ -142,6 +142,10 @@ export function guardQueries(pool: GuardedPool, o: QueryGuardOptions): GuardedPo
 
   async function viaClient(p: pg.Pool, text: string, values: unknown[] | undefined): Promise<pg.QueryResult> {
     const bounded = preset(p);
+    // The pool's own query() checks a connection out, runs, and gives it back, discarding it after
+    // any error (a PostgreSQL error too, which costs a reconnect but is rare here), with its own
+    // 'error' listener while it holds it: one promise instead of a checkout, a query and a listener.
+    if (bounded) return p.query(text, values);
     const client = await p.connect();
     let broken: Error | undefined;
     // A checked-out client that loses its server emits 'error'; unheard, that crashes the process
@@ -149,7 +153,6 @@ export function guardQueries(pool: GuardedPool, o: QueryGuardOptions): GuardedPo
     const onError = (err: Error) => { broken = err; };
     client.on('error', onError);
     try {
-      if (bounded) return await client.query(text, values);
       if (!configured.has(client)) {
         await client.query({ text: `SET statement_timeout = ${Math.max(0, Math.round(statementTimeoutMs))}`, query_timeout: queryTimeoutMs } as pg.QueryConfig);
         configured.add(client);
