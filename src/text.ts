@@ -87,7 +87,13 @@ function toWellFormed(text: string): string {
  * One line of plain text: newlines/tabs become spaces, control and bidi-override characters are
  * dropped, runs of whitespace collapse, ends are trimmed (docs/interactions.md §4.3 step 1).
  */
+// Anything normaliseLine would change: a surrogate (a lone one is replaced; pairs just take the
+// full path), a control or bidi character, whitespace other than a space, two spaces, a space at
+// either end. Most launch texts and names have none of it (issue 14).
+const NEEDS_NORMALISING = /[\ud800-\udfff\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|(?! )\s| {2}|^ | $/;
+
 export function normaliseLine(text: string): string {
+  if (!NEEDS_NORMALISING.test(text)) return text;
   return toWellFormed(text)
     .replace(/[\r\n\t]/g, ' ')
     .replace(CONTROL, '')

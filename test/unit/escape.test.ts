@@ -157,3 +157,17 @@ test('escapeMarkdown: the fast path for text with nothing to escape gives what t
   assert.equal(escapeMarkdown('Pocket Ledger 1.0 is out'), 'Pocket Ledger 1.0 is out');
   assert.equal(escapeMarkdown('  1. first'), '  1\\. first');
 });
+
+test('normaliseLine: text it would not change comes back as it is, and everything else takes the full pass', () => {
+  const full = (t: string) => t.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
+    .replace(/[\r\n\t]/g, ' ').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu, '')
+    .replace(/\s+/gu, ' ').trim();
+  const alphabet = ['a', 'Z', ' ', '  ', '\t', '\n', '\u00a0', '\u200b', '\u202e', '\u0007', '🚀', '\ud800', '\udc00', 'é', '.', '\u3000'];
+  let seed = 7;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+  for (let k = 0; k < 3000; k++) {
+    let s = '';
+    for (let n = rand(10); n > 0; n--) s += alphabet[rand(alphabet.length)];
+    assert.equal(normaliseLine(s), full(s), JSON.stringify(s));
+  }
+});
