@@ -423,7 +423,11 @@ echo "    worker: $(status_text); fake Discord IDENTIFYs $ident0 -> $(fake_state
 say "6q. Roll back a real upgrade (docs/operations.md §4.2): old release $(git -C "$SRC" rev-parse --short "$OLD_REV") -> this checkout (new migration) -> old again"
 RB=${DB}_rb
 migs() { psql "$PGURL_BASE/$RB" -Atc "SELECT string_agg(to_char(id, 'FM0000'), ',' ORDER BY id) FROM schema_migrations"; }
-has_table() { psql "$PGURL_BASE/$RB" -Atc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'bot_token_checks'"; }
+# The table the newest migration creates (it exists after the upgrade and is gone after the
+# rollback); named from the file, so the check follows whichever migration this checkout adds.
+NEW_TABLE_NAME=$(grep -oiE 'CREATE TABLE (IF NOT EXISTS )?[a-z_0-9]+' "$SRC/sql/$(ls "$SRC/sql" | grep -E '^[0-9]{4}_.*\.sql$' | tail -1)" | awk '{print $NF}' | head -1)
+NEW_TABLE_NAME=${NEW_TABLE_NAME:?the newest migration creates no table for the rollback check to look for}
+has_table() { psql "$PGURL_BASE/$RB" -Atc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = '$NEW_TABLE_NAME'"; }
 rb_launches() { psql "$PGURL_BASE/$RB" -Atc "SELECT coalesce(string_agg(interaction_id::text || ':' || user_name, ',' ORDER BY interaction_id), '') FROM launches"; }
 same_dist() { diff -rq "$1/dist" "$ROOTFS/opt/shiptrack/dist" >/dev/null && diff -rq "$1/sql" "$ROOTFS/opt/shiptrack/sql" >/dev/null; }
 # An installation of the old release with its own database, as if installed before this release.
@@ -445,7 +449,7 @@ NEW_MIGS=$(migs); NEW_TABLE=$(has_table)
 cin journalctl --no-pager -o cat -u shiptrack-migrate -n 3 | grep -E 'migrate\.(applied|done)' | cut -c1-200
 psql "$PGURL_BASE/$RB" -qc "INSERT INTO launches (source, user_id, user_name, content, urls, interaction_id, created_at)
   VALUES ('slash', 6, 'after-upgrade', 'shipped https://d.example', '{https://d.example}', 9102, now())"
-echo "    upgraded: install.sh rc=$u_rc, /opt/shiptrack = this checkout: $(same_dist "$SRC" && echo yes || echo no), migrations $NEW_MIGS, bot_token_checks tables: $NEW_TABLE, digest rc=$ud_rc, launches $(rb_launches)"
+echo "    upgraded: install.sh rc=$u_rc, /opt/shiptrack = this checkout: $(same_dist "$SRC" && echo yes || echo no), migrations $NEW_MIGS, $NEW_TABLE_NAME tables: $NEW_TABLE, digest rc=$ud_rc, launches $(rb_launches)"
 # The rollback, as docs/operations.md §4.2 says.
 t0=$(date +%s.%N)
 cin systemctl stop shiptrack-web shiptrack-worker shiptrack-digest.timer shiptrack-backup.timer
@@ -464,7 +468,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WEB_PORT/health
 DBURL="postgres://$DB:$NEW_PW@127.0.0.1:5432/$RB"
 cin /usr/local/bin/shiptrack status > "$WORK/status-rb.txt" 2>&1; s_rc=$?
 sed 's/^/    | /' "$WORK/status-rb.txt"
-echo "    rolled back: restore rc=$rr_rc, install.sh rc=$rb_rc, /opt/shiptrack = the old build: $(same_dist "$OLD_TREE" && echo yes || echo no), migrations $RB_MIGS, bot_token_checks tables: $RB_TABLE"
+echo "    rolled back: restore rc=$rr_rc, install.sh rc=$rb_rc, /opt/shiptrack = the old build: $(same_dist "$OLD_TREE" && echo yes || echo no), migrations $RB_MIGS, $NEW_TABLE_NAME tables: $RB_TABLE"
 echo "    launches $RB_ROWS; web $(prop shiptrack-web.service ActiveState) healthz $code, worker $(prop shiptrack-worker.service ActiveState) ($(status_text)), digest.timer $(prop shiptrack-digest.timer ActiveState); status rc=$s_rc; took $(node -pe "($t1-$t0).toFixed(1)") s"
 [ "$o_rc" = 0 ] && [ "$u_rc" = 0 ] && [ "$NEW_MIGS" != "$OLD_MIGS" ] && [ "$NEW_TABLE" = 1 ] && [ -n "$PRE" ] && [ "$rr_rc" = 0 ] && [ "$rb_rc" = 0 ] \
   && same_dist "$OLD_TREE" && [ "$RB_MIGS" = "$OLD_MIGS" ] && [ "$RB_TABLE" = 0 ] && [ "$RB_ROWS" = "9101:before-upgrade" ] && [ "$code" = 200 ] \
