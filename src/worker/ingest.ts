@@ -244,7 +244,13 @@ export class Ingest {
       const batch: CreateBatch = { items: [{ m, resolve }], started: false };
       this.enqueue('MESSAGE_CREATE', async () => {
         batch.started = true;
-        await this.storeBatch(batch.items);
+        try {
+          await this.storeBatch(batch.items);
+        } finally {
+          // As for any other event: settled unless halted, also when handling failed on a bug, so
+          // the shard goes on persisting later sequence numbers (a no-op for those already settled).
+          if (!this.halted) for (const item of batch.items) item.resolve();
+        }
       }, undefined, () => batch.items.length);
       // With nothing else queued the job has already started (it runs synchronously up to its
       // first await), so the next message starts a batch of its own that collects what arrives.

@@ -308,3 +308,22 @@ test('a batch the database refuses for good is stored one message at a time, so 
   assert.ok(c.lines.find((l) => l.startsWith('launch.batch_failed'))!.includes('count=4'));
   assert.equal(await getCursor(c.db.pool, c.fake.channels.shipped), ms.at(-1)!.id);
 });
+
+test('a batch that fails on a bug still settles every dispatch in it, so the shard keeps persisting later sequence numbers', async (t) => {
+  const c = await setup(t);
+  const ms = [0, 1, 2].map((i) => post(c, `shipped https://example.com/bug/${i} today`));
+  const owe = c.ingest.reactions.owe.bind(c.ingest.reactions);
+  let calls = 0;
+  // A bug after the rows are stored: queueing the 🚀 of the second launch throws.
+  c.ingest.reactions.owe = (r) => { if (++calls === 2) throw new TypeError('simulated bug'); owe(r); };
+  const handled = ms.map((m) => c.ingest.handleDispatch('MESSAGE_CREATE', m));
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([Promise.all(handled).then(() => 'all settled'), new Promise((r) => { timer = setTimeout(r, 5000, 'still pending'); })]);
+  clearTimeout(timer);
+  assert.equal(settled, 'all settled');
+  assert.equal(await count(c), 3);
+  assert.equal(c.lines.filter((l) => l.startsWith('ingest.job_failed') && l.includes('simulated bug')).length, 1);
+  // The cursor never passes the message whose handling failed.
+  await c.ingest.stored();
+  assert.equal(await getCursor(c.db.pool, c.fake.channels.shipped), ms[0]!.id);
+});
