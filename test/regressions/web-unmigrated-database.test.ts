@@ -30,6 +30,10 @@ test('web on an unmigrated database: web.schema_behind at start, /healthz 503 wi
     }
   });
   await listening;
+  // The warning goes to stderr, web.listening to stdout, a moment later: two pipes, read in one
+  // poll phase in either order. Everything written before web.listening has been read by the
+  // time the check phase runs, so one setImmediate turn is enough (not a guess at a duration).
+  await new Promise((resolve) => setImmediate(resolve));
   assert.ok(lines.some((l) => l === `<4>web.schema_behind proc=web schema=missing hint="no migration applied; this release needs migration ${NEEDED}: run shiptrack migrate"`), lines.join('\n'));
 
   const before = await request(`http://127.0.0.1:${port}/healthz`, { method: 'GET' });
