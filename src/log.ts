@@ -163,7 +163,7 @@ export function createLogger(options: LoggerOptions = {}, base: LogFields = {}):
   const baseText = formatFields(base);
   const emit = (level: LogLevel) => (event: string, fields: LogFields = {}) => {
     if (PRIORITY[level] > threshold) return;
-    const overrides = baseKeys.length > 0 && baseKeys.some((k) => k in fields);
+    const overrides = baseKeys.some((k) => k in fields);
     const text = overrides ? formatFields({ ...base, ...fields }) : baseText + formatFields(fields);
     write(redact(`<${PRIORITY[level]}>${event}${text}`, secrets), level);
   };

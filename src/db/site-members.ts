@@ -10,8 +10,3 @@ export async function setHiddenFromSite(db: Queryable, userId: string, hidden: b
     : await db.query('DELETE FROM site_hidden_members WHERE user_id = $1', [userId]);
   return (r.rowCount ?? 0) > 0;
 }
-
-export async function isHiddenFromSite(db: Queryable, userId: string): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM site_hidden_members WHERE user_id = $1', [userId]);
-  return rows.length > 0;
-}
