@@ -118,9 +118,10 @@ function statementOf(text: string): string {
 }
 
 /**
- * `pool` with every query bounded and watched. On a pg.Pool each call checks out a connection,
- * sets `statement_timeout` on it once, and runs with a read timeout; a connection that failed
- * other than with a PostgreSQL error (timeout, reset) is discarded, not reused. Any other
+ * `pool` with every query bounded and watched. A pg.Pool created with these very bounds runs each
+ * call through its own query(), which discards a connection after any error. Any other pg.Pool
+ * gets a checked-out connection, `statement_timeout` set on it once, and a read timeout per call;
+ * a connection that failed other than with a PostgreSQL error (timeout, reset) is discarded. Any other
  * Queryable (a test's wrapper) is only watched. A call still running after slowMs logs
  * db.slow_query at once (not when it ends: a blocked call may never end), then
  * db.slow_query_done when it does.
