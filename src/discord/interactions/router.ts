@@ -4,6 +4,7 @@
 // Does not read HTTP (server.ts) or know any command's meaning: the application passes its
 // handlers in (ShipTrack's are in src/commands/).
 
+import { setMaxListeners } from 'node:events';
 import { backoffDelay, type BackoffPolicy } from '../../backoff.js';
 import { sleep, type Clock } from '../../clock.js';
 import { withTimeout } from '../../timeout.js';
@@ -102,13 +103,25 @@ export function validateInteraction(payload: unknown, applicationId: string): In
   return p as Interaction;
 }
 
+/**
+ * A controller whose signal any number of waiters may listen on: a Discord outage leaves every
+ * deferred follow-up sleeping before its next attempt, which is normal, not a leak, so Node's
+ * warning past 10 listeners (a raw line on stderr) is off for it.
+ */
+function shutdownSignal(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 export function createRouter(options: RouterOptions): Router {
   const { clock, log } = options;
   const commands = new Map(options.commands.map((c) => [c.name, c]));
   const pending = new Set<Promise<void>>();
 
   // Aborted when idle(deadline) abandons what is pending; a fresh one then serves later follow-ups.
-  let abandon = new AbortController();
+  // Each follow-up waiting to retry listens on it, any number at once (see shutdownSignal).
+  let abandon = shutdownSignal();
 
   async function followUp(i: Interaction, command: string, data: MessageData, receivedAt: number, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return; // abandoned at shutdown while the handler ran: already counted
@@ -224,7 +237,7 @@ export function createRouter(options: RouterOptions): Router {
       if (!r.timedOut || pending.size === 0) return;
       const count = pending.size;
       const abandoned = abandon;
-      abandon = new AbortController();
+      abandon = shutdownSignal();
       pending.clear();
       abandoned.abort();
       log.warn('interaction.followups_abandoned', { count, after_ms: deadlineMs, why: 'shutdown drain deadline' });

@@ -1,6 +1,7 @@
 // Owns ShipTrack's HTTP conversation with Discord's REST API: headers, keep-alive, timeouts,
 // per-bucket sequencing, rate-limit waits, bounded retries and the invalid-request guard.
 // Does not know any endpoint's meaning (api.ts does) and keeps no state outside the instance.
+import { setMaxListeners } from 'node:events';
 import { sleep, systemClock, type Clock } from '../../clock.js';
 import { ShipTrackError, type ShipTrackErrorCode } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
@@ -108,6 +109,10 @@ export class RestClient {
     this.#token = options.token;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? silentLogger;
+    // Every request in flight listens on the lifetime signal until it ends, and requests on separate
+    // buckets (each interaction token is one) run at once: hundreds are normal, not a leak, so Node's
+    // warning past 10 listeners (a raw line on stderr) is off for this signal.
+    setMaxListeners(0, this.lifetime.signal);
     if (options.transport) {
       this.transport = options.transport;
       this.closeTransport = () => {};
