@@ -38,6 +38,9 @@ const CODE = /```[\s\S]*?```|``[^`][\s\S]*?``|`[^`]+`/g;
  * by a space so neighbouring words do not merge), quoted lines (`> …`) and `>>> ` blocks removed.
  */
 export function visibleText(content: string): string {
+  // Without a backtick, a `>` or a CR there is no code and no quote, and splitting on LF and joining
+  // again gives the text back: most launches and every /ship text (issue 14).
+  if (!content.includes('`') && !content.includes('>') && !content.includes('\r')) return content;
   const noCode = content.replace(CODE, (m) => (m.startsWith('```') ? '\n' : ' '));
   const kept: string[] = [];
   for (const line of noCode.split(/\r\n|\r|\n/)) {

@@ -31,6 +31,18 @@ test('the same interaction id twice stores one row', async () => {
   assert.equal(rows[0].n, 1);
 });
 
+test('an interaction launch keeps its time to the millisecond (sent as epoch milliseconds)', async () => {
+  // Around Discord's epoch, now, and the last millisecond a snowflake can hold (42 bits past 2015).
+  const times = ['2015-01-01T00:00:00.001Z', '2026-12-01T09:00:00.999Z', '2026-12-01T09:00:00.123Z', '2084-01-01T00:00:00.007Z', new Date(1420070400000 + 2 ** 42 - 1).toISOString()];
+  for (const [k, iso] of times.entries()) {
+    const r = await launches.insertInteractionLaunch(db.pool, { ...base, source: 'slash', channelId: null, interactionId: String(1250000000000000001n + BigInt(k)), createdAt: new Date(iso) });
+    assert.equal(r.created, true);
+  }
+  const { rows } = await db.pool.query<{ t: string }>(
+    `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS t FROM launches WHERE interaction_id BETWEEN 1250000000000000001 AND 1250000000000000009 ORDER BY interaction_id`);
+  assert.deepEqual(rows.map((r) => r.t), times.map((iso) => iso.replace(/\.(\d{3})Z$/, '.$1000')));
+});
+
 test('a row can not claim both origins or neither', async () => {
   await assert.rejects(launches.insertLaunch(db.pool, { ...base, createdAt: new Date() }), /launches_one_origin/);
 });

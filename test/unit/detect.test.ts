@@ -130,6 +130,27 @@ test('extractUrls ignores code and quotes, strips wrappers and punctuation', () 
   assert.deepEqual(extractUrls('nothing'), []);
 });
 
+test('visibleText: the pass-through for text without code or quotes gives what the full pass gives', () => {
+  // The full pass as it was before the shortcut (issue 14), kept here as the reference.
+  const CODE = /```[\s\S]*?```|``[^`][\s\S]*?``|`[^`]+`/g;
+  const reference = (content: string): string => {
+    const kept: string[] = [];
+    for (const line of content.replace(CODE, (m) => (m.startsWith('```') ? '\n' : ' ')).split(/\r\n|\r|\n/)) {
+      if (/^[ \t]*>>> /.test(line)) break;
+      if (!/^[ \t]*> /.test(line)) kept.push(line);
+    }
+    return kept.join('\n');
+  };
+  const pool = ['a', 'b', ' ', '\t', '\n', '\r', '\r\n', '`', '```', '>', '> ', '>>> ', 'https://x.dev', '🚀', '\u2028'];
+  let seed = 7;
+  const next = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed; };
+  for (let n = 0; n < 20_000; n++) {
+    let s = '';
+    for (let k = next() % 12; k > 0; k--) s += pool[next() % pool.length];
+    assert.equal(visibleText(s), reference(s), JSON.stringify(s));
+  }
+});
+
 test('visibleText keeps words apart where code was removed', () => {
   assert.equal(visibleText('a`x`b'), 'a b');
   assert.equal(visibleText('keep\n> drop\n  > drop too\nkeep2'), 'keep\nkeep2');
