@@ -33,11 +33,12 @@ export function commandHandlers(deps: CommandDeps, commands: readonly Command[] 
     apology: c.apology,
     ...(c.ephemeral ? { ephemeral: true } : {}),
     ...(c.autocomplete ? { autocomplete: async (interaction: Parameters<NonNullable<CommandHandler['autocomplete']>>[0]) => (ours(interaction) ? c.autocomplete!(interaction, deps) : []) } : {}),
-    handle: async (interaction) => {
-      if (!isSnowflake(interaction.guild_id)) return ephemeral(c.notInServer ?? NOT_IN_SERVER);
+    // Not async: the command's own promise is the answer, not one more wrapped around it (issue 14).
+    handle: (interaction) => {
+      if (!isSnowflake(interaction.guild_id)) return Promise.resolve(ephemeral(c.notInServer ?? NOT_IN_SERVER));
       if (deps.guildId !== undefined && interaction.guild_id !== deps.guildId) {
         deps.log.notice('commands.foreign_guild', { interaction: interaction.id, command: c.name, guild: interaction.guild_id });
-        return ephemeral(OTHER_SERVER);
+        return Promise.resolve(ephemeral(OTHER_SERVER));
       }
       return c.handle(interaction, deps);
     },

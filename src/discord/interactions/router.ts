@@ -161,38 +161,62 @@ export function createRouter(options: RouterOptions): Router {
     }
   }
 
-  function run(i: Interaction, command: CommandHandler): Promise<InteractionResponse> {
-    const receivedAt = clock.now();
-    const attempt = async (): Promise<MessageData> => {
+  /**
+   * The handler's answer, tried again after RETRY_DELAYS_MS while `retryable` accepts its error;
+   * its apology once it fails for good. Never rejects. The first attempt is a plain call and one
+   * `.then`: the retry loop only exists once something failed (issue 14: a promise layer less).
+   */
+  function attempt(i: Interaction, command: CommandHandler): Promise<MessageData> {
+    const retry = async (first: unknown): Promise<MessageData> => {
+      let err = first;
       for (let n = 0; ; n++) {
+        const delay = RETRY_DELAYS_MS[n];
+        if (delay === undefined || !options.retryable(err)) throw err;
+        log.warn('interaction.retrying', { interaction: i.id, command: command.name, attempt: n + 2, delay_ms: delay, error: describeError(err) });
+        await sleep(delay, clock);
         try {
           return await command.handle(i);
-        } catch (err) {
-          const delay = RETRY_DELAYS_MS[n];
-          if (delay === undefined || !options.retryable(err)) throw err;
-          log.warn('interaction.retrying', { interaction: i.id, command: command.name, attempt: n + 2, delay_ms: delay, error: describeError(err) });
-          await sleep(delay, clock);
+        } catch (next) {
+          err = next;
         }
       }
     };
-    const work = attempt()
-      .catch((err: unknown) => {
-        log.error('interaction.handler_failed', { interaction: i.id, command: command.name, error: describeError(err) });
-        return ephemeral(command.apology);
-      });
+    let first: Promise<MessageData>;
+    try {
+      first = command.handle(i);
+    } catch (err) {
+      first = Promise.reject(err);
+    }
+    return first.then(undefined, retry).then(undefined, (err: unknown) => {
+      log.error('interaction.handler_failed', { interaction: i.id, command: command.name, error: describeError(err) });
+      return ephemeral(command.apology);
+    });
+  }
+
+  function run(i: Interaction, command: CommandHandler): Promise<InteractionResponse> {
+    const receivedAt = clock.now();
+    const work = attempt(i, command);
     // Exactly one initial answer: the handler's, if it finishes within deferMs; otherwise type 5
-    // now and the handler's answer later as a follow-up.
-    return withTimeout(work, options.deferMs, clock).then((r) => {
-      if (!r.timedOut) {
-        log.info('interaction.answered', { interaction: i.id, command: command.name, ms: clock.now() - receivedAt, ephemeral: r.value.flags === 64 });
-        return inline(r.value);
-      }
-      log.info('interaction.deferred', { interaction: i.id, command: command.name, after_ms: clock.now() - receivedAt });
-      const signal = abandon.signal;
-      const task: Promise<void> = work.then((data) => followUp(i, command.name, data, receivedAt, signal))
-        .finally(() => { pending.delete(task); });
-      pending.add(task);
-      return deferred(command.ephemeral === true);
+    // at deferMs and the handler's answer later as a follow-up. One timer and one settle, not a
+    // race through withTimeout (issue 14).
+    return new Promise((resolve) => {
+      let settled = false;
+      const timer = clock.setTimeout(() => {
+        settled = true;
+        log.info('interaction.deferred', { interaction: i.id, command: command.name, after_ms: clock.now() - receivedAt });
+        const signal = abandon.signal;
+        const task: Promise<void> = work.then((data) => followUp(i, command.name, data, receivedAt, signal))
+          .finally(() => { pending.delete(task); });
+        pending.add(task);
+        resolve(deferred(command.ephemeral === true));
+      }, options.deferMs);
+      void work.then((data) => {
+        if (settled) return;
+        settled = true;
+        clock.clearTimeout(timer);
+        log.info('interaction.answered', { interaction: i.id, command: command.name, ms: clock.now() - receivedAt, ephemeral: data.flags === 64 });
+        resolve(inline(data));
+      });
     });
   }
 
@@ -216,17 +240,23 @@ export function createRouter(options: RouterOptions): Router {
   }
 
   return {
-    async handle(payload) {
-      const i = validateInteraction(payload, options.applicationId);
-      if (i.type === InteractionType.ping) return pong();
-      if (i.type !== InteractionType.command && i.type !== InteractionType.autocomplete) throw new HttpError(400, `interaction type ${i.type} is not handled`);
+    // Not async: a command's answer is run()'s promise itself, not one more wrapped around it.
+    handle(payload) {
+      let i: Interaction;
+      try {
+        i = validateInteraction(payload, options.applicationId);
+        if (i.type !== InteractionType.ping && i.type !== InteractionType.command && i.type !== InteractionType.autocomplete) throw new HttpError(400, `interaction type ${i.type} is not handled`);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (i.type === InteractionType.ping) return Promise.resolve(pong());
       const name = typeof i.data?.name === 'string' ? i.data.name : '';
       if (i.type === InteractionType.autocomplete) return suggest(i, name);
       const command = commands.get(name);
       if (!command) {
         log.warn('interaction.unknown_command', { interaction: i.id, command: name.slice(0, 32) });
         const known = [...commands.keys()].map((n) => (/^[a-z]/.test(n) ? `/${n}` : `"${n}"`)).join(', ');
-        return inline(ephemeral(`ShipTrack does not know that command. It answers ${known}; the command list may be out of date (an admin can run register-commands).`));
+        return Promise.resolve(inline(ephemeral(`ShipTrack does not know that command. It answers ${known}; the command list may be out of date (an admin can run register-commands).`)));
       }
       return run(i, command);
     },

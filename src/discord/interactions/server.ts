@@ -207,6 +207,13 @@ function lingerAfterAnswer(socket: Socket, clock: Clock, lingerMs: number): void
   };
 }
 
+/**
+ * Requests on a connection whose answer is not finished yet: a property of the socket itself, set
+ * when it connects. A WeakMap lookup costs a hash of the socket four times per request (issue 14).
+ */
+const UNANSWERED = Symbol('unanswered');
+type CountedSocket = Socket & { [UNANSWERED]: number };
+
 function isJsonContentType(value: string | undefined): boolean {
   return value !== undefined && /^application\/json\s*(;|$)/i.test(value.trim());
 }
@@ -217,8 +224,6 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
   const maxPipelined = options.maxPipelined ?? DEFAULT_MAX_PIPELINED;
   const bodyMemory = new BodyMemory(options.maxBodyMemoryBytes ?? DEFAULT_MAX_BODY_MEMORY_BYTES);
   const counts = { connections: 0, refusedConnections: 0, refusedBodies: 0, pipelineClosed: 0, timedOut: 0 };
-  /** Requests per connection whose answer is not finished yet. */
-  const unanswered = new WeakMap<Socket, number>();
   const limitLog = new Map<string, { at: number; count: number }>();
   const signatures = createSignatureWatch({ clock, log });
   let closing = false;
@@ -311,13 +316,12 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
     inFlight++;
     if (closing) res.setHeader('Connection', 'close');
     const socket = req.socket;
-    const waiting = (unanswered.get(socket) ?? 0) + 1;
-    unanswered.set(socket, waiting);
+    const waiting = ++(socket as CountedSocket)[UNANSWERED];
     // One listener per request for all of its bookkeeping (issue 14): the answer is out or the
     // connection gone, so it no longer waits, holds no body memory and is no longer in flight.
     const lease = bodyMemory.lease();
     res.once('close', () => {
-      unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1);
+      (socket as CountedSocket)[UNANSWERED]--;
       lease.release();
       if (--inFlight === 0 && drained) drained();
     });
@@ -350,11 +354,12 @@ export function createInteractionServer(options: ServerOptions): InteractionServ
   // Node's http.Server destroys a socket on 'timeout' when nobody listens for it on the server.
   server.timeout = options.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS;
   server.on('connection', (socket: Socket) => {
+    (socket as CountedSocket)[UNANSWERED] = 0;
     counts.connections++;
     socket.once('close', () => { counts.connections--; });
     socket.on('timeout', () => {
       // Idle keep-alive connections time out too (keepAliveTimeoutMs): only count a stalled one.
-      if ((unanswered.get(socket) ?? 0) === 0 && socket.writableLength === 0) return;
+      if ((socket as CountedSocket)[UNANSWERED] === 0 && socket.writableLength === 0) return;
       counts.timedOut++;
       log.debug('http.rejected', { status: 0, reason: `no traffic for ${server.timeout} ms (answers not being read?); connection closed` });
     });
