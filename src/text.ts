@@ -93,7 +93,19 @@ function toWellFormed(text: string): string {
 const NEEDS_NORMALISING = /[\ud800-\udfff\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|(?! )\s| {2}|^ | $/;
 
 export function normaliseLine(text: string): string {
-  if (!NEEDS_NORMALISING.test(text)) return text;
+  // Printable ASCII with single inner spaces (most of them) is settled by one charCodeAt pass;
+  // the first other character sends the text to the regex check as before.
+  let prev = 0x20; // so a leading space counts as "after a space"
+  let i = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x20 && c < 0x7f) prev = c;
+    else if (c === 0x20 && prev !== 0x20) prev = c;
+    else break;
+  }
+  if (i === text.length) {
+    if (prev !== 0x20 || i === 0) return text; // else a trailing space: the full pass trims it
+  } else if (!NEEDS_NORMALISING.test(text)) return text;
   return toWellFormed(text)
     .replace(/[\r\n\t]/g, ' ')
     .replace(CONTROL, '')
@@ -112,8 +124,15 @@ export function firstLine(text: string): string {
 
 /** Length in code points (an emoji counts once, unlike `.length`). */
 export function codePointLength(text: string): number {
+  // Counts as for…of does (a valid pair once, a lone surrogate once) without the string iterator.
   let n = 0;
-  for (const _ of text) n++;
+  for (let i = 0; i < text.length; i++, n++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
   return n;
 }
 
@@ -129,7 +148,22 @@ const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\p{M}\p{Default_Ignorable_Code_Po
  */
 export function visibleLength(text: string): number {
   let n = 0;
-  for (const ch of text) if (!INVISIBLE.test(ch)) n++;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // In ASCII, INVISIBLE holds only the space and the controls (Cc, incl. DEL): no regex call.
+    if (c < 0x80) {
+      if (c > 0x20 && c !== 0x7f) n++;
+      continue;
+    }
+    // Otherwise the whole code point (a valid pair together, a lone surrogate alone) as for…of.
+    let len = 1;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) len = 2;
+    }
+    if (!INVISIBLE.test(len === 1 ? text[i]! : text.slice(i, i + 2))) n++;
+    i += len - 1;
+  }
   return n;
 }
 
