@@ -54,7 +54,12 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /** `text` as PostgreSQL can store it: NULs dropped, lone surrogates as U+FFFD. */
 export function storableText(text: string): string {
-  return text.replace(NUL, '').replace(LONE_SURROGATE, '\ufffd');
+  // Most texts have no NUL and no surrogate at all: one charCodeAt pass instead of two replaces.
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0 || (c >= 0xd800 && c <= 0xdfff)) return text.replace(NUL, '').replace(LONE_SURROGATE, '\ufffd');
+  }
+  return text;
 }
 
 /**
