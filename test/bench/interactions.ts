@@ -10,11 +10,13 @@
 // CPU_PROF_DIR=<dir> runs the floor and the web instances with --cpu-prof into that directory (written at SIGTERM).
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, verify as edVerify } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
 import { binArgs, REPO } from '../helpers/bin.js';
 import { cpuMs, median } from './lib/proc.js';
+import { APP_ID, makeRequests, type Signed } from './lib/signed-ship.js';
+import { freePort } from '../helpers/net.js';
 
 // autocannon ships no types (and @types/autocannon is not a dependency): the slice used here.
 interface CannonResult { requests: { average: number; total: number }; latency: { p50: number; p99: number; max: number }; errors: number; timeouts: number }
@@ -22,8 +24,6 @@ type Cannon = ((opts: Record<string, unknown>) => Promise<CannonResult> & { on(e
 const autocannon = ((await import('autocannon' as string)) as { default: Cannon }).default;
 
 const PATH = '/api/discord/interact';
-const APP_ID = '1300000000000000001';
-const DISCORD_EPOCH = 1_420_070_400_000n;
 
 if (process.argv.includes('--floor')) await floor();
 else await main();
@@ -53,25 +53,6 @@ async function floor(): Promise<void> {
   });
   server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('floor listening'));
   process.on('SIGTERM', () => { server.close(); void pool.end().then(() => process.exit(0)); });
-}
-
-interface Signed { body: string; sig: string; ts: string }
-
-function makeRequests(n: number, secret: KeyObject, tag: string): Signed[] {
-  const ts = String(Math.floor(Date.now() / 1000));
-  let id = (BigInt(Date.now()) - DISCORD_EPOCH) << 22n;
-  const out: Signed[] = [];
-  for (let k = 0; k < n; k++) {
-    id += 1n;
-    const body = JSON.stringify({
-      id: id.toString(), application_id: APP_ID, type: 2, version: 1, token: `aW50ZXJhY3Rpb246${id}${'x'.repeat(60)}`,
-      guild_id: '1200000000000000002', channel_id: '1210000000000000003', locale: 'en-GB', context: 0,
-      member: { user: { id: `11000000000000${String(10000 + (k % 50))}`, username: `maker${k % 50}`, global_name: null }, roles: [], nick: null },
-      data: { id: '1320000000000000000', name: 'ship', type: 1, options: [{ name: 'product', type: 3, value: `${tag} launch ${k} https://example.com/${k}` }] },
-    });
-    out.push({ body, ts, sig: edSign(null, Buffer.from(ts + body), secret).toString('hex') });
-  }
-  return out;
 }
 
 interface RunResult { name: string; rps: number; p50: number; p99: number; max: number; total: number; statuses: Record<string, number>; types: Record<string, number>; over3s: number; reused: number }
@@ -111,14 +92,6 @@ function sumCounts(xs: Record<string, number>[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const x of xs) for (const [k, n] of Object.entries(x)) out[k] = (out[k] ?? 0) + n;
   return out;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
 }
 
 async function waitHttp(port: number, path: string): Promise<void> {
