@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { mulberry32 } from '../helpers/prng.js';
 import {
   APP_ID, commandPayload, destroyAgent, launchCount, nowSec, rawExchange, request, sign, signedPost, startWeb, type HttpReply, type Web,
 } from './web-harness.js';
@@ -20,17 +21,6 @@ const SEED = 0x5eed_2026;
 // npm test keeps a sample: 25 rounds × 20 request kinds = 500 requests, every kind 25 times with
 // its own seeded mutations. STORM_ROUNDS=150 (3000 requests) is the full storm, on demand.
 const ROUNDS = Number(process.env.STORM_ROUNDS ?? 25);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let db: TestDatabase;
 let web: Web;
