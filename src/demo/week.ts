@@ -190,19 +190,35 @@ async function explain(ctx: DemoContext, worker: Child, id: string, nth = 1): Pr
   const reason = /reason=(\S+)/.exec(line)?.[1];
   const event = /launch\.(\w+)/.exec(line)![1];
   if (event === 'logged') {
-    await waitForReaction(ctx.fake, id);
-    ctx.t.bot(`logged it as a launch (word "${/word=(\S+)/.exec(line)?.[1]}") and reacted 🚀`);
+    const word = /word=(\S+)/.exec(line)?.[1];
+    if (await waitForReaction(ctx.fake, id)) ctx.t.bot(`logged it as a launch (word "${word}") and reacted 🚀`);
+    else {
+      ctx.t.bot(`logged it as a launch (word "${word}"), but no 🚀 arrived`);
+      ctx.t.expect(false, `no 🚀 PUT for message ${id} within ${REACTION_WAIT_MS / 1000} s of the worker logging it (see the worker's log)`);
+    }
   } else if (event === 'edited') ctx.t.bot('updated the logged launch with the new text');
   else if (event === 'deleted') ctx.t.bot('soft-deleted the launch (kept for audit, gone from every list and the digest)');
   else ctx.t.bot(`ignored it (${reason})`);
 }
 
-function waitForReaction(fake: FakeDiscord, messageId: string): Promise<void> {
-  if (fake.reactionPuts().some((p) => p.messageId === messageId)) return Promise.resolve();
+/**
+ * How long the demo waits for a 🚀 once the worker has logged the launch. It normally takes
+ * milliseconds; a machine busy enough to need longer is told so rather than timed out early.
+ */
+export const REACTION_WAIT_MS = 30_000;
+
+/**
+ * Resolves true once the fake Discord has received the 🚀 PUT for `messageId` (or already had),
+ * false after `waitMs` without it. The transcript then says what happened: it used to go on after
+ * 15 s as if the 🚀 had come.
+ */
+export function waitForReaction(fake: Pick<FakeDiscord, 'reactionPuts' | 'events'>, messageId: string, waitMs = REACTION_WAIT_MS): Promise<boolean> {
+  if (fake.reactionPuts().some((p) => p.messageId === messageId)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { fake.events.off('request', onReq); resolve(); }, 15_000);
+    const done = (seen: boolean) => { clearTimeout(timer); fake.events.off('request', onReq); resolve(seen); };
+    const timer = setTimeout(() => done(false), waitMs);
     const onReq = (r: RecordedRequest) => {
-      if (r.method === 'PUT' && r.path.includes(`/messages/${messageId}/reactions/`)) { clearTimeout(timer); fake.events.off('request', onReq); resolve(); }
+      if (r.method === 'PUT' && r.path.includes(`/messages/${messageId}/reactions/`)) done(true);
     };
     fake.events.on('request', onReq);
   });
